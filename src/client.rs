@@ -1,0 +1,431 @@
+//! The client: credentials, base URL, timeouts, retries, and the HTTP connection pool.
+
+use std::{collections::HashMap, fmt, sync::Arc, time::Duration};
+
+use reqwest::{Url, header::HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{Error, Operation, RetryPolicy};
+
+/// The default base URL of Velt's REST API.
+pub const DEFAULT_BASE_URL: &str = "https://api.velt.dev";
+/// Environment variable read for the API key when none is given to the builder.
+pub const ENV_API_KEY: &str = "VELT_API_KEY";
+/// Environment variable read for the auth token when none is given to the builder.
+pub const ENV_AUTH_TOKEN: &str = "VELT_AUTH_TOKEN";
+
+/// Timeout of every call but the deletion.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Timeout of the deletion call: Velt says it may take up to five minutes to answer.
+pub const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(6 * 60);
+/// Timeout for making a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The API key and auth token, ready to be sent.
+///
+/// Both are secrets: they are kept in [`SecretString`]s, their header values are marked
+/// sensitive (so HTTP-level logging redacts them), and Debug prints neither.
+#[derive(Clone)]
+pub(crate) struct Credentials {
+    pub(crate) api_key: HeaderValue,
+    pub(crate) auth_token: HeaderValue,
+}
+
+impl Credentials {
+    fn new(api_key: &SecretString, auth_token: &SecretString) -> Result<Self, Error> {
+        Ok(Credentials {
+            api_key: secret_header(api_key, "API key")?,
+            auth_token: secret_header(auth_token, "auth token")?,
+        })
+    }
+}
+
+fn secret_header(secret: &SecretString, what: &str) -> Result<HeaderValue, Error> {
+    let text = secret.expose_secret().trim();
+    if text.is_empty() {
+        return Err(Error::Config(format!(
+            "the {what} is empty; pass the value from the Velt console"
+        )));
+    }
+    let mut value = HeaderValue::from_str(text).map_err(|_| {
+        Error::Config(format!(
+            "the {what} contains characters that cannot be sent in an HTTP header; copy it again from the Velt console"
+        ))
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Credentials { api_key: [redacted], auth_token: [redacted] }")
+    }
+}
+
+/// Builds a [`Client`].
+///
+/// The API key and auth token come from [`api_key`](ClientBuilder::api_key) and
+/// [`auth_token`](ClientBuilder::auth_token), or else from the `VELT_API_KEY` and
+/// `VELT_AUTH_TOKEN` environment variables.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use velt_api::{Client, Operation, RetryPolicy};
+///
+/// # fn main() -> Result<(), velt_api::Error> {
+/// let client = Client::builder()
+///     .api_key("my-api-key")
+///     .auth_token("my-auth-token")
+///     .timeout(Operation::GetAllUserData, Duration::from_secs(90))
+///     .retry_policy(RetryPolicy::default().max_attempts(5))
+///     .build()?;
+/// # let _ = client;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Default)]
+pub struct ClientBuilder {
+    api_key: Option<SecretString>,
+    auth_token: Option<SecretString>,
+    base_url: Option<String>,
+    timeouts: HashMap<Operation, Duration>,
+    read_timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    user_agent: Option<String>,
+    retry: Option<RetryPolicy>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field(
+                "auth_token",
+                &self.auth_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("base_url", &self.base_url)
+            .field("timeouts", &self.timeouts)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("custom_http_client", &self.http_client.is_some())
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The workspace's API key (`x-velt-api-key`).
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = Some(SecretString::from(api_key.into()));
+        self
+    }
+
+    /// An auth token from the Velt console (`x-velt-auth-token`).
+    pub fn auth_token(mut self, auth_token: impl Into<String>) -> Self {
+        self.auth_token = Some(SecretString::from(auth_token.into()));
+        self
+    }
+
+    /// Where to send requests; default `https://api.velt.dev`. Must be `https`, except on a
+    /// loopback host (`localhost`, `127.0.0.1`, `[::1]`), where `http` is allowed for tests and
+    /// the built-in fake server.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// The timeout of one attempt of `operation`, from sending to the end of the answer.
+    /// Defaults: 6 minutes for the deletion, 60 seconds for the others.
+    pub fn timeout(mut self, operation: Operation, timeout: Duration) -> Self {
+        self.timeouts.insert(operation, timeout);
+        self
+    }
+
+    /// The timeout of every call but the deletion (see [`ClientBuilder::timeout`] for one).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// How long making a connection may take; default 10 seconds.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The `User-Agent` header; default `velt-api/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// How failed calls are retried; default [`RetryPolicy::default`].
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Use this `reqwest::Client` (its proxy, TLS and pool settings) instead of the one the
+    /// builder makes. The connect timeout set here is then not applied; timeouts per
+    /// operation are.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: reqwest keeps custom
+    /// headers such as `x-velt-api-key` when it follows a redirect to another host, and the
+    /// client cannot see or change the policy of a `reqwest::Client` it is given.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks everything and builds the client.
+    ///
+    /// Fails with [`Error::Config`] when a credential is missing or empty, or the base URL is
+    /// not a valid `https` URL.
+    pub fn build(self) -> Result<Client, Error> {
+        let api_key = match self.api_key {
+            Some(key) => key,
+            None => env_secret(ENV_API_KEY, "API key", "api_key")?,
+        };
+        let auth_token = match self.auth_token {
+            Some(token) => token,
+            None => env_secret(ENV_AUTH_TOKEN, "auth token", "auth_token")?,
+        };
+        let credentials = Credentials::new(&api_key, &auth_token)?;
+        let base_url = check_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| concat!("velt-api/", env!("CARGO_PKG_VERSION")).to_owned());
+        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+            Error::Config("the user agent contains characters not allowed in a header".into())
+        })?;
+
+        let http = match self.http_client {
+            Some(client) => client,
+            None => default_http_client(
+                self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                user_agent.clone(),
+            )?,
+        };
+
+        let read_timeout = self.read_timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let mut timeouts = HashMap::new();
+        for operation in Operation::ALL {
+            let default = match operation {
+                Operation::DeleteAllUserData => DEFAULT_DELETE_TIMEOUT,
+                _ => read_timeout,
+            };
+            let timeout = self.timeouts.get(&operation).copied().unwrap_or(default);
+            timeouts.insert(operation, timeout);
+        }
+
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                http,
+                base_url,
+                credentials,
+                user_agent,
+                timeouts,
+                retry: self.retry.unwrap_or_default(),
+            }),
+        })
+    }
+}
+
+fn env_secret(var: &str, what: &str, method: &str) -> Result<SecretString, Error> {
+    match std::env::var(var) {
+        Ok(value) => Ok(SecretString::from(value)),
+        Err(std::env::VarError::NotPresent) => Err(Error::Config(format!(
+            "no {what}: pass it with ClientBuilder::{method} or set {var}"
+        ))),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Error::Config(format!("{var} is not valid UTF-8")))
+        }
+    }
+}
+
+fn check_base_url(text: &str) -> Result<String, Error> {
+    let url = Url::parse(text.trim()).map_err(|e| {
+        Error::Config(format!(
+            "base URL {text:?} is not a URL ({e}); use e.g. {DEFAULT_BASE_URL}"
+        ))
+    })?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(Error::Config(format!(
+                "base URL {text:?} uses http; credentials must travel over https (http is allowed only on localhost)"
+            )));
+        }
+        other => {
+            return Err(Error::Config(format!(
+                "base URL {text:?} has scheme {other:?}; use https"
+            )));
+        }
+    }
+    if url.host().is_none() {
+        return Err(Error::Config(format!("base URL {text:?} has no host")));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(Error::Config(format!(
+            "base URL {text:?} must not carry a query, a fragment or a user name"
+        )));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn default_http_client(
+    connect_timeout: Duration,
+    user_agent: HeaderValue,
+) -> Result<reqwest::Client, Error> {
+    // reqwest is built without a bundled crypto provider; ring is the one this crate ships.
+    // Installing fails harmlessly when the application installed one already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        // Redirects are never followed: reqwest would carry the credential headers along.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(user_agent)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// A client of Velt's user-data API.
+///
+/// Cheap to clone: clones share one connection pool. Make one at start-up and hand clones
+/// around. Debug shows the base URL and settings, never a credential.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), velt_api::Error> {
+/// // Reads VELT_API_KEY and VELT_AUTH_TOKEN.
+/// let client = velt_api::Client::from_env()?;
+/// let users = client
+///     .get_users(&velt_api::UsersQuery::organization("org-1"))
+///     .await?;
+/// println!("{} users", users.len());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    pub(crate) credentials: Credentials,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeouts: HashMap<Operation, Duration>,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("credentials", &self.inner.credentials)
+            .field("timeouts", &self.inner.timeouts)
+            .field("retry", &self.inner.retry)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder with every setting at its default.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client with default settings and the credentials from `VELT_API_KEY` and
+    /// `VELT_AUTH_TOKEN`.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::default().build()
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The timeout of one attempt of `operation`.
+    pub fn timeout(&self, operation: Operation) -> Duration {
+        self.inner
+            .timeouts
+            .get(&operation)
+            .copied()
+            .unwrap_or(DEFAULT_TIMEOUT)
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_must_be_https_unless_loopback() {
+        assert_eq!(
+            check_base_url("https://api.velt.dev/").ok().as_deref(),
+            Some("https://api.velt.dev")
+        );
+        assert!(check_base_url("http://127.0.0.1:8787").is_ok());
+        assert!(check_base_url("http://localhost:1").is_ok());
+        assert!(check_base_url("http://[::1]:1/").is_ok());
+        let err = check_base_url("http://api.velt.dev")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("https"), "{err}");
+        assert!(check_base_url("ftp://x").is_err());
+        assert!(check_base_url("not a url").is_err());
+        assert!(check_base_url("https://u@api.velt.dev").is_err());
+    }
+
+    #[test]
+    fn missing_or_empty_credentials_are_refused_with_a_hint() {
+        let err = Client::builder()
+            .api_key(" ")
+            .auth_token("t")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("API key is empty"), "{err}");
+        let err = Client::builder()
+            .api_key("k")
+            .auth_token("bad\ntoken")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("auth token"), "{err}");
+        assert!(!err.contains("bad"), "{err}");
+    }
+
+    #[test]
+    fn delete_gets_a_longer_timeout_by_default() {
+        let client = Client::builder()
+            .api_key("k")
+            .auth_token("t")
+            .read_timeout(Duration::from_secs(30))
+            .timeout(Operation::GetUsers, Duration::from_secs(5))
+            .build()
+            .unwrap();
+        assert!(client.timeout(Operation::DeleteAllUserData) >= Duration::from_secs(360));
+        assert_eq!(
+            client.timeout(Operation::GetAllUserData),
+            Duration::from_secs(30)
+        );
+        assert_eq!(client.timeout(Operation::GetUsers), Duration::from_secs(5));
+    }
+}
