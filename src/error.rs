@@ -203,7 +203,7 @@ pub enum Error {
         /// Velt's `error.message`.
         message: String,
         /// Velt's `error.details`, when present.
-        details: Option<serde_json::Value>,
+        details: Option<Box<serde_json::Value>>,
         /// How long the server asked us to wait (`Retry-After`), when it said.
         retry_after: Option<Duration>,
     },

@@ -199,16 +199,12 @@ impl Export {
                 return None;
             }
             let export = &state.export;
-            if let Some(max_pages) = export.max_pages {
-                if state.pages_read >= max_pages {
-                    state.done = true;
-                    return Some((
-                        Err(pagination_error(PaginationError::PageCapReached {
-                            max_pages,
-                        })),
-                        state,
-                    ));
-                }
+            if let Some(max_pages) = export.max_pages
+                && state.pages_read >= max_pages
+            {
+                state.done = true;
+                let error = pagination_error(PaginationError::PageCapReached { max_pages });
+                return Some((Err(error), state));
             }
             let page = export
                 .client

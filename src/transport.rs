@@ -186,7 +186,7 @@ async fn translate<T: DeserializeOwned>(
                 status: crate::ApiStatus::parse(&body.status),
                 code: body.code,
                 message: body.message,
-                details: body.details,
+                details: body.details.map(Box::new),
                 retry_after,
             }
         }
