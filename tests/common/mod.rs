@@ -1,0 +1,41 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use velt_api::{Client, RetryPolicy};
+
+/// The credentials every test client sends. Tests check they never leak.
+pub const API_KEY: &str = "test-api-key-SECRET1";
+pub const AUTH_TOKEN: &str = "test-auth-token-SECRET2";
+
+/// A client for `base_url` with fast retries, so that retry tests take milliseconds.
+pub fn client(base_url: &str) -> Client {
+    builder(base_url).build().expect("test client builds")
+}
+
+pub fn builder(base_url: &str) -> velt_api::ClientBuilder {
+    Client::builder()
+        .api_key(API_KEY)
+        .auth_token(AUTH_TOKEN)
+        .base_url(base_url)
+        .retry_policy(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(5))
+                .max_backoff(Duration::from_secs(2)),
+        )
+}
+
+/// Runs `f` with insta writing and reading snapshots in the repository's `snapshots/` folder.
+pub fn in_snapshots<F: FnOnce()>(f: F) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(f);
+}
+
+/// Fails when `text` contains either credential.
+pub fn assert_no_secret(text: &str) {
+    assert!(!text.contains(API_KEY), "API key leaked into: {text}");
+    assert!(!text.contains(AUTH_TOKEN), "auth token leaked into: {text}");
+}

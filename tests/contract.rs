@@ -1,0 +1,1011 @@
+//! Contract tests: every call's exact request (method, path, both credential headers, content
+//! type, JSON body) and the decoding of the documented answers, against httpmock.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{API_KEY, AUTH_TOKEN, assert_no_secret, client, in_snapshots};
+use futures::{StreamExt, TryStreamExt};
+use httpmock::{Method::POST, MockServer};
+use serde_json::{Value, json};
+use velt_api::{
+    ApiStatus, DeleteRequest, DeletionScope, Error, Feature, Operation, PaginationError,
+    RetryPolicy, UsersQuery, WaitOptions,
+};
+
+/// A mock of `path` that only matches a request exactly as Velt documents it: POST, both
+/// credentials, JSON content type, no undocumented `api-version` header, and `body`.
+async fn expect_request<'a>(
+    server: &'a MockServer,
+    path: &str,
+    body: Value,
+    status: u16,
+    answer: Value,
+) -> httpmock::Mock<'a> {
+    let path = path.to_owned();
+    server
+        .mock_async(move |when, then| {
+            when.method(POST)
+                .path(path)
+                .header("x-velt-api-key", API_KEY)
+                .header("x-velt-auth-token", AUTH_TOKEN)
+                .header("content-type", "application/json")
+                .header_missing("api-version")
+                .json_body(body);
+            then.status(status)
+                .header("content-type", "application/json")
+                .json_body(answer);
+        })
+        .await
+}
+
+/// A page with `comments` and the token `next` (`null` included, as given).
+fn page(comments: Value, next: Value) -> Value {
+    json!({"result": {
+        "status": "success",
+        "message": "Data fetched successfully.",
+        "data": {"comments": comments, "reactions": [], "recordings": [], "notifications": []},
+        "nextPageToken": next,
+    }})
+}
+
+/// A last page whose token is absent, as the docs' prose says.
+fn page_without_token(comments: Value) -> Value {
+    let mut page = page(comments, Value::Null);
+    page["result"]
+        .as_object_mut()
+        .map(|r| r.remove("nextPageToken"));
+    page
+}
+
+// ---- Get Users ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn get_users_sends_every_documented_filter_and_decodes_users() {
+    let server = MockServer::start_async().await;
+    let answer = json!({"result": {"status": "success", "message": "User(s) retrieved successfully.",
+        "data": [{"email": "userEmail@domain.com", "name": "userName", "userId": "yourUserId"}]}});
+    // The six example requests of the Get Users page.
+    let cases = [
+        (
+            UsersQuery::organization("yourOrganizationId"),
+            json!({"data": {"organizationId": "yourOrganizationId"}}),
+        ),
+        (
+            UsersQuery::organization("yourOrganizationId").document("yourDocumentId"),
+            json!({"data": {"organizationId": "yourOrganizationId", "documentId": "yourDocumentId"}}),
+        ),
+        (
+            UsersQuery::organization("yourOrganizationId").user_ids(["yourUserId1", "yourUserId2"]),
+            json!({"data": {"organizationId": "yourOrganizationId", "userIds": ["yourUserId1", "yourUserId2"]}}),
+        ),
+        (
+            UsersQuery::organization("yourOrganizationId")
+                .document("yourDocumentId")
+                .user_ids(["yourUserId1", "yourUserId2"]),
+            json!({"data": {"organizationId": "yourOrganizationId", "documentId": "yourDocumentId", "userIds": ["yourUserId1", "yourUserId2"]}}),
+        ),
+        (
+            UsersQuery::organization("yourOrganizationId")
+                .group_ids(["yourOrganizationUserGroupId"]),
+            json!({"data": {"organizationId": "yourOrganizationId", "organizationUserGroupIds": ["yourOrganizationUserGroupId"]}}),
+        ),
+        (
+            UsersQuery::organization("yourOrganizationId")
+                .user_ids(["yourUserId1", "yourUserId2"])
+                .group_ids(["yourOrganizationUserGroupId"]),
+            json!({"data": {"organizationId": "yourOrganizationId", "userIds": ["yourUserId1", "yourUserId2"], "organizationUserGroupIds": ["yourOrganizationUserGroupId"]}}),
+        ),
+    ];
+    let client = client(&server.base_url());
+    for (query, body) in cases {
+        let mock = expect_request(&server, "/v1/users/get", body, 200, answer.clone()).await;
+        let users = client
+            .get_users(&query)
+            .await
+            .expect("documented request succeeds");
+        mock.assert_async().await;
+        mock.delete_async().await;
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].user_id, "yourUserId");
+        assert_eq!(users[0].email.as_deref(), Some("userEmail@domain.com"));
+        assert_eq!(users[0].name.as_deref(), Some("userName"));
+    }
+}
+
+#[tokio::test]
+async fn get_users_refuses_bad_input_before_sending() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200);
+        })
+        .await;
+    let client = client(&server.base_url());
+    let err = client
+        .get_users(&UsersQuery::organization("o").user_ids((0..31).map(|i| format!("u{i}"))))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidInput {
+                operation: Operation::GetUsers,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = client
+        .get_users(&UsersQuery::organization(""))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    any.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn get_users_failure_keeps_unknown_status_string() {
+    let server = MockServer::start_async().await;
+    expect_request(
+        &server,
+        "/v1/users/get",
+        json!({"data": {"organizationId": "o"}}),
+        400,
+        json!({"error": {"message": "Error retrieving user(s).", "status": "ERROR_CODE"}}),
+    )
+    .await;
+    let err = client(&server.base_url())
+        .get_users(&UsersQuery::organization("o"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.api_status(),
+        Some(&ApiStatus::Unknown("ERROR_CODE".into()))
+    );
+    assert_eq!(err.http_status().map(|s| s.as_u16()), Some(400));
+    assert!(!err.is_retryable());
+    in_snapshots(|| {
+        insta::assert_snapshot!("error_display_get_users_unknown_status", err.to_string())
+    });
+}
+
+// ---- Get All User Data ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn one_page_request_and_decoding() {
+    let server = MockServer::start_async().await;
+    let comment = json!({"annotationId": "a1", "comments": [{"commentText": "Grüße 👋", "from": {"userId": "u1"}}],
+        "createdAt": 1748972106739u64, "lastUpdated": "2025-06-03T17:35:06.739Z", "someFieldVeltAddedLater": {"x": [1, 2.5, null]}});
+    let mock = expect_request(&server, "/v2/users/data/get",
+        json!({"data": {"organizationId": "yourOrganizationId", "userId": "yourUserId", "pageToken": "yourPageToken"}}),
+        200, page(json!([comment.clone()]), json!("bhdwdqwjs298e39e479ddkeuw==329"))).await;
+    let page = client(&server.base_url())
+        .get_user_data_page("yourOrganizationId", "yourUserId", Some("yourPageToken"))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(
+        page.next_page_token.as_deref(),
+        Some("bhdwdqwjs298e39e479ddkeuw==329")
+    );
+    assert_eq!(page.len(), 1);
+    // Lossless: the item is exactly what the server sent, unknown fields and key order included.
+    let item = Value::Object(page.data.comments[0].0.clone());
+    assert_eq!(item, comment);
+    assert_eq!(
+        serde_json::to_string(&item).unwrap(),
+        serde_json::to_string(&comment).unwrap()
+    );
+    in_snapshots(|| insta::assert_debug_snapshot!("decoded_export_page", page));
+}
+
+#[tokio::test]
+async fn first_page_sends_no_token() {
+    let server = MockServer::start_async().await;
+    let mock = expect_request(
+        &server,
+        "/v2/users/data/get",
+        json!({"data": {"organizationId": "o", "userId": "u"}}),
+        200,
+        page_without_token(json!([])),
+    )
+    .await;
+    let page = client(&server.base_url())
+        .get_user_data_page("o", "u", None)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert!(page.is_empty());
+    assert_eq!(page.next_page_token, None);
+}
+
+/// Serves pages keyed by the token the client sends; `None` is the first page.
+async fn serve_pages<'a>(
+    server: &'a MockServer,
+    pages: Vec<(Option<&str>, Value)>,
+) -> Vec<httpmock::Mock<'a>> {
+    let mut mocks = Vec::new();
+    for (token, answer) in pages {
+        let mut data = json!({"organizationId": "o", "userId": "u"});
+        if let Some(token) = token {
+            data["pageToken"] = json!(token);
+        }
+        mocks.push(
+            expect_request(
+                server,
+                "/v2/users/data/get",
+                json!({"data": data}),
+                200,
+                answer,
+            )
+            .await,
+        );
+    }
+    mocks
+}
+
+fn item(id: &str) -> Value {
+    json!({"id": id})
+}
+
+#[tokio::test]
+async fn pagination_follows_tokens_over_empty_pages_and_ends_on_null() {
+    let server = MockServer::start_async().await;
+    let mocks = serve_pages(
+        &server,
+        vec![
+            (None, page(json!([item("c1"), item("c2")]), json!("t1"))),
+            (Some("t1"), page(json!([]), json!("t2"))), // empty page that still has a token
+            (Some("t2"), page(json!([item("c3")]), json!(null))),
+        ],
+    )
+    .await;
+    let items: Vec<_> = client(&server.base_url())
+        .export_user_data("o", "u")
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = items
+        .iter()
+        .map(|i| i.item["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["c1", "c2", "c3"]);
+    assert!(items.iter().all(|i| i.feature == Feature::Comments));
+    for mock in &mocks {
+        mock.assert_calls_async(1).await;
+    }
+}
+
+#[tokio::test]
+async fn pagination_ends_on_absent_and_on_empty_token() {
+    for last in [
+        page_without_token(json!([item("c2")])),
+        page(json!([item("c2")]), json!("")),
+    ] {
+        let server = MockServer::start_async().await;
+        serve_pages(
+            &server,
+            vec![
+                (None, page(json!([item("c1")]), json!("t1"))),
+                (Some("t1"), last),
+            ],
+        )
+        .await;
+        let pages: Vec<_> = client(&server.base_url())
+            .export_user_data("o", "u")
+            .pages()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(pages.len(), 2);
+        assert_eq!(pages[1].next_page_token, None);
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_token_stops_the_export_with_an_error() {
+    let server = MockServer::start_async().await;
+    serve_pages(
+        &server,
+        vec![
+            (None, page(json!([item("c1")]), json!("t1"))),
+            (Some("t1"), page(json!([item("c2")]), json!("t2"))),
+            (Some("t2"), page(json!([item("c3")]), json!("t1"))),
+        ],
+    )
+    .await;
+    let mut pages = client(&server.base_url())
+        .export_user_data("o", "u")
+        .pages();
+    let mut ok = 0;
+    let err = loop {
+        match pages.next().await {
+            Some(Ok(_)) => ok += 1,
+            Some(Err(err)) => break err,
+            None => panic!("the stream ended without reporting the loop"),
+        }
+    };
+    assert_eq!(ok, 2);
+    assert!(
+        matches!(
+            err,
+            Error::Pagination {
+                kind: PaginationError::RepeatedToken { pages_read: 3 },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        pages.next().await.is_none(),
+        "the stream ends after the error"
+    );
+    in_snapshots(|| insta::assert_snapshot!("error_display_repeated_token", err.to_string()));
+}
+
+#[tokio::test]
+async fn page_cap_and_drop_stop_requests() {
+    let server = MockServer::start_async().await;
+    let mocks = serve_pages(
+        &server,
+        vec![
+            (None, page(json!([item("c1")]), json!("t1"))),
+            (Some("t1"), page(json!([item("c2")]), json!("t2"))),
+            (Some("t2"), page(json!([item("c3")]), json!("t3"))),
+        ],
+    )
+    .await;
+    let client = client(&server.base_url());
+    let result: Result<Vec<_>, _> = client
+        .export_user_data("o", "u")
+        .max_pages(2)
+        .pages()
+        .try_collect()
+        .await;
+    assert!(matches!(
+        result,
+        Err(Error::Pagination {
+            kind: PaginationError::PageCapReached { max_pages: 2 },
+            ..
+        })
+    ));
+    mocks[2].assert_calls_async(0).await;
+
+    let first: Vec<_> = client
+        .export_user_data("o", "u")
+        .pages()
+        .take(1)
+        .collect()
+        .await;
+    assert_eq!(first.len(), 1);
+    mocks[0].assert_calls_async(2).await;
+    mocks[1].assert_calls_async(1).await; // only from the capped run: the dropped stream sent nothing more
+}
+
+#[tokio::test]
+async fn resume_starts_at_the_given_token_and_collect_joins_features() {
+    let server = MockServer::start_async().await;
+    let first = serve_pages(
+        &server,
+        vec![(None, page(json!([item("c1")]), json!("t1")))],
+    )
+    .await;
+    let mut last = page_without_token(json!([item("c2")]));
+    last["result"]["data"]["notifications"] = json!([item("n1")]);
+    serve_pages(&server, vec![(Some("t1"), last)]).await;
+    let all = client(&server.base_url())
+        .export_user_data("o", "u")
+        .resume_from("t1")
+        .collect()
+        .await
+        .unwrap();
+    first[0].assert_calls_async(0).await;
+    assert_eq!(all.comments.len(), 1);
+    assert_eq!(all.notifications.len(), 1);
+}
+
+#[tokio::test]
+async fn write_ndjson_writes_one_tagged_line_per_item() {
+    let server = MockServer::start_async().await;
+    let mut p = page_without_token(json!([item("c1")]));
+    p["result"]["data"]["reactions"] = json!([item("r1"), item("r2")]);
+    serve_pages(&server, vec![(None, p)]).await;
+    let mut out = Vec::new();
+    let summary = client(&server.base_url())
+        .export_user_data("o", "u")
+        .write_ndjson(&mut out)
+        .await
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(
+        text,
+        concat!(
+            "{\"feature\":\"comments\",\"item\":{\"id\":\"c1\"}}\n",
+            "{\"feature\":\"reactions\",\"item\":{\"id\":\"r1\"}}\n",
+            "{\"feature\":\"reactions\",\"item\":{\"id\":\"r2\"}}\n",
+        )
+    );
+    assert_eq!(
+        (summary.pages, summary.items, summary.per_feature),
+        (1, 3, [1, 2, 0, 0])
+    );
+}
+
+// ---- Delete All User Data and its status ----------------------------------------------------
+
+const DELETE_ANSWER: &str = r#"{"status": "success", "message": "Data deletion process has been initiated.",
+    "data": {"jobId": "dsQuvPmIynANgPLLEhCm", "tasksCount": 5}, "statusCode": 202}"#;
+
+#[tokio::test]
+async fn delete_sends_documented_body_and_reads_the_unwrapped_202() {
+    let server = MockServer::start_async().await;
+    let answer: Value = serde_json::from_str(DELETE_ANSWER).unwrap();
+    let mock = expect_request(&server, "/v2/users/data/delete",
+        json!({"data": {"userIds": ["yourUserId1", "yourUserId2"], "organizationIds": ["yourOrganizationId1", "yourOrganizationId2"]}}),
+        202, answer).await;
+    let request = DeleteRequest::new(
+        ["yourUserId1", "yourUserId2"],
+        DeletionScope::Organizations(vec![
+            "yourOrganizationId1".into(),
+            "yourOrganizationId2".into(),
+        ]),
+    );
+    let jobs = client(&server.base_url())
+        .delete_user_data(&request)
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].job_id, "dsQuvPmIynANgPLLEhCm");
+    assert_eq!(jobs[0].tasks_count, Some(5));
+}
+
+#[tokio::test]
+async fn delete_without_organizations_sends_none() {
+    let server = MockServer::start_async().await;
+    let mock = expect_request(
+        &server,
+        "/v2/users/data/delete",
+        json!({"data": {"userIds": ["u"]}}),
+        202,
+        serde_json::from_str(DELETE_ANSWER).unwrap(),
+    )
+    .await;
+    client(&server.base_url())
+        .delete_user_data(&DeleteRequest::new(["u"], DeletionScope::AllOrganizations))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn delete_of_65_users_sends_three_batches_of_at_most_30() {
+    let server = MockServer::start_async().await;
+    let ids: Vec<String> = (0..65).map(|i| format!("user-{i:02}")).collect();
+    let mut mocks = Vec::new();
+    for (n, chunk) in ids.chunks(30).enumerate() {
+        let answer = json!({"status": "success", "message": "ok", "data": {"jobId": format!("job-{n}"), "tasksCount": 1}, "statusCode": 202});
+        mocks.push(
+            expect_request(
+                &server,
+                "/v2/users/data/delete",
+                json!({"data": {"userIds": chunk}}),
+                202,
+                answer,
+            )
+            .await,
+        );
+    }
+    let jobs = client(&server.base_url())
+        .delete_user_data(&DeleteRequest::new(
+            ids.clone(),
+            DeletionScope::AllOrganizations,
+        ))
+        .await
+        .unwrap();
+    for mock in &mocks {
+        mock.assert_calls_async(1).await;
+    }
+    let job_ids: Vec<&str> = jobs.iter().map(|j| j.job_id.as_str()).collect();
+    assert_eq!(job_ids, ["job-0", "job-1", "job-2"]);
+    let covered: Vec<String> = jobs.into_iter().flat_map(|j| j.user_ids).collect();
+    assert_eq!(covered, ids, "every user is in exactly one job");
+}
+
+#[tokio::test]
+async fn a_failed_batch_reports_started_jobs_and_unsent_users() {
+    let server = MockServer::start_async().await;
+    let ids: Vec<String> = (0..40).map(|i| format!("u{i}")).collect();
+    expect_request(
+        &server,
+        "/v2/users/data/delete",
+        json!({"data": {"userIds": &ids[..30]}}),
+        202,
+        serde_json::from_str(DELETE_ANSWER).unwrap(),
+    )
+    .await;
+    expect_request(
+        &server,
+        "/v2/users/data/delete",
+        json!({"data": {"userIds": &ids[30..]}}),
+        400,
+        json!({"error": {"message": "bad", "status": "INVALID_ARGUMENT"}}),
+    )
+    .await;
+    let err = client(&server.base_url())
+        .delete_user_data(&DeleteRequest::new(
+            ids.clone(),
+            DeletionScope::AllOrganizations,
+        ))
+        .await
+        .unwrap_err();
+    match err {
+        Error::DeletionIncomplete {
+            started,
+            unsent_user_ids,
+            source,
+        } => {
+            assert_eq!(started.len(), 1);
+            assert_eq!(started[0].job_id, "dsQuvPmIynANgPLLEhCm");
+            assert_eq!(unsent_user_ids, ids[30..]);
+            assert_eq!(source.api_status(), Some(&ApiStatus::InvalidArgument));
+        }
+        other => panic!("expected DeletionIncomplete, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn status_decodes_and_wait_polls_until_completed() {
+    let server = MockServer::start_async().await;
+    let status = |done: bool, left: u32| {
+        json!({"result": {"status": "success", "message": "Data fetched successfully.",
+        "data": {"isDeleteCompleted": done, "tasksLeft": left, "lastTaskCompletedTime": 1748972106739u64}}})
+    };
+    let body = json!({"data": {"jobId": "yourJobId"}});
+    let running = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v2/users/data/delete/status")
+                .header("x-velt-api-key", API_KEY)
+                .header("x-velt-auth-token", AUTH_TOKEN)
+                .json_body(body.clone());
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(status(false, 3))
+                .up_to_n_times(2);
+        })
+        .await;
+    let done = expect_request(
+        &server,
+        "/v2/users/data/delete/status",
+        body.clone(),
+        200,
+        status(true, 0),
+    )
+    .await;
+    let client = client(&server.base_url());
+    let options = WaitOptions {
+        first_interval: Duration::from_millis(10),
+        ..WaitOptions::default()
+    };
+    let mut seen = Vec::new();
+    let last = client
+        .wait_for_deletion("yourJobId", options, |s| seen.push(s.tasks_left))
+        .await
+        .unwrap();
+    assert!(last.completed);
+    assert_eq!(seen, [Some(3), Some(3), Some(0)]);
+    assert_eq!(
+        last.last_task_completed_at.map(|t| t.timestamp_millis()),
+        Some(1748972106739)
+    );
+    running.assert_calls_async(2).await;
+    done.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn wait_gives_up_at_the_deadline() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v2/users/data/delete/status");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(
+                    json!({"result": {"data": {"isDeleteCompleted": false, "tasksLeft": 2}}}),
+                );
+        })
+        .await;
+    let options = WaitOptions {
+        deadline: Duration::from_millis(100),
+        first_interval: Duration::from_millis(30),
+        max_interval: Duration::from_millis(30),
+    };
+    let err = client(&server.base_url())
+        .wait_for_deletion("j", options, |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::DeadlinePassed { ref job_id, tasks_left: Some(2), .. } if job_id == "j"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_job_is_not_found() {
+    let server = MockServer::start_async().await;
+    expect_request(
+        &server,
+        "/v2/users/data/delete/status",
+        json!({"data": {"jobId": "nope"}}),
+        404,
+        json!({"error": {"message": "Job not found.", "status": "NOT_FOUND", "code": 404}}),
+    )
+    .await;
+    let err = client(&server.base_url())
+        .deletion_status("nope")
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_status(), Some(&ApiStatus::NotFound));
+    in_snapshots(|| insta::assert_snapshot!("error_display_not_found", err.to_string()));
+}
+
+// ---- Documented failures, retries, timeouts, redirects --------------------------------------
+
+#[tokio::test]
+async fn documented_failure_keeps_code_even_when_it_disagrees() {
+    let server = MockServer::start_async().await;
+    expect_request(
+        &server,
+        "/v2/users/data/get",
+        json!({"data": {"organizationId": "o", "userId": "u"}}),
+        400,
+        json!({"error": {"message": "ERROR_MESSAGE", "status": "INVALID_ARGUMENT", "code": 500}}),
+    )
+    .await;
+    let err = client(&server.base_url())
+        .get_user_data_page("o", "u", None)
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Api {
+            http_status,
+            status,
+            code,
+            message,
+            ..
+        } => {
+            assert_eq!(http_status.as_u16(), 400);
+            assert_eq!(status, &ApiStatus::InvalidArgument);
+            assert_eq!(*code, Some(500));
+            assert_eq!(message, "ERROR_MESSAGE");
+        }
+        other => panic!("{other:?}"),
+    }
+    in_snapshots(|| insta::assert_snapshot!("error_display_invalid_argument", err.to_string()));
+}
+
+#[tokio::test]
+async fn retries_503_then_succeeds_but_not_400() {
+    let server = MockServer::start_async().await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.path("/v1/users/get");
+            then.status(503)
+                .header("content-type", "application/json")
+                .json_body(json!({"error": {"message": "try later", "status": "UNAVAILABLE"}}))
+                .up_to_n_times(1);
+        })
+        .await;
+    let ok = server
+        .mock_async(|when, then| {
+            when.path("/v1/users/get");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"result": {"data": []}}));
+        })
+        .await;
+    let client = client(&server.base_url());
+    client
+        .get_users(&UsersQuery::organization("o"))
+        .await
+        .unwrap();
+    failing.assert_calls_async(1).await;
+    ok.assert_calls_async(1).await;
+
+    let bad = server.mock_async(|when, then| {
+        when.path("/v2/users/data/delete/status");
+        then.status(400).header("content-type", "application/json")
+            .json_body(json!({"error": {"message": "jobId is required", "status": "INVALID_ARGUMENT"}}));
+    }).await;
+    assert!(client.deletion_status("j").await.is_err());
+    bad.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn retries_429_after_the_retry_after_it_was_given() {
+    let server = MockServer::start_async().await;
+    let limited = server
+        .mock_async(|when, then| {
+            when.path("/v1/users/get");
+            then.status(429)
+                .header("retry-after", "1")
+                .header("content-type", "application/json")
+                .json_body(
+                    json!({"error": {"message": "slow down", "status": "RESOURCE_EXHAUSTED"}}),
+                )
+                .up_to_n_times(1);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/users/get");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"result": {"data": []}}));
+        })
+        .await;
+    let started = Instant::now();
+    client(&server.base_url())
+        .get_users(&UsersQuery::organization("o"))
+        .await
+        .unwrap();
+    limited.assert_calls_async(1).await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "the Retry-After of 1 s was not honoured: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn delete_is_not_retried_once_sent_unless_opted_in() {
+    let server = MockServer::start_async().await;
+    let unavailable = server
+        .mock_async(|when, then| {
+            when.path("/v2/users/data/delete");
+            then.status(503)
+                .header("content-type", "application/json")
+                .json_body(json!({"error": {"message": "down", "status": "UNAVAILABLE"}}));
+        })
+        .await;
+    let request = DeleteRequest::new(["u"], DeletionScope::AllOrganizations);
+    let err = client(&server.base_url())
+        .delete_user_data(&request)
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "a 503 is retryable in itself");
+    unavailable.assert_calls_async(1).await;
+
+    let opted_in = common::builder(&server.base_url())
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .initial_backoff(Duration::from_millis(1))
+                .retry_sent_deletions(true),
+        )
+        .build()
+        .unwrap();
+    assert!(opted_in.delete_user_data(&request).await.is_err());
+    unavailable.assert_calls_async(4).await;
+}
+
+#[tokio::test]
+async fn delete_is_retried_when_the_connection_could_not_be_made() {
+    // Nothing listens on this port: the request never leaves the machine.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let client = common::builder(&url)
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .initial_backoff(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let err = client
+        .delete_user_data(&DeleteRequest::new(["u"], DeletionScope::AllOrganizations))
+        .await
+        .unwrap_err();
+    assert!(err.is_unsent(), "{err:?}");
+    assert!(err.to_string().contains("could not connect"), "{err}");
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_receives_no_credentials() {
+    let server = MockServer::start_async().await;
+    let elsewhere = MockServer::start_async().await;
+    let target = elsewhere.url("/v1/users/get");
+    let redirect = server
+        .mock_async(move |when, then| {
+            when.path("/v1/users/get");
+            then.status(307).header("location", target.as_str());
+        })
+        .await;
+    let stolen = elsewhere
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"result": {"data": []}}));
+        })
+        .await;
+    let err = client(&server.base_url())
+        .get_users(&UsersQuery::organization("o"))
+        .await
+        .unwrap_err();
+    redirect.assert_calls_async(1).await;
+    stolen.assert_calls_async(0).await;
+    assert_eq!(err.http_status().map(|s| s.as_u16()), Some(307));
+    assert!(err.to_string().contains("not followed"), "{err}");
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/users/get");
+            then.status(200)
+                .delay(Duration::from_secs(3))
+                .json_body(json!({"result": {"data": []}}));
+        })
+        .await;
+    let client = common::builder(&server.base_url())
+        .timeout(Operation::GetUsers, Duration::from_millis(200))
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let err = client
+        .get_users(&UsersQuery::organization("o"))
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn an_html_502_keeps_status_and_a_bounded_snippet() {
+    let server = MockServer::start_async().await;
+    let html = format!(
+        "<html><body><h1>502 Bad Gateway</h1>{}</body></html>",
+        "x".repeat(5000)
+    );
+    let proxy = server
+        .mock_async(move |when, then| {
+            when.path("/v2/users/data/get");
+            then.status(502)
+                .header("content-type", "text/html")
+                .body(html.clone());
+        })
+        .await;
+    let client = common::builder(&server.base_url())
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .initial_backoff(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let err = client.get_user_data_page("o", "u", None).await.unwrap_err();
+    proxy.assert_calls_async(2).await;
+    match &err {
+        Error::Http {
+            http_status, body, ..
+        } => {
+            assert_eq!(http_status.as_u16(), 502);
+            assert!(
+                body.starts_with("<html><body><h1>502 Bad Gateway"),
+                "{body}"
+            );
+            assert!(body.len() < 600, "snippet is bounded: {} bytes", body.len());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_empty_503_is_an_http_error() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v1/users/get");
+            then.status(503);
+        })
+        .await;
+    let client = common::builder(&server.base_url())
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let err = client
+        .get_users(&UsersQuery::organization("o"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Http { .. }), "{err:?}");
+    assert_eq!(err.http_status().map(|s| s.as_u16()), Some(503));
+    assert!(err.to_string().contains("empty body"), "{err}");
+}
+
+#[tokio::test]
+async fn a_truncated_body_is_a_decode_error_with_the_status() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/v2/users/data/get");
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(r#"{"result": {"status": "success", "data": {"comments": [{"id": "#);
+        })
+        .await;
+    let err = client(&server.base_url())
+        .get_user_data_page("o", "u", None)
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Decode {
+            http_status, body, ..
+        } => {
+            assert_eq!(http_status.as_u16(), 200);
+            assert!(body.contains("\"comments\""));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn a_201_with_the_documented_body_is_accepted() {
+    let server = MockServer::start_async().await;
+    expect_request(
+        &server,
+        "/v2/users/data/delete",
+        json!({"data": {"userIds": ["u"]}}),
+        201,
+        serde_json::from_str(DELETE_ANSWER).unwrap(),
+    )
+    .await;
+    let jobs = client(&server.base_url())
+        .delete_user_data(&DeleteRequest::new(["u"], DeletionScope::AllOrganizations))
+        .await
+        .unwrap();
+    assert_eq!(jobs[0].job_id, "dsQuvPmIynANgPLLEhCm");
+}
+
+// ---- Secrets ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn debug_and_display_never_show_a_secret() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(401)
+                .header("content-type", "application/json")
+                .json_body(
+                    json!({"error": {"message": "Invalid API key.", "status": "UNAUTHENTICATED"}}),
+                );
+        })
+        .await;
+    let builder = common::builder(&server.base_url());
+    assert_no_secret(&format!("{builder:?}"));
+    let client = builder.build().unwrap();
+    assert_no_secret(&format!("{client:?}"));
+    let err = client
+        .get_users(&UsersQuery::organization("o"))
+        .await
+        .unwrap_err();
+    assert!(err.is_auth());
+    assert_no_secret(&format!("{err:?}"));
+    assert_no_secret(&err.to_string());
+    // A transport error names the URL, never a header.
+    let err = common::client("http://127.0.0.1:9")
+        .deletion_status("j")
+        .await
+        .unwrap_err();
+    assert_no_secret(&format!("{err:?} {err}"));
+}
