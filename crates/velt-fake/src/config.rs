@@ -1,0 +1,133 @@
+//! Configuration of a fake server: the seeded dataset, credentials, latency and faults.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The API key a default [`FakeConfig`] accepts in `x-velt-api-key`.
+pub const DEMO_API_KEY: &str = "fake_velt_demo_api_key";
+
+/// The auth token a default [`FakeConfig`] accepts in `x-velt-auth-token`.
+pub const DEMO_AUTH_TOKEN: &str = "fake_velt_demo_auth_token";
+
+/// Everything a [`FakeVelt`](crate::FakeVelt) is started with.
+///
+/// `Default` gives a small demo workspace (3 organizations, 12 users, 120 items per feature so
+/// that every export has two pages) and the demo credentials [`DEMO_API_KEY`] and
+/// [`DEMO_AUTH_TOKEN`]. Use struct-update syntax to change a few knobs:
+///
+/// ```
+/// use std::time::Duration;
+/// use velt_fake::FakeConfig;
+///
+/// let config = FakeConfig {
+///     users: 1_000,
+///     items_per_feature: 5,
+///     latency: Duration::from_millis(20),
+///     ..FakeConfig::default()
+/// };
+/// assert_eq!(config.organizations, 3);
+/// ```
+///
+/// The `Debug` output never shows the auth token.
+#[derive(Clone)]
+pub struct FakeConfig {
+    /// Seed of every generated id, name, text and timestamp: the same seed and sizes give the
+    /// same dataset, byte for byte.
+    pub seed: u64,
+    /// Number of organizations (`org-0001`, `org-0002`, ...). At least 1 is used.
+    pub organizations: usize,
+    /// Number of users in the whole workspace (`user-0001`, ...), spread over the
+    /// organizations; some users belong to two organizations.
+    pub users: usize,
+    /// Number of documents in each organization (`doc-0001-01`, ...). At least 1 is used.
+    pub documents_per_organization: usize,
+    /// How many items of each feature (comments, reactions, recordings, notifications) every
+    /// user has in every organization they belong to. Items are generated on demand, so large
+    /// numbers cost nothing up front.
+    pub items_per_feature: usize,
+    /// How the last page of an export says that there is nothing more to fetch.
+    pub end_of_pages: EndOfPages,
+    /// Delay added to every request before it is answered.
+    pub latency: Duration,
+    /// Failures to inject, for testing retries.
+    pub faults: Faults,
+    /// The API key expected in `x-velt-api-key`.
+    pub api_key: String,
+    /// The auth token expected in `x-velt-auth-token`. Never shown by `Debug`.
+    pub auth_token: String,
+    /// How long each task of a deletion job takes; a job has one task per organization and
+    /// its tasks run one after the other.
+    pub deletion_task_duration: Duration,
+}
+
+impl Default for FakeConfig {
+    fn default() -> Self {
+        FakeConfig {
+            seed: 42,
+            organizations: 3,
+            users: 12,
+            documents_per_organization: 4,
+            items_per_feature: 120,
+            end_of_pages: EndOfPages::default(),
+            latency: Duration::ZERO,
+            faults: Faults::default(),
+            api_key: DEMO_API_KEY.to_owned(),
+            auth_token: DEMO_AUTH_TOKEN.to_owned(),
+            deletion_task_duration: Duration::from_millis(500),
+        }
+    }
+}
+
+impl fmt::Debug for FakeConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeConfig")
+            .field("seed", &self.seed)
+            .field("organizations", &self.organizations)
+            .field("users", &self.users)
+            .field(
+                "documents_per_organization",
+                &self.documents_per_organization,
+            )
+            .field("items_per_feature", &self.items_per_feature)
+            .field("end_of_pages", &self.end_of_pages)
+            .field("latency", &self.latency)
+            .field("faults", &self.faults)
+            .field("api_key", &self.api_key)
+            .field("auth_token", &"<redacted>")
+            .field("deletion_task_duration", &self.deletion_task_duration)
+            .finish()
+    }
+}
+
+/// How the last page of an export marks the end of the data.
+///
+/// Velt's page says the token "will not be returned" while its example says it "will be
+/// null"; clients must treat both (and an empty string) as the end, so the fake can send each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EndOfPages {
+    /// `"nextPageToken": null` on the last page, as in Velt's example.
+    #[default]
+    Null,
+    /// No `nextPageToken` field on the last page.
+    Omitted,
+    /// `"nextPageToken": ""` on the last page.
+    EmptyString,
+}
+
+/// Failures injected into the answers, counted over all requests the server receives.
+///
+/// Requests are numbered from 1 in the order they arrive (one atomic counter). When several
+/// faults would hit the same request, the first in field order wins. Faults are injected
+/// before credentials are checked, the way a proxy in front of Velt would answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Every Nth request is answered 503 with Velt's envelope and status `UNAVAILABLE`.
+    pub every_nth_503: Option<u32>,
+    /// Every Nth request (first value) is answered 429 `RESOURCE_EXHAUSTED` with a
+    /// `Retry-After` header of the given number of seconds (second value).
+    pub every_nth_429: Option<(u32, u64)>,
+    /// Every Nth request is answered 500 `INTERNAL`.
+    pub every_nth_500: Option<u32>,
+    /// Every Nth request is answered 502 with an HTML body, as a proxy in front of Velt does.
+    pub every_nth_502_html: Option<u32>,
+}

@@ -1,0 +1,716 @@
+//! The seeded workspace: organizations, documents, users and their items.
+//!
+//! Nothing is stored: every id, name and item is derived on demand from the seed and the
+//! indexes involved (organization, user, feature, item), with a splitmix64 generator. That
+//! keeps a workspace of a million items as cheap as one of ten, and lets tests compute the
+//! exact items an export must contain with [`Dataset::expected_items`].
+
+use serde_json::{Map, Value, json};
+
+use crate::config::FakeConfig;
+
+/// One of the four kinds of data an export returns, in the order Velt lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Feature {
+    /// Comment annotations the user created or took part in (`comments`).
+    Comments,
+    /// Reaction annotations the user created (`reactions`).
+    Reactions,
+    /// Recordings the user created (`recordings`).
+    Recordings,
+    /// Notifications the user was involved in (`notifications`).
+    Notifications,
+}
+
+impl Feature {
+    /// The four features, in the order of the export's `data` object.
+    pub const ALL: [Feature; 4] = [
+        Feature::Comments,
+        Feature::Reactions,
+        Feature::Recordings,
+        Feature::Notifications,
+    ];
+
+    /// The name of the feature's array in an export page, e.g. `"comments"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feature::Comments => "comments",
+            Feature::Reactions => "reactions",
+            Feature::Recordings => "recordings",
+            Feature::Notifications => "notifications",
+        }
+    }
+
+    fn tag(self) -> u64 {
+        match self {
+            Feature::Comments => 1,
+            Feature::Reactions => 2,
+            Feature::Recordings => 3,
+            Feature::Notifications => 4,
+        }
+    }
+}
+
+/// A user as Get Users returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeededUser {
+    /// The user's id, e.g. `user-0007`.
+    pub user_id: String,
+    /// Display name; often has accents or non-Latin letters.
+    pub name: String,
+    /// ASCII email address under `example.com`.
+    pub email: String,
+}
+
+/// A description of the seeded workspace, and the generator of its items.
+///
+/// Ids are 1-based and zero-padded to at least four digits: organizations `org-0001`, users
+/// `user-0001`, documents `doc-<org number>-<document number>` (e.g. `doc-0002-03`).
+/// User `n` belongs to organization `((n - 1) mod organizations) + 1`, and about a quarter
+/// of the users belong to a second organization as well. Each user has
+/// `items_per_feature` items of each [`Feature`] in each organization they belong to.
+///
+/// The dataset describes what was seeded; it does not know about deletions made through the
+/// running server.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    seed: u64,
+    organizations: usize,
+    users: usize,
+    documents: usize,
+    items_per_feature: usize,
+}
+
+const GROUPS: [&str; 4] = ["engineering", "design", "support", "sales"];
+
+const FIRST_NAMES: [(&str, &str); 16] = [
+    ("Zoë", "zoe"),
+    ("José", "jose"),
+    ("Åsa", "asa"),
+    ("Björn", "bjorn"),
+    ("Chloé", "chloe"),
+    ("Dmitri", "dmitri"),
+    ("Eun-ji", "eunji"),
+    ("François", "francois"),
+    ("Grace", "grace"),
+    ("Hiroshi", "hiroshi"),
+    ("Ingrid", "ingrid"),
+    ("Jürgen", "jurgen"),
+    ("Léa", "lea"),
+    ("Oğuz", "oguz"),
+    ("Priya", "priya"),
+    ("Søren", "soren"),
+];
+
+const LAST_NAMES: [(&str, &str); 16] = [
+    ("Ångström", "angstrom"),
+    ("Núñez", "nunez"),
+    ("Müller", "muller"),
+    ("O'Brien", "obrien"),
+    ("García", "garcia"),
+    ("Kowalski", "kowalski"),
+    ("Nguyễn", "nguyen"),
+    ("Ōtani", "otani"),
+    ("Dubois", "dubois"),
+    ("Smith", "smith"),
+    ("Çelik", "celik"),
+    ("Ivanova", "ivanova"),
+    ("Haddad", "haddad"),
+    ("Khan", "khan"),
+    ("山田", "yamada"),
+    ("Петров", "petrov"),
+];
+
+const TEXTS: [&str; 12] = [
+    "Grüße 👋 — can we tighten this paragraph?",
+    "日本語のテキストを確認してください。",
+    "Looks good to me ✅",
+    "Could you double-check the Q3 numbers? 📈",
+    "Ça marche — merci beaucoup !",
+    "This needs a citation «source» before we ship.",
+    "Emoji stress test: 👩‍👩‍👧‍👦 🏳️‍🌈 🇯🇵",
+    "RTL: مرحبا بالعالم",
+    "Line one\nLine two\tafter a tab",
+    "Quotes \"double\" and 'single' and a \\backslash",
+    "Привет! Посмотри, пожалуйста, этот раздел.",
+    "Ünïcödé everywhere: ½ ≠ ¼, ∑ ≤ ∞",
+];
+
+const DOCUMENT_TITLES: [&str; 6] = [
+    "Quarterly plan — Q3 📈",
+    "Design review: Ünïcode onboarding",
+    "ロードマップ 2025",
+    "Release notes «v2»",
+    "Incident post-mortem #42",
+    "Café menu redesign ☕",
+];
+
+const REACTION_ICONS: [&str; 6] = ["👍", "🎉", "❤️", "😂", "👀", "🚀"];
+
+/// 2024-01-01T00:00:00Z in milliseconds since the Unix epoch.
+const EPOCH_BASE_MS: u64 = 1_704_067_200_000;
+const YEAR_MS: u64 = 365 * 24 * 3600 * 1000;
+
+impl Dataset {
+    /// The dataset a server started with `config` serves.
+    pub fn new(config: &FakeConfig) -> Dataset {
+        Dataset {
+            seed: config.seed,
+            organizations: config.organizations.max(1),
+            users: config.users,
+            documents: config.documents_per_organization.max(1),
+            items_per_feature: config.items_per_feature,
+        }
+    }
+
+    /// How many items of each feature every user has in each of their organizations.
+    pub fn items_per_feature(&self) -> usize {
+        self.items_per_feature
+    }
+
+    /// Ids of all organizations, in order.
+    pub fn organization_ids(&self) -> impl Iterator<Item = String> + '_ {
+        (0..self.organizations).map(org_id)
+    }
+
+    /// Ids of all users of the workspace, in order.
+    pub fn user_ids(&self) -> impl Iterator<Item = String> + '_ {
+        (0..self.users).map(user_id)
+    }
+
+    /// Ids of the documents of an organization; empty for an unknown organization.
+    pub fn document_ids(&self, organization_id: &str) -> Vec<String> {
+        match self.org_index(organization_id) {
+            Some(o) => (0..self.documents).map(|d| doc_id(o, d)).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Ids of the organizations a user belongs to (one or two); empty for an unknown user.
+    pub fn organizations_of(&self, user_id: &str) -> Vec<String> {
+        match self.user_index(user_id) {
+            Some(u) => self.user_orgs(u).into_iter().map(org_id).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The members of an organization, in user-id order; empty for an unknown organization.
+    pub fn users_of(&self, organization_id: &str) -> Vec<SeededUser> {
+        match self.org_index(organization_id) {
+            Some(o) => self
+                .member_indexes(o)
+                .map(|u| self.seeded_user(u))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The user with this id, if it was seeded.
+    pub fn user(&self, user_id: &str) -> Option<SeededUser> {
+        self.user_index(user_id).map(|u| self.seeded_user(u))
+    }
+
+    /// The exact items an export of `user_id` in `organization_id` returns, feature by
+    /// feature in [`Feature::ALL`] order and item by item in page order.
+    ///
+    /// Empty when the user does not belong to the organization (or either is unknown).
+    /// Items are generated lazily, one per call to `next`.
+    pub fn expected_items(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+    ) -> impl Iterator<Item = (Feature, Map<String, Value>)> + '_ {
+        let member = self.member(organization_id, user_id);
+        let count = if member.is_some() {
+            self.items_per_feature
+        } else {
+            0
+        };
+        let (o, u) = member.unwrap_or((0, 0));
+        Feature::ALL.into_iter().flat_map(move |feature| {
+            (0..count).map(move |i| (feature, self.item_at(o, u, feature, i)))
+        })
+    }
+
+    /// Item `index` of `feature` for `user_id` in `organization_id`, if it exists.
+    pub fn item(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+        feature: Feature,
+        index: usize,
+    ) -> Option<Map<String, Value>> {
+        let (o, u) = self.member(organization_id, user_id)?;
+        (index < self.items_per_feature).then(|| self.item_at(o, u, feature, index))
+    }
+
+    // ---- crate-internal, index based -------------------------------------------------
+
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// `(organization index, user index)` when the user belongs to the organization.
+    pub(crate) fn member(&self, organization_id: &str, user_id: &str) -> Option<(usize, usize)> {
+        let o = self.org_index(organization_id)?;
+        let u = self.user_index(user_id)?;
+        self.user_orgs(u).contains(&o).then_some((o, u))
+    }
+
+    pub(crate) fn org_index(&self, id: &str) -> Option<usize> {
+        parse_id(id, "org-").filter(|&o| o < self.organizations)
+    }
+
+    pub(crate) fn user_index(&self, id: &str) -> Option<usize> {
+        parse_id(id, "user-").filter(|&u| u < self.users)
+    }
+
+    pub(crate) fn doc_index(&self, o: usize, id: &str) -> Option<usize> {
+        (0..self.documents).find(|&d| doc_id(o, d) == id)
+    }
+
+    /// Organizations of user `u`: its primary one, and a second one for about a quarter of
+    /// the users when there are several organizations.
+    pub(crate) fn user_orgs(&self, u: usize) -> Vec<usize> {
+        let primary = u % self.organizations;
+        let mut orgs = vec![primary];
+        let h = hash(&[self.seed, 0x5ec0, u as u64]);
+        if self.organizations > 1 && h % 4 == 0 {
+            let step = 1 + (h >> 8) as usize % (self.organizations - 1);
+            orgs.push((primary + step) % self.organizations);
+            orgs.sort_unstable();
+        }
+        orgs
+    }
+
+    pub(crate) fn member_indexes(&self, o: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.users).filter(move |&u| self.user_orgs(u).contains(&o))
+    }
+
+    /// Documents of organization `o` that user `u` can access (at least one).
+    pub(crate) fn user_docs(&self, o: usize, u: usize) -> Vec<usize> {
+        (0..self.documents)
+            .filter(|&d| {
+                d == u % self.documents
+                    || hash(&[self.seed, 0xd0c, o as u64, u as u64, d as u64]) % 2 == 0
+            })
+            .collect()
+    }
+
+    /// The organization user group of user `u` in organization `o`.
+    pub(crate) fn user_group(&self, o: usize, u: usize) -> &'static str {
+        GROUPS[(hash(&[self.seed, 0x6409, o as u64, u as u64]) % GROUPS.len() as u64) as usize]
+    }
+
+    pub(crate) fn seeded_user(&self, u: usize) -> SeededUser {
+        let h = hash(&[self.seed, 0x05e4, u as u64]);
+        let (first, first_ascii) = FIRST_NAMES[(h % 16) as usize];
+        let (last, last_ascii) = LAST_NAMES[((h >> 8) % 16) as usize];
+        SeededUser {
+            user_id: user_id(u),
+            name: format!("{first} {last}"),
+            email: format!("{first_ascii}.{last_ascii}.{}@example.com", u + 1),
+        }
+    }
+
+    fn user_json(&self, u: usize) -> Value {
+        let user = self.seeded_user(u);
+        json!({ "userId": user.user_id, "name": user.name, "email": user.email })
+    }
+
+    fn user_json_with_extras(&self, u: usize, rng: &mut Rng) -> Value {
+        let mut value = self.user_json(u);
+        if let Value::Object(map) = &mut value {
+            map.insert(
+                "color".into(),
+                json!(format!("#{:06x}", rng.next() & 0xff_ffff)),
+            );
+            map.insert(
+                "photoUrl".into(),
+                json!(format!("https://avatars.example.com/{}.png", u + 1)),
+            );
+            map.insert("isAdmin".into(), json!(rng.below(5) == 0));
+        }
+        value
+    }
+
+    /// Another user of the workspace to appear next to `u` (may be `u` when it is alone).
+    fn other_user(&self, u: usize, rng: &mut Rng) -> usize {
+        if self.users <= 1 {
+            return u;
+        }
+        let v = rng.below(self.users as u64 - 1) as usize;
+        if v >= u { v + 1 } else { v }
+    }
+
+    fn page_info(&self, o: usize, d: usize, rng: &mut Rng) -> Value {
+        let title = DOCUMENT_TITLES[(o * 7 + d) % DOCUMENT_TITLES.len()];
+        let path = format!("/workspace/{}/{}", org_id(o), doc_id(o, d));
+        json!({
+            "url": format!("https://app.example.com{path}?tab=review"),
+            "path": path,
+            "baseUrl": "https://app.example.com",
+            "title": title,
+            "screenWidth": pick(rng, &[1280, 1440, 1920]),
+        })
+    }
+
+    /// Item `i` of `feature` of user `u` in organization `o`, derived from
+    /// `(seed, o, u, feature, i)` only.
+    pub(crate) fn item_at(
+        &self,
+        o: usize,
+        u: usize,
+        feature: Feature,
+        i: usize,
+    ) -> Map<String, Value> {
+        let mut rng = Rng::new(&[self.seed, o as u64, u as u64, feature.tag(), i as u64]);
+        let docs = self.user_docs(o, u);
+        let d = docs[rng.below(docs.len() as u64) as usize];
+        let created = EPOCH_BASE_MS + rng.below(YEAR_MS);
+        let updated = created + rng.below(30 * 24 * 3600 * 1000);
+        let id = format!("{}{}", random_id(&mut rng, 12), unique_suffix(o, u, i));
+        let mut item = Map::new();
+        item.insert("organizationId".into(), json!(org_id(o)));
+        item.insert("documentId".into(), json!(doc_id(o, d)));
+        let text = |rng: &mut Rng| TEXTS[rng.below(TEXTS.len() as u64) as usize];
+        match feature {
+            Feature::Comments => {
+                let author = if rng.below(10) < 7 {
+                    u
+                } else {
+                    self.other_user(u, &mut rng)
+                };
+                let n = 1 + rng.below(3) as usize;
+                let mut comments = Vec::with_capacity(n);
+                let mut at = created;
+                for c in 0..n {
+                    // The user always takes part: first comment by the author, then the
+                    // user and someone else take turns.
+                    let from = match c {
+                        0 => author,
+                        c if c % 2 == 1 => u,
+                        _ => self.other_user(u, &mut rng),
+                    };
+                    let body = text(&mut rng);
+                    comments.push(json!({
+                        "commentId": 100_000 + rng.below(900_000),
+                        "type": "text",
+                        "commentText": body,
+                        "commentHtml": format!("<p>{}</p>", html_escape(body)),
+                        "from": self.user_json_with_extras(from, &mut rng),
+                        "to": if rng.below(2) == 0 { json!([self.user_json(self.other_user(u, &mut rng))]) } else { json!([]) },
+                        "createdAt": at,
+                        "lastUpdated": iso_ms(at + rng.below(3_600_000)),
+                        "isEdited": rng.below(4) == 0,
+                        "reactionAnnotationIds": [],
+                    }));
+                    at += 1 + rng.below(86_400_000);
+                }
+                let status = pick(&mut rng, &["OPEN", "IN_PROGRESS", "RESOLVED"]);
+                item.insert("annotationId".into(), json!(id));
+                item.insert("type".into(), json!("comment"));
+                item.insert("annotationNumber".into(), json!(i + 1));
+                item.insert("from".into(), self.user_json_with_extras(author, &mut rng));
+                item.insert("comments".into(), Value::Array(comments));
+                item.insert(
+                    "status".into(),
+                    json!({ "id": status, "name": status.to_lowercase(), "type": if status == "RESOLVED" { "terminal" } else { "default" }, "color": "#625DF5" }),
+                );
+                item.insert(
+                    "priority".into(),
+                    if rng.below(3) == 0 {
+                        Value::Null
+                    } else {
+                        json!({ "id": "P1", "name": "P1", "color": "#FF7162" })
+                    },
+                );
+                item.insert("createdAt".into(), json!(created));
+                item.insert("lastUpdated".into(), json!(iso_ms(updated)));
+                item.insert("location".into(), json!({ "id": format!("section-{}", 1 + rng.below(9)), "locationName": format!("Chapter {} — Überblick", 1 + rng.below(9)) }));
+                item.insert("pageInfo".into(), self.page_info(o, d, &mut rng));
+                item.insert(
+                    "targetElement".into(),
+                    json!({ "elementId": null, "targetText": text(&mut rng), "xpath": format!("/html/body/div[{}]/p[{}]", 1 + rng.below(5), 1 + rng.below(20)) }),
+                );
+                item.insert("position".into(), json!({ "x": rng.below(10_000) as f64 / 10.0, "y": rng.below(10_000) as f64 / 10.0 }));
+                item.insert("context".into(), json!({ "access": { "organizationUserGroupIds": [self.user_group(o, u)] }, "customField": i % 3 }));
+                item.insert("isDraft".into(), json!(false));
+            }
+            Feature::Reactions => {
+                let icon = REACTION_ICONS[rng.below(REACTION_ICONS.len() as u64) as usize];
+                let others = rng.below(3) as usize;
+                let mut reactors =
+                    vec![json!({ "from": self.user_json(u), "icon": icon, "createdAt": created })];
+                for _ in 0..others {
+                    let v = self.other_user(u, &mut rng);
+                    reactors.push(json!({ "from": self.user_json(v), "icon": icon, "createdAt": created + rng.below(3_600_000) }));
+                }
+                item.insert("annotationId".into(), json!(id));
+                item.insert("type".into(), json!("reaction"));
+                item.insert("icon".into(), json!(icon));
+                item.insert("from".into(), self.user_json_with_extras(u, &mut rng));
+                item.insert("reactions".into(), Value::Array(reactors));
+                item.insert("createdAt".into(), json!(created));
+                item.insert("lastUpdated".into(), json!(iso_ms(updated)));
+                item.insert("pageInfo".into(), self.page_info(o, d, &mut rng));
+                item.insert(
+                    "targetInlineReactionElementId".into(),
+                    json!(format!("reaction-target-{}", rng.below(50))),
+                );
+            }
+            Feature::Recordings => {
+                let kind = pick(&mut rng, &["audio", "video", "screen"]);
+                let duration_ms = 1_000 + rng.below(600_000);
+                let size = 10_000 + rng.below(50_000_000);
+                let attachment_id = rng.below(1 << 40);
+                item.insert("annotationId".into(), json!(id));
+                item.insert("type".into(), json!("recording"));
+                item.insert("recordingType".into(), json!(kind));
+                item.insert(
+                    "mode".into(),
+                    json!(pick(&mut rng, &["floating", "thread"])),
+                );
+                item.insert("from".into(), self.user_json_with_extras(u, &mut rng));
+                item.insert(
+                    "recordedTime".into(),
+                    json!({ "duration": duration_ms, "display": format!("{:02}:{:02}", duration_ms / 60_000, duration_ms / 1000 % 60) }),
+                );
+                item.insert(
+                    "attachment".into(),
+                    json!({
+                        "attachmentId": attachment_id,
+                        "name": format!("Aufnahme {} — {}.webm", i + 1, kind),
+                        "mimeType": if kind == "audio" { "audio/webm" } else { "video/webm" },
+                        "size": size,
+                        "url": format!("https://storage.example.com/recordings/{}/{}.webm", org_id(o), attachment_id),
+                    }),
+                );
+                item.insert(
+                    "transcription".into(),
+                    json!({ "transcriptedText": text(&mut rng), "language": "und" }),
+                );
+                item.insert("createdAt".into(), json!(created));
+                item.insert("lastUpdated".into(), json!(iso_ms(updated)));
+                item.insert("pageInfo".into(), self.page_info(o, d, &mut rng));
+                // Larger than 2^53: survives only when numbers are kept exactly.
+                item.insert(
+                    "storageGeneration".into(),
+                    json!(9_007_199_254_740_993u64 + rng.below(1_000_000)),
+                );
+            }
+            Feature::Notifications => {
+                let actor = self.other_user(u, &mut rng);
+                let source = pick(&mut rng, &["comment", "reaction", "recording", "custom"]);
+                let title = DOCUMENT_TITLES[(o * 7 + d) % DOCUMENT_TITLES.len()];
+                let mut notify = Map::new();
+                notify.insert(user_id(u), json!(true));
+                item.insert("id".into(), json!(id));
+                item.insert("notificationSource".into(), json!(source));
+                item.insert(
+                    "actionType".into(),
+                    json!(pick(&mut rng, &["added", "updated", "mentioned"])),
+                );
+                item.insert("isUnread".into(), json!(rng.below(2) == 0));
+                item.insert(
+                    "displayHeadlineMessageTemplate".into(),
+                    json!("{actionUser} commented on {documentName}"),
+                );
+                item.insert(
+                    "displayHeadlineMessageTemplateData".into(),
+                    json!({ "actionUser": self.user_json(actor), "recipientUser": self.user_json(u), "documentName": title }),
+                );
+                item.insert("displayBodyMessage".into(), json!(text(&mut rng)));
+                item.insert("from".into(), self.user_json_with_extras(actor, &mut rng));
+                item.insert("notifyUsers".into(), Value::Object(notify));
+                item.insert("timestamp".into(), json!(created));
+                item.insert("createdAt".into(), json!(iso_ms(created)));
+                item.insert("metadata".into(), json!({ "documentName": title, "annotationNumber": rng.below(500), "apiKeyHash": format!("{:016x}", hash(&[self.seed])) }));
+            }
+        }
+        item
+    }
+}
+
+/// `org-0001` for index 0.
+pub(crate) fn org_id(o: usize) -> String {
+    format!("org-{:04}", o + 1)
+}
+
+/// `user-0001` for index 0.
+pub(crate) fn user_id(u: usize) -> String {
+    format!("user-{:04}", u + 1)
+}
+
+/// `doc-0001-01` for organization index 0, document index 0.
+pub(crate) fn doc_id(o: usize, d: usize) -> String {
+    format!("doc-{:04}-{:02}", o + 1, d + 1)
+}
+
+/// The index encoded in an id like `org-0003`, accepting only the exact form we generate.
+fn parse_id(id: &str, prefix: &str) -> Option<usize> {
+    let digits = id.strip_prefix(prefix)?;
+    if digits.len() < 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if digits.len() > 4 && digits.starts_with('0') {
+        return None;
+    }
+    let n: usize = digits.parse().ok()?;
+    n.checked_sub(1)
+}
+
+/// Makes item ids unique per (organization, user, index) whatever the random part is.
+fn unique_suffix(o: usize, u: usize, i: usize) -> String {
+    format!("-{}-{}-{}", o + 1, u + 1, i + 1)
+}
+
+fn pick<T: Copy>(rng: &mut Rng, choices: &[T]) -> T {
+    choices[rng.below(choices.len() as u64) as usize]
+}
+
+fn random_id(rng: &mut Rng, len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    (0..len)
+        .map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize] as char)
+        .collect()
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Formats milliseconds since the Unix epoch as `2024-03-05T12:34:56.789Z`.
+pub(crate) fn iso_ms(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+        ms % 1000
+    )
+}
+
+/// One splitmix64 step.
+pub(crate) fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A hash of a sequence of numbers, built from splitmix64.
+pub(crate) fn hash(parts: &[u64]) -> u64 {
+    parts
+        .iter()
+        .fold(0x243f_6a88_85a3_08d3, |acc, &p| mix(acc ^ mix(p)))
+}
+
+/// FNV-1a of a string, to feed strings into [`hash`].
+pub(crate) fn hash_str(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |acc, b| {
+        (acc ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A splitmix64 generator.
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(parts: &[u64]) -> Rng {
+        Rng(hash(parts))
+    }
+
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        mix(self.0)
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_formatting_matches_known_dates() {
+        assert_eq!(iso_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso_ms(1_748_972_106_739), "2025-06-03T17:35:06.739Z");
+        assert_eq!(iso_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn ids_round_trip_and_reject_variants() {
+        let ds = Dataset::new(&FakeConfig {
+            organizations: 3,
+            users: 12_000,
+            ..FakeConfig::default()
+        });
+        assert_eq!(ds.org_index("org-0003"), Some(2));
+        assert_eq!(ds.org_index("org-0004"), None);
+        assert_eq!(ds.org_index("org-3"), None);
+        assert_eq!(ds.org_index("org-0000"), None);
+        assert_eq!(ds.user_index("user-12000"), Some(11_999));
+        assert_eq!(ds.user_index("user-012000"), None);
+        assert_eq!(ds.user_index("user-+001"), None);
+        assert_eq!(user_id(11_999), "user-12000");
+    }
+
+    #[test]
+    fn items_are_deterministic_and_ids_unique() {
+        let ds = Dataset::new(&FakeConfig::default());
+        let a: Vec<_> = ds.expected_items("org-0001", "user-0001").collect();
+        let b: Vec<_> = ds.expected_items("org-0001", "user-0001").collect();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 4 * ds.items_per_feature());
+        let mut ids: Vec<_> = a
+            .iter()
+            .map(|(_, m)| m.get("annotationId").or_else(|| m.get("id")).cloned())
+            .collect();
+        ids.sort_by_key(|v| v.as_ref().map(|v| v.to_string()));
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), before);
+        assert!(ids.iter().all(Option::is_some));
+        let other = Dataset::new(&FakeConfig {
+            seed: 7,
+            ..FakeConfig::default()
+        });
+        assert_ne!(
+            other.item("org-0001", "user-0001", Feature::Comments, 0),
+            a.first().map(|(_, m)| m.clone())
+        );
+    }
+
+    #[test]
+    fn non_members_have_no_items() {
+        let ds = Dataset::new(&FakeConfig::default());
+        // user-0001 has primary organization org-0001; find an organization it is not in.
+        let orgs = ds.organizations_of("user-0001");
+        let outsider = ds.organization_ids().find(|o| !orgs.contains(o));
+        if let Some(o) = outsider {
+            assert_eq!(ds.expected_items(&o, "user-0001").count(), 0);
+        }
+        assert_eq!(ds.expected_items("org-0001", "nobody").count(), 0);
+    }
+}

@@ -1,0 +1,196 @@
+//! A fake Velt user-data REST API server, for demos and tests that must run without
+//! credentials or network (the way stripe-mock serves Stripe users).
+//!
+//! [`FakeVelt::start`] binds a free port on loopback and serves the four operations of
+//! `openapi/velt.yaml` over a deterministic, lazily generated workspace:
+//!
+//! | operation | path | answer |
+//! |---|---|---|
+//! | Get All User Data | `POST /v2/users/data/get` | 200, up to 100 items per feature, opaque `nextPageToken` |
+//! | Delete All User Data | `POST /v2/users/data/delete` | 202, a job with one task per organization |
+//! | Get Delete All User Data Status | `POST /v2/users/data/delete/status` | 200, or 404 `NOT_FOUND` for an unknown job |
+//! | Get Users | `POST /v1/users/get` | 200, users filtered by document, ids and groups |
+//!
+//! Behaviour the documentation leaves open, and what the fake does:
+//!
+//! - Missing or wrong `x-velt-api-key` / `x-velt-auth-token`: 401 `UNAUTHENTICATED` (the
+//!   Firebase mapping of "no valid credentials"); `PERMISSION_DENIED` is never sent.
+//! - Malformed JSON, a missing `data` object, missing, empty or mistyped fields, more than 30
+//!   ids on Get Users, an empty `userIds` or `organizationIds` on delete, a page token not
+//!   issued for this organization and user: 400 `INVALID_ARGUMENT` with a message saying
+//!   which field is wrong.
+//! - Unknown organization or user on export, or a user outside the organization: a
+//!   successful, empty last page.
+//! - Delete keeps only the first 30 `userIds` silently, as Velt does. Without
+//!   `organizationIds` the job has one task per organization the users belong to; with them,
+//!   one task per distinct id given (unknown organizations give no-op tasks); a job always
+//!   has at least one task. Tasks finish one after the other, every
+//!   [`FakeConfig::deletion_task_duration`]; each finished task really erases the users'
+//!   data in its organization (exports become empty, Get Users no longer lists them).
+//! - Unknown paths: 404 `NOT_FOUND`; methods other than POST: 405 `INVALID_ARGUMENT`.
+//!
+//! Every request is counted; [`Faults`] turn every Nth one into a 503, a 429 with
+//! `Retry-After`, a 500 or an HTML 502, and [`FakeConfig::latency`] delays every answer.
+
+#![warn(missing_docs)]
+
+mod config;
+mod dataset;
+mod server;
+mod token;
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::task::{JoinHandle, JoinSet};
+
+pub use config::{DEMO_API_KEY, DEMO_AUTH_TOKEN, EndOfPages, FakeConfig, Faults};
+pub use dataset::{Dataset, Feature, SeededUser};
+
+/// Items of each feature on one export page.
+pub const PAGE_SIZE: usize = server::PAGE_SIZE;
+
+/// A running fake Velt server.
+///
+/// Dropping it stops the server: the listening socket and every open connection are closed
+/// as soon as the runtime next runs (use [`FakeVelt::shutdown`] to wait until they are).
+/// The server runs on the Tokio runtime it was started on, which must stay alive.
+pub struct FakeVelt {
+    addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    task: JoinHandle<()>,
+}
+
+impl FakeVelt {
+    /// Starts a server on a free port of 127.0.0.1.
+    ///
+    /// ```
+    /// use velt_fake::{FakeConfig, FakeVelt};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let fake = FakeVelt::start(FakeConfig { items_per_feature: 3, ..FakeConfig::default() }).await?;
+    /// assert!(fake.base_url().starts_with("http://127.0.0.1:"));
+    ///
+    /// // Point a client at `fake.base_url()` with `fake.api_key()` and `fake.auth_token()`;
+    /// // the items an export must return are known in advance:
+    /// let org = fake.dataset().organization_ids().next().unwrap();
+    /// let user = fake.dataset().users_of(&org)[0].user_id.clone();
+    /// assert_eq!(fake.dataset().expected_items(&org, &user).count(), 4 * 3);
+    ///
+    /// fake.shutdown().await; // or just drop it
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start(config: FakeConfig) -> std::io::Result<FakeVelt> {
+        FakeVelt::start_on((Ipv4Addr::LOCALHOST, 0), config).await
+    }
+
+    /// Starts a server on the given address, e.g. `"127.0.0.1:8787"`.
+    pub async fn start_on(
+        addr: impl ToSocketAddrs,
+        config: FakeConfig,
+    ) -> std::io::Result<FakeVelt> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(server::Shared::new(config));
+        let app = server::router(shared.clone());
+        let task = tokio::spawn(async move {
+            // Connections live in this set, so stopping the server task closes them all.
+            let mut connections = JoinSet::new();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok((stream, _)) => {
+                            let service = TowerToHyperService::new(app.clone());
+                            connections.spawn(async move {
+                                // A connection error concerns that client only.
+                                let _ = auto::Builder::new(TokioExecutor::new())
+                                    .serve_connection(TokioIo::new(stream), service)
+                                    .await;
+                            });
+                        }
+                        // Out of file descriptors and the like: wait, then accept again.
+                        Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                    },
+                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                }
+            }
+        });
+        Ok(FakeVelt { addr, shared, task })
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL to give a client, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The API key the server accepts in `x-velt-api-key`.
+    pub fn api_key(&self) -> &str {
+        &self.shared.config.api_key
+    }
+
+    /// The auth token the server accepts in `x-velt-auth-token`.
+    pub fn auth_token(&self) -> &str {
+        &self.shared.config.auth_token
+    }
+
+    /// The configuration the server was started with (its `Debug` hides the token).
+    pub fn config(&self) -> &FakeConfig {
+        &self.shared.config
+    }
+
+    /// The seeded workspace: ids of organizations, users and documents, and the exact items
+    /// of every export (as seeded, before any deletion).
+    pub fn dataset(&self) -> &Dataset {
+        &self.shared.dataset
+    }
+
+    /// How many requests the server has received so far (including refused ones).
+    pub fn request_count(&self) -> u64 {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Replaces the injected faults from now on; requests keep their numbering.
+    pub fn set_faults(&self, faults: Faults) {
+        *self
+            .shared
+            .faults
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = faults;
+    }
+
+    /// Stops the server and waits until its socket and connections are closed.
+    pub async fn shutdown(mut self) {
+        self.task.abort();
+        // The task never ends on its own, so the only possible outcome is "cancelled".
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for FakeVelt {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl fmt::Debug for FakeVelt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeVelt")
+            .field("addr", &self.addr)
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,578 @@
+//! The HTTP side: routes, credentials, input validation, faults, pages and deletion jobs.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Map, Value, json};
+
+use crate::config::{EndOfPages, FakeConfig, Faults};
+use crate::dataset::{Dataset, Feature, Rng};
+use crate::token;
+
+/// Items of each feature on one export page, as Velt documents.
+pub(crate) const PAGE_SIZE: usize = 100;
+
+/// The most ids Get Users accepts in `userIds` or `organizationUserGroupIds`, and the most
+/// `userIds` a deletion keeps.
+pub(crate) const MAX_IDS: usize = 30;
+
+/// State shared by every request of one server.
+pub(crate) struct Shared {
+    pub(crate) dataset: Dataset,
+    pub(crate) config: FakeConfig,
+    pub(crate) faults: RwLock<Faults>,
+    pub(crate) requests: AtomicU64,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    jobs: HashMap<String, Job>,
+    /// `(organization index, user index)` pairs whose data has been erased.
+    deleted: HashSet<(usize, usize)>,
+    jobs_started: u64,
+}
+
+struct Job {
+    started: Instant,
+    started_epoch_ms: u64,
+    tasks: Vec<Task>,
+    /// Tasks already applied to `State::deleted`.
+    applied: usize,
+}
+
+/// One task of a deletion job: erase `users` in one organization (`None` when the
+/// organization is unknown, or when no organization of the users is known: nothing to do).
+struct Task {
+    organization: Option<usize>,
+    users: Vec<usize>,
+}
+
+impl Shared {
+    pub(crate) fn new(config: FakeConfig) -> Shared {
+        Shared {
+            dataset: Dataset::new(&config),
+            faults: RwLock::new(config.faults.clone()),
+            config,
+            requests: AtomicU64::new(0),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// The state with every deletion task that is due applied.
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-updated in a way that
+        // matters for a fake, so a poisoned lock is simply taken over.
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let task_duration = self.config.deletion_task_duration;
+        let State { jobs, deleted, .. } = &mut *state;
+        for job in jobs.values_mut() {
+            if job.applied == job.tasks.len() {
+                continue;
+            }
+            let done = tasks_done(job, now, task_duration);
+            for task in &job.tasks[job.applied..done] {
+                if let Some(o) = task.organization {
+                    deleted.extend(task.users.iter().map(|&u| (o, u)));
+                }
+            }
+            job.applied = job.applied.max(done);
+        }
+        state
+    }
+}
+
+fn tasks_done(job: &Job, now: Instant, task_duration: Duration) -> usize {
+    if task_duration.is_zero() {
+        return job.tasks.len();
+    }
+    let elapsed = now.saturating_duration_since(job.started);
+    let done = elapsed.as_nanos() / task_duration.as_nanos();
+    usize::try_from(done)
+        .unwrap_or(usize::MAX)
+        .min(job.tasks.len())
+}
+
+#[derive(Clone, Copy)]
+enum Operation {
+    GetAllUserData,
+    DeleteAllUserData,
+    DeleteStatus,
+    GetUsers,
+}
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let route = |op: Operation| {
+        let shared = shared.clone();
+        post(move |headers: HeaderMap, body: Bytes| async move {
+            handle(&shared, op, &headers, &body).await
+        })
+    };
+    Router::new()
+        .route("/v2/users/data/get", route(Operation::GetAllUserData))
+        .route("/v2/users/data/delete", route(Operation::DeleteAllUserData))
+        .route(
+            "/v2/users/data/delete/status",
+            route(Operation::DeleteStatus),
+        )
+        .route("/v1/users/get", route(Operation::GetUsers))
+        .method_not_allowed_fallback(|| async {
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "INVALID_ARGUMENT",
+                "Velt's REST API only accepts POST requests.",
+            )
+        })
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "No such endpoint in the fake Velt server.",
+            )
+        })
+}
+
+/// Velt's error envelope.
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = json!({ "error": { "message": message.into(), "status": code } });
+    json_response(status, &body)
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn invalid(message: impl Into<String>) -> Response {
+    error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message)
+}
+
+async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: &[u8]) -> Response {
+    let n = shared.requests.fetch_add(1, Ordering::SeqCst) + 1;
+    if !shared.config.latency.is_zero() {
+        tokio::time::sleep(shared.config.latency).await;
+    }
+    if let Some(response) = injected_fault(shared, n) {
+        return response;
+    }
+    if let Err(response) = authenticate(&shared.config, headers) {
+        return response;
+    }
+    let data = match parse_data(body) {
+        Ok(data) => data,
+        Err(response) => return response,
+    };
+    let result = match op {
+        Operation::GetAllUserData => get_all_user_data(shared, &data),
+        Operation::DeleteAllUserData => delete_all_user_data(shared, &data),
+        Operation::DeleteStatus => delete_status(shared, &data),
+        Operation::GetUsers => get_users(shared, &data),
+    };
+    result.unwrap_or_else(|response| response)
+}
+
+fn injected_fault(shared: &Shared, n: u64) -> Option<Response> {
+    let faults = shared
+        .faults
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let hits = |every: Option<u32>| every.is_some_and(|k| k > 0 && n % u64::from(k) == 0);
+    if hits(faults.every_nth_503) {
+        return Some(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
+            "The service is currently unavailable (injected by the fake server).",
+        ));
+    }
+    if let Some((every, retry_after)) = faults.every_nth_429
+        && hits(Some(every))
+    {
+        let mut response = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RESOURCE_EXHAUSTED",
+            "Too many requests (injected by the fake server).",
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        return Some(response);
+    }
+    if hits(faults.every_nth_500) {
+        return Some(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "Internal error (injected by the fake server).",
+        ));
+    }
+    if hits(faults.every_nth_502_html) {
+        return Some(
+            (
+                StatusCode::BAD_GATEWAY,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                Body::from(
+                    "<html><head><title>502 Bad Gateway</title></head>\
+                     <body><h1>502 Bad Gateway</h1></body></html>",
+                ),
+            )
+                .into_response(),
+        );
+    }
+    None
+}
+
+/// Compares without stopping at the first difference, so timing tells nothing.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// Any problem with the credentials is UNAUTHENTICATED (401), per the Firebase mapping:
+/// the request lacks valid credentials. The token is never echoed back.
+fn authenticate(config: &FakeConfig, headers: &HeaderMap) -> Result<(), Response> {
+    let unauthenticated =
+        |message: &str| error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
+    let api_key = headers.get("x-velt-api-key");
+    let auth_token = headers.get("x-velt-auth-token");
+    match (api_key, auth_token) {
+        (None, _) => Err(unauthenticated("Missing x-velt-api-key header.")),
+        (_, None) => Err(unauthenticated("Missing x-velt-auth-token header.")),
+        (Some(key), _) if !same_secret(key.as_bytes(), config.api_key.as_bytes()) => {
+            Err(unauthenticated("Invalid API key."))
+        }
+        (_, Some(token)) if !same_secret(token.as_bytes(), config.auth_token.as_bytes()) => {
+            Err(unauthenticated("Invalid auth token for this API key."))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn parse_data(body: &[u8]) -> Result<Map<String, Value>, Response> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| invalid(format!("The request body is not valid JSON: {e}.")))?;
+    let Value::Object(mut object) = value else {
+        return Err(invalid("The request body must be a JSON object."));
+    };
+    match object.remove("data") {
+        Some(Value::Object(data)) => Ok(data),
+        Some(_) => Err(invalid("`data` must be an object.")),
+        None => Err(invalid("The request body must have a `data` object.")),
+    }
+}
+
+fn required_string<'a>(data: &'a Map<String, Value>, key: &str) -> Result<&'a str, Response> {
+    match data.get(key) {
+        None | Some(Value::Null) => Err(invalid(format!("data.{key} is required."))),
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            Err(invalid(format!("data.{key} must not be empty.")))
+        }
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(invalid(format!("data.{key} must be a string."))),
+    }
+}
+
+fn optional_string<'a>(
+    data: &'a Map<String, Value>,
+    key: &str,
+) -> Result<Option<&'a str>, Response> {
+    match data.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => required_string(data, key).map(Some),
+    }
+}
+
+/// An optional array of non-empty strings; given but empty is refused.
+fn optional_ids<'a>(
+    data: &'a Map<String, Value>,
+    key: &str,
+) -> Result<Option<Vec<&'a str>>, Response> {
+    let items = match data.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(invalid(format!("data.{key} must be an array of strings."))),
+    };
+    if items.is_empty() {
+        return Err(invalid(format!(
+            "data.{key} must not be empty; leave it out instead."
+        )));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match item {
+            Value::String(s) if !s.trim().is_empty() => Ok(s.as_str()),
+            Value::String(_) => Err(invalid(format!("data.{key}[{i}] must not be empty."))),
+            _ => Err(invalid(format!("data.{key}[{i}] must be a string."))),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn epoch_ms_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+fn get_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Response, Response> {
+    let organization_id = required_string(data, "organizationId")?;
+    let user_id = required_string(data, "userId")?;
+    let page_token = optional_string(data, "pageToken")?;
+    let dataset = &shared.dataset;
+    let total = dataset.items_per_feature();
+    let page = match page_token {
+        None => 0,
+        Some(t) => match token::decode(dataset.seed(), organization_id, user_id, t) {
+            Some(page) if (page as usize).saturating_mul(PAGE_SIZE) < total => page as usize,
+            _ => {
+                return Err(invalid(
+                    "data.pageToken is not a page token of this organization and user.",
+                ));
+            }
+        },
+    };
+    // Unknown organizations and users, non-members and erased users get an empty last page.
+    let member = dataset
+        .member(organization_id, user_id)
+        .filter(|pair| !shared.state().deleted.contains(pair));
+    let start = page * PAGE_SIZE;
+    let end = (start + PAGE_SIZE).min(total);
+    let mut page_data = Map::new();
+    for feature in Feature::ALL {
+        let items: Vec<Value> = match member {
+            Some((o, u)) => (start..end)
+                .map(|i| Value::Object(dataset.item_at(o, u, feature, i)))
+                .collect(),
+            None => Vec::new(),
+        };
+        page_data.insert(feature.as_str().to_owned(), Value::Array(items));
+    }
+    let mut result = Map::new();
+    result.insert("status".into(), json!("success"));
+    result.insert("message".into(), json!("Data fetched successfully."));
+    result.insert("data".into(), Value::Object(page_data));
+    if member.is_some() && end < total {
+        let next = u32::try_from(page + 1).map_err(|_| {
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Too many pages.",
+            )
+        })?;
+        result.insert(
+            "nextPageToken".into(),
+            json!(token::encode(
+                dataset.seed(),
+                organization_id,
+                user_id,
+                next
+            )),
+        );
+    } else {
+        match shared.config.end_of_pages {
+            EndOfPages::Null => {
+                result.insert("nextPageToken".into(), Value::Null);
+            }
+            EndOfPages::EmptyString => {
+                result.insert("nextPageToken".into(), json!(""));
+            }
+            EndOfPages::Omitted => {}
+        }
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "result": Value::Object(result) }),
+    ))
+}
+
+fn delete_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Response, Response> {
+    let Some(user_ids) = optional_ids(data, "userIds")? else {
+        return Err(invalid("data.userIds is required."));
+    };
+    let organization_ids = optional_ids(data, "organizationIds")?;
+    let dataset = &shared.dataset;
+    // Velt keeps only the first 30 userIds of a request and still answers success.
+    let users: Vec<usize> = {
+        let mut seen = HashSet::new();
+        user_ids
+            .iter()
+            .take(MAX_IDS)
+            .filter_map(|id| dataset.user_index(id))
+            .filter(|u| seen.insert(*u))
+            .collect()
+    };
+    let mut tasks: Vec<Task> = match organization_ids {
+        Some(ids) => {
+            let mut seen = HashSet::new();
+            ids.into_iter()
+                .filter(|id| seen.insert(*id))
+                .map(|id| Task {
+                    organization: dataset.org_index(id),
+                    users: users.clone(),
+                })
+                .collect()
+        }
+        None => {
+            let orgs: std::collections::BTreeSet<usize> =
+                users.iter().flat_map(|&u| dataset.user_orgs(u)).collect();
+            orgs.into_iter()
+                .map(|o| Task {
+                    organization: Some(o),
+                    users: users.clone(),
+                })
+                .collect()
+        }
+    };
+    if tasks.is_empty() {
+        tasks.push(Task {
+            organization: None,
+            users: Vec::new(),
+        });
+    }
+    let tasks_count = tasks.len();
+    let mut state = shared.state();
+    state.jobs_started += 1;
+    let mut rng = Rng::new(&[dataset.seed(), 0x70b, state.jobs_started]);
+    let job_id: String = (0..20)
+        .map(|_| {
+            const ALPHABET: &[u8] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+            ALPHABET[rng.below(ALPHABET.len() as u64) as usize] as char
+        })
+        .collect();
+    state.jobs.insert(
+        job_id.clone(),
+        Job {
+            started: Instant::now(),
+            started_epoch_ms: epoch_ms_now(),
+            tasks,
+            applied: 0,
+        },
+    );
+    drop(state);
+    Ok(json_response(
+        StatusCode::ACCEPTED,
+        &json!({
+            "status": "success",
+            "message": "Data deletion process has been initiated.",
+            "data": { "jobId": job_id, "tasksCount": tasks_count },
+            "statusCode": 202,
+        }),
+    ))
+}
+
+fn delete_status(shared: &Shared, data: &Map<String, Value>) -> Result<Response, Response> {
+    let job_id = required_string(data, "jobId")?;
+    let state = shared.state();
+    let Some(job) = state.jobs.get(job_id) else {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("No deletion job with id {job_id:?}."),
+        ));
+    };
+    let done = job.applied;
+    let tasks_left = job.tasks.len() - done;
+    let task_ms = u64::try_from(shared.config.deletion_task_duration.as_millis()).unwrap_or(0);
+    let last = (done > 0).then(|| job.started_epoch_ms + task_ms.saturating_mul(done as u64));
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "result": {
+                "status": "success",
+                "message": "Data fetched successfully.",
+                "data": {
+                    "isDeleteCompleted": tasks_left == 0,
+                    "tasksLeft": tasks_left,
+                    "lastTaskCompletedTime": last,
+                },
+            }
+        }),
+    ))
+}
+
+fn get_users(shared: &Shared, data: &Map<String, Value>) -> Result<Response, Response> {
+    let organization_id = required_string(data, "organizationId")?;
+    let document_id = optional_string(data, "documentId")?;
+    let user_ids = optional_ids(data, "userIds")?;
+    let group_ids = optional_ids(data, "organizationUserGroupIds")?;
+    for (key, ids) in [
+        ("userIds", &user_ids),
+        ("organizationUserGroupIds", &group_ids),
+    ] {
+        if let Some(ids) = ids
+            && ids.len() > MAX_IDS
+        {
+            return Err(invalid(format!(
+                "data.{key} accepts at most {MAX_IDS} ids; got {}.",
+                ids.len()
+            )));
+        }
+    }
+    let dataset = &shared.dataset;
+    let mut users = Vec::new();
+    if let Some(o) = dataset.org_index(organization_id) {
+        let document = match document_id {
+            Some(id) => match dataset.doc_index(o, id) {
+                Some(d) => Some(d),
+                // An unknown document has no users.
+                None => return Ok(users_response(users)),
+            },
+            None => None,
+        };
+        let state = shared.state();
+        for u in dataset.member_indexes(o) {
+            if state.deleted.contains(&(o, u)) {
+                continue;
+            }
+            if document.is_some_and(|d| !dataset.user_docs(o, u).contains(&d)) {
+                continue;
+            }
+            let user = dataset.seeded_user(u);
+            if user_ids
+                .as_ref()
+                .is_some_and(|ids| !ids.contains(&user.user_id.as_str()))
+            {
+                continue;
+            }
+            if group_ids
+                .as_ref()
+                .is_some_and(|ids| !ids.contains(&dataset.user_group(o, u)))
+            {
+                continue;
+            }
+            users.push(json!({ "email": user.email, "name": user.name, "userId": user.user_id }));
+        }
+    }
+    Ok(users_response(users))
+}
+
+fn users_response(users: Vec<Value>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "result": {
+                "status": "success",
+                "message": "User(s) retrieved successfully.",
+                "data": users,
+            }
+        }),
+    )
+}
