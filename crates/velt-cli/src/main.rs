@@ -1,0 +1,199 @@
+//! `velt`: answer data requests against Velt from a terminal: export a user's data, erase it
+//! and follow the erasure, look users up, or run a fake Velt to try all of it.
+//!
+//! Data goes to standard output, messages and progress to standard error. Exit codes: 0 when
+//! everything worked, 1 when Velt or the network failed (the message names the status and what
+//! to do), 2 for a usage error. Credentials come from `VELT_API_KEY` and `VELT_AUTH_TOKEN`, or
+//! are not needed at all with `--fake`.
+
+mod commands;
+mod export_file;
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Answer data requests against Velt: export a user's data, erase it, look users up.
+///
+/// Credentials are read from VELT_API_KEY and VELT_AUTH_TOKEN. With --fake, a built-in fake
+/// Velt server runs in this process and nothing leaves the machine.
+#[derive(Debug, Parser)]
+#[command(name = "velt", version, propagate_version = true)]
+pub struct Cli {
+    /// Start a built-in fake Velt server in this process and send every request to it (no
+    /// credentials or network needed). Its demo data has organizations org-0001.. and users
+    /// user-0001..
+    #[arg(long, global = true)]
+    pub fake: bool,
+
+    /// Velt's base URL (https, or http on localhost only).
+    #[arg(
+        long,
+        global = true,
+        env = "VELT_BASE_URL",
+        default_value = velt_api::DEFAULT_BASE_URL
+    )]
+    pub base_url: String,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The command groups.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Look users up (Get Users, v1).
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Export or erase a user's data (GDPR).
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Run the built-in fake Velt server.
+    #[command(subcommand)]
+    Fake(FakeCommand),
+}
+
+/// `velt users ...`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Print the users of an organization, as a JSON array, narrowed by any combination of
+    /// document, user ids and group ids.
+    Get(UsersGetArgs),
+}
+
+/// `velt users get`
+#[derive(Debug, Args)]
+pub struct UsersGetArgs {
+    /// The organization to look in.
+    #[arg(long)]
+    pub organization_id: String,
+    /// Only users of this document.
+    #[arg(long)]
+    pub document_id: Option<String>,
+    /// Only this user; repeat for several (at most 30).
+    #[arg(long = "user-id")]
+    pub user_ids: Vec<String>,
+    /// Only members of this organization user group; repeat for several (at most 30).
+    #[arg(long = "group-id")]
+    pub group_ids: Vec<String>,
+}
+
+/// `velt data ...`
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Export everything Velt holds about a user in an organization (Get All User Data,
+    /// every page).
+    Export(ExportArgs),
+    /// Erase all data of one or more users (Delete All User Data). Asks for confirmation.
+    Delete(DeleteArgs),
+    /// Show how far a deletion job has got.
+    DeleteStatus(DeleteStatusArgs),
+}
+
+/// The output formats of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One line per item: {"feature":"comments","item":{...}}.
+    Ndjson,
+    /// One document: {"comments":[...],"reactions":[...],"recordings":[...],"notifications":[...]}.
+    Json,
+}
+
+/// `velt data export`
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The organization the user belongs to.
+    #[arg(long)]
+    pub organization_id: String,
+    /// The user whose data to export.
+    #[arg(long)]
+    pub user_id: String,
+    /// Write to this file instead of standard output. It appears only when the export is
+    /// complete; until then the data sits in FILE.part, with FILE.checkpoint beside it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Ndjson)]
+    pub format: Format,
+    /// Continue an interrupted export into --out from its last completed page.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
+}
+
+/// `velt data delete`
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// A user to erase; repeat for several (any number: they are sent 30 at a time).
+    #[arg(long = "user-id", required = true)]
+    pub user_ids: Vec<String>,
+    /// Erase only in this organization; repeat for several. Without it the erasure covers
+    /// every organization of the workspace.
+    #[arg(long = "organization-id")]
+    pub organization_ids: Vec<String>,
+    /// Do not ask for confirmation (required when standard input is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Wait until every deletion job has completed, showing progress.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// `velt data delete-status`
+#[derive(Debug, Args)]
+pub struct DeleteStatusArgs {
+    /// The job id printed by `velt data delete`.
+    #[arg(long)]
+    pub job_id: String,
+    /// Poll until the job has completed, showing progress.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// `velt fake ...`
+#[derive(Debug, Subcommand)]
+pub enum FakeCommand {
+    /// Serve a fake Velt until Ctrl-C; prints its base URL and demo credentials.
+    Serve(ServeArgs),
+}
+
+/// `velt fake serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback only).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub addr: SocketAddr,
+    /// Seed of the generated data: the same seed gives the same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Number of users in the workspace.
+    #[arg(long, default_value_t = 12)]
+    pub users: usize,
+    /// Items of each feature per user and organization.
+    #[arg(long, default_value_t = 120)]
+    pub items_per_feature: usize,
+    /// Delay added to every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
