@@ -275,7 +275,7 @@ impl Dataset {
         let primary = u % self.organizations;
         let mut orgs = vec![primary];
         let h = hash(&[self.seed, 0x5ec0, u as u64]);
-        if self.organizations > 1 && h % 4 == 0 {
+        if self.organizations > 1 && h.is_multiple_of(4) {
             let step = 1 + (h >> 8) as usize % (self.organizations - 1);
             orgs.push((primary + step) % self.organizations);
             orgs.sort_unstable();
@@ -292,7 +292,7 @@ impl Dataset {
         (0..self.documents)
             .filter(|&d| {
                 d == u % self.documents
-                    || hash(&[self.seed, 0xd0c, o as u64, u as u64, d as u64]) % 2 == 0
+                    || hash(&[self.seed, 0xd0c, o as u64, u as u64, d as u64]).is_multiple_of(2)
             })
             .collect()
     }
