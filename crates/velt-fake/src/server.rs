@@ -124,12 +124,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             route(Operation::DeleteStatus),
         )
         .route("/v1/users/get", route(Operation::GetUsers))
+        // Like Firebase callable functions: another method is a bad request.
         .method_not_allowed_fallback(|| async {
-            error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "INVALID_ARGUMENT",
-                "Velt's REST API only accepts POST requests.",
-            )
+            invalid("Velt's REST API only accepts POST requests.")
         })
         .fallback(|| async {
             error(
@@ -184,6 +181,9 @@ async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: &[u8]
         return response;
     }
     if let Err(e) = authenticate(&shared.config, headers) {
+        return e.into_response();
+    }
+    if let Err(e) = check_content_type(headers) {
         return e.into_response();
     }
     let data = match parse_data(body) {
@@ -283,6 +283,22 @@ fn authenticate(config: &FakeConfig, headers: &HeaderMap) -> Result<(), ApiError
             Err(unauthenticated("Invalid auth token for this API key."))
         }
         _ => Ok(()),
+    }
+}
+
+/// Like Firebase callable functions, only JSON bodies are accepted.
+fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if media_type.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "Content-Type must be application/json, not {content_type:?}."
+        )))
     }
 }
 

@@ -226,6 +226,8 @@ async fn deletion_job_progresses_and_erases_the_data() {
     let fake = FakeVelt::start(FakeConfig {
         organizations: 3,
         users: 24,
+        // Long enough for the checks below to run before the first task ends.
+        deletion_task_duration: Duration::from_millis(400),
         ..config()
     })
     .await
