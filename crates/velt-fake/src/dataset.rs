@@ -275,7 +275,7 @@ impl Dataset {
         let primary = u % self.organizations;
         let mut orgs = vec![primary];
         let h = hash(&[self.seed, 0x5ec0, u as u64]);
-        if self.organizations > 1 && h % 4 == 0 {
+        if self.organizations > 1 && h.is_multiple_of(4) {
             let step = 1 + (h >> 8) as usize % (self.organizations - 1);
             orgs.push((primary + step) % self.organizations);
             orgs.sort_unstable();
@@ -292,7 +292,7 @@ impl Dataset {
         (0..self.documents)
             .filter(|&d| {
                 d == u % self.documents
-                    || hash(&[self.seed, 0xd0c, o as u64, u as u64, d as u64]) % 2 == 0
+                    || hash(&[self.seed, 0xd0c, o as u64, u as u64, d as u64]).is_multiple_of(2)
             })
             .collect()
     }
@@ -369,7 +369,11 @@ impl Dataset {
         let d = docs[rng.below(docs.len() as u64) as usize];
         let created = EPOCH_BASE_MS + rng.below(YEAR_MS);
         let updated = created + rng.below(30 * 24 * 3600 * 1000);
-        let id = format!("{}{}", random_id(&mut rng, 12), unique_suffix(o, u, i));
+        let id = format!(
+            "{}{}",
+            random_id(&mut rng, 12),
+            unique_suffix(o, u, feature, i)
+        );
         let mut item = Map::new();
         item.insert("organizationId".into(), json!(org_id(o)));
         item.insert("documentId".into(), json!(doc_id(o, d)));
@@ -560,9 +564,16 @@ fn parse_id(id: &str, prefix: &str) -> Option<usize> {
     n.checked_sub(1)
 }
 
-/// Makes item ids unique per (organization, user, index) whatever the random part is.
-fn unique_suffix(o: usize, u: usize, i: usize) -> String {
-    format!("-{}-{}-{}", o + 1, u + 1, i + 1)
+/// Makes item ids unique per (organization, user, feature, index) whatever the random
+/// part is.
+fn unique_suffix(o: usize, u: usize, feature: Feature, i: usize) -> String {
+    let letter = match feature {
+        Feature::Comments => 'c',
+        Feature::Reactions => 'r',
+        Feature::Recordings => 'v',
+        Feature::Notifications => 'n',
+    };
+    format!("-{}-{}-{letter}{}", o + 1, u + 1, i + 1)
 }
 
 fn pick<T: Copy>(rng: &mut Rng, choices: &[T]) -> T {

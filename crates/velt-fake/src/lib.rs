@@ -27,7 +27,9 @@
 //!   has at least one task. Tasks finish one after the other, every
 //!   [`FakeConfig::deletion_task_duration`]; each finished task really erases the users'
 //!   data in its organization (exports become empty, Get Users no longer lists them).
-//! - Unknown paths: 404 `NOT_FOUND`; methods other than POST: 405 `INVALID_ARGUMENT`.
+//! - A Content-Type other than `application/json`, or a method other than POST: 400
+//!   `INVALID_ARGUMENT`, as Firebase callable functions answer. Unknown fields in `data`
+//!   (such as the SDKs' `veltUserIds`) are ignored. Unknown paths: 404 `NOT_FOUND`.
 //!
 //! Every request is counted; [`Faults`] turn every Nth one into a 503, a 429 with
 //! `Retry-After`, a 500 or an HTML 502, and [`FakeConfig::latency`] delays every answer.

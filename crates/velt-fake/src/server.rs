@@ -124,12 +124,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             route(Operation::DeleteStatus),
         )
         .route("/v1/users/get", route(Operation::GetUsers))
+        // Like Firebase callable functions: another method is a bad request.
         .method_not_allowed_fallback(|| async {
-            error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "INVALID_ARGUMENT",
-                "Velt's REST API only accepts POST requests.",
-            )
+            invalid("Velt's REST API only accepts POST requests.")
         })
         .fallback(|| async {
             error(
@@ -140,10 +137,26 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         })
 }
 
-/// Velt's error envelope.
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = json!({ "error": { "message": message.into(), "status": code } });
-    json_response(status, &body)
+/// An answer in Velt's error envelope: `{"error":{"message","status"}}`.
+struct ApiError {
+    http: StatusCode,
+    status: &'static str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": { "message": self.message, "status": self.status } });
+        json_response(self.http, &body)
+    }
+}
+
+fn error(http: StatusCode, status: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError {
+        http,
+        status,
+        message: message.into(),
+    }
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response {
@@ -155,7 +168,7 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
         .into_response()
 }
 
-fn invalid(message: impl Into<String>) -> Response {
+fn invalid(message: impl Into<String>) -> ApiError {
     error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message)
 }
 
@@ -167,12 +180,15 @@ async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: &[u8]
     if let Some(response) = injected_fault(shared, n) {
         return response;
     }
-    if let Err(response) = authenticate(&shared.config, headers) {
-        return response;
+    if let Err(e) = authenticate(&shared.config, headers) {
+        return e.into_response();
+    }
+    if let Err(e) = check_content_type(headers) {
+        return e.into_response();
     }
     let data = match parse_data(body) {
         Ok(data) => data,
-        Err(response) => return response,
+        Err(e) => return e.into_response(),
     };
     let result = match op {
         Operation::GetAllUserData => get_all_user_data(shared, &data),
@@ -180,7 +196,7 @@ async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: &[u8]
         Operation::DeleteStatus => delete_status(shared, &data),
         Operation::GetUsers => get_users(shared, &data),
     };
-    result.unwrap_or_else(|response| response)
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 fn injected_fault(shared: &Shared, n: u64) -> Option<Response> {
@@ -189,13 +205,16 @@ fn injected_fault(shared: &Shared, n: u64) -> Option<Response> {
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let hits = |every: Option<u32>| every.is_some_and(|k| k > 0 && n % u64::from(k) == 0);
+    let hits = |every: Option<u32>| every.is_some_and(|k| k > 0 && n.is_multiple_of(u64::from(k)));
     if hits(faults.every_nth_503) {
-        return Some(error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "UNAVAILABLE",
-            "The service is currently unavailable (injected by the fake server).",
-        ));
+        return Some(
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "The service is currently unavailable (injected by the fake server).",
+            )
+            .into_response(),
+        );
     }
     if let Some((every, retry_after)) = faults.every_nth_429
         && hits(Some(every))
@@ -204,18 +223,22 @@ fn injected_fault(shared: &Shared, n: u64) -> Option<Response> {
             StatusCode::TOO_MANY_REQUESTS,
             "RESOURCE_EXHAUSTED",
             "Too many requests (injected by the fake server).",
-        );
+        )
+        .into_response();
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         return Some(response);
     }
     if hits(faults.every_nth_500) {
-        return Some(error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL",
-            "Internal error (injected by the fake server).",
-        ));
+        return Some(
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Internal error (injected by the fake server).",
+            )
+            .into_response(),
+        );
     }
     if hits(faults.every_nth_502_html) {
         return Some(
@@ -245,7 +268,7 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
 
 /// Any problem with the credentials is UNAUTHENTICATED (401), per the Firebase mapping:
 /// the request lacks valid credentials. The token is never echoed back.
-fn authenticate(config: &FakeConfig, headers: &HeaderMap) -> Result<(), Response> {
+fn authenticate(config: &FakeConfig, headers: &HeaderMap) -> Result<(), ApiError> {
     let unauthenticated =
         |message: &str| error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
     let api_key = headers.get("x-velt-api-key");
@@ -263,7 +286,23 @@ fn authenticate(config: &FakeConfig, headers: &HeaderMap) -> Result<(), Response
     }
 }
 
-fn parse_data(body: &[u8]) -> Result<Map<String, Value>, Response> {
+/// Like Firebase callable functions, only JSON bodies are accepted.
+fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if media_type.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "Content-Type must be application/json, not {content_type:?}."
+        )))
+    }
+}
+
+fn parse_data(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| invalid(format!("The request body is not valid JSON: {e}.")))?;
     let Value::Object(mut object) = value else {
@@ -276,7 +315,7 @@ fn parse_data(body: &[u8]) -> Result<Map<String, Value>, Response> {
     }
 }
 
-fn required_string<'a>(data: &'a Map<String, Value>, key: &str) -> Result<&'a str, Response> {
+fn required_string<'a>(data: &'a Map<String, Value>, key: &str) -> Result<&'a str, ApiError> {
     match data.get(key) {
         None | Some(Value::Null) => Err(invalid(format!("data.{key} is required."))),
         Some(Value::String(s)) if s.trim().is_empty() => {
@@ -290,7 +329,7 @@ fn required_string<'a>(data: &'a Map<String, Value>, key: &str) -> Result<&'a st
 fn optional_string<'a>(
     data: &'a Map<String, Value>,
     key: &str,
-) -> Result<Option<&'a str>, Response> {
+) -> Result<Option<&'a str>, ApiError> {
     match data.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(_) => required_string(data, key).map(Some),
@@ -301,7 +340,7 @@ fn optional_string<'a>(
 fn optional_ids<'a>(
     data: &'a Map<String, Value>,
     key: &str,
-) -> Result<Option<Vec<&'a str>>, Response> {
+) -> Result<Option<Vec<&'a str>>, ApiError> {
     let items = match data.get(key) {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Array(items)) => items,
@@ -331,7 +370,7 @@ fn epoch_ms_now() -> u64 {
         .unwrap_or(0)
 }
 
-fn get_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Response, Response> {
+fn get_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Response, ApiError> {
     let organization_id = required_string(data, "organizationId")?;
     let user_id = required_string(data, "userId")?;
     let page_token = optional_string(data, "pageToken")?;
@@ -402,7 +441,7 @@ fn get_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Respo
     ))
 }
 
-fn delete_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Response, Response> {
+fn delete_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Response, ApiError> {
     let Some(user_ids) = optional_ids(data, "userIds")? else {
         return Err(invalid("data.userIds is required."));
     };
@@ -478,7 +517,7 @@ fn delete_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Re
     ))
 }
 
-fn delete_status(shared: &Shared, data: &Map<String, Value>) -> Result<Response, Response> {
+fn delete_status(shared: &Shared, data: &Map<String, Value>) -> Result<Response, ApiError> {
     let job_id = required_string(data, "jobId")?;
     let state = shared.state();
     let Some(job) = state.jobs.get(job_id) else {
@@ -508,7 +547,7 @@ fn delete_status(shared: &Shared, data: &Map<String, Value>) -> Result<Response,
     ))
 }
 
-fn get_users(shared: &Shared, data: &Map<String, Value>) -> Result<Response, Response> {
+fn get_users(shared: &Shared, data: &Map<String, Value>) -> Result<Response, ApiError> {
     let organization_id = required_string(data, "organizationId")?;
     let document_id = optional_string(data, "documentId")?;
     let user_ids = optional_ids(data, "userIds")?;

@@ -149,9 +149,43 @@ async fn unknown_paths_and_methods_answer_with_the_envelope() {
         .send()
         .await
         .unwrap();
-    assert_eq!(answer.status().as_u16(), 405);
+    assert_eq!(answer.status().as_u16(), 400);
     let body: velt_api::types::ErrorResponse = answer.json().await.unwrap();
     assert_eq!(body.error.status, "INVALID_ARGUMENT");
+}
+
+#[tokio::test]
+async fn only_json_bodies_are_accepted() {
+    let fake = FakeVelt::start(small()).await.unwrap();
+    let send_as = |content_type: Option<&'static str>| {
+        let mut request = client()
+            .post(format!("{}{GET}", fake.base_url()))
+            .header("x-velt-api-key", fake.api_key())
+            .header("x-velt-auth-token", fake.auth_token())
+            .body(EXPORT);
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        request.send()
+    };
+    for bad in [
+        None,
+        Some("application/x-www-form-urlencoded"),
+        Some("text/plain"),
+    ] {
+        let answer = send_as(bad).await.unwrap();
+        assert_eq!(answer.status().as_u16(), 400, "{bad:?}");
+        let body: velt_api::types::ErrorResponse = answer.json().await.unwrap();
+        assert_eq!(body.error.status, "INVALID_ARGUMENT");
+        assert!(body.error.message.contains("Content-Type"));
+    }
+    for good in ["application/json", "Application/JSON; charset=utf-8"] {
+        assert_eq!(
+            send_as(Some(good)).await.unwrap().status().as_u16(),
+            200,
+            "{good}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -285,6 +319,7 @@ async fn dropping_the_server_stops_it() {
         .post(&url)
         .header("x-velt-api-key", fake.api_key())
         .header("x-velt-auth-token", fake.auth_token())
+        .header("content-type", "application/json")
         .body(EXPORT)
         .send()
         .await
