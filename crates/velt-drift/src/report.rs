@@ -97,9 +97,9 @@ fn check_text(report: &Report) -> String {
     } else {
         let _ = writeln!(
             out,
-            "drift: {} findings ({breaking} breaking, {additive} additive) in {} pages; \
+            "drift: {} ({breaking} breaking, {additive} additive) in {} pages; \
              edit openapi/velt.yaml to match the docs, or report the docs to Velt",
-            report.findings.len(),
+            plural(report.findings.len(), "finding"),
             report.pages.len()
         );
     }
@@ -125,10 +125,18 @@ fn diff_text(report: &DiffReport) -> String {
     } else {
         let _ = writeln!(
             out,
-            "{} changes: {breaking} breaking, {} additive",
-            report.changes.len(),
+            "{}: {breaking} breaking, {} additive",
+            plural(report.changes.len(), "change"),
             report.changes.len() - breaking
         );
     }
     out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
