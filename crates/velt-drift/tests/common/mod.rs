@@ -1,0 +1,107 @@
+//! A temp copy of the real snapshot (`openapi/docs` and `openapi/velt.yaml`) to mutate.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use velt_drift::Severity;
+use velt_drift::check::{Finding, FindingKind, Report};
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&repo().join("openapi/docs"), &dir.path().join("docs"));
+        std::fs::copy(
+            repo().join("openapi/velt.yaml"),
+            dir.path().join("velt.yaml"),
+        )
+        .unwrap();
+        Fixture { dir }
+    }
+
+    pub fn docs(&self) -> PathBuf {
+        self.dir.path().join("docs")
+    }
+
+    pub fn spec(&self) -> PathBuf {
+        self.dir.path().join("velt.yaml")
+    }
+
+    /// Replaces every `from` by `to` in a docs page (or `velt.yaml` with rel = "../velt.yaml").
+    /// Panics when `from` does not occur, so a mutation can never silently become a no-op.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) -> &Self {
+        let path = self.docs().join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} does not contain {from:?}");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+        self
+    }
+
+    /// Applies the same edit to both forms of a page.
+    pub fn edit_both(&self, md: &str, mdx: &str, from: &str, to: &str) -> &Self {
+        self.edit(md, from, to).edit(mdx, from, to)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let path = self.docs().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    pub fn check(&self) -> Report {
+        velt_drift::check::check(&self.docs(), &self.spec()).unwrap()
+    }
+}
+
+pub const GET_MD: &str = "md/get-all-user-data.md";
+pub const GET_MDX: &str = "mdx/get-all-user-data-gdpr.mdx";
+pub const DELETE_MD: &str = "md/delete-all-user-data.md";
+pub const DELETE_MDX: &str = "mdx/delete-all-user-data-gdpr.mdx";
+pub const STATUS_MDX: &str = "mdx/get-delete-user-data-status-gdpr.mdx";
+pub const USERS_MDX: &str = "mdx/get-users.mdx";
+
+/// The one finding at `path`; fails listing all findings when there is not exactly one.
+pub fn only<'r>(report: &'r Report, path: &str) -> &'r Finding {
+    let at: Vec<&Finding> = report.findings.iter().filter(|f| f.path == path).collect();
+    assert_eq!(at.len(), 1, "findings at {path}: {:#?}", report.findings);
+    at[0]
+}
+
+pub fn pages(f: &Finding) -> Vec<&str> {
+    f.pages.iter().map(|p| p.page.as_str()).collect()
+}
+
+/// Asserts the report holds exactly these (severity, kind, endpoint, path) findings.
+pub fn assert_findings(report: &Report, expected: &[(Severity, FindingKind, &str, &str)]) {
+    let mut got: Vec<(Severity, FindingKind, &str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.severity, f.kind, f.endpoint.as_str(), f.path.as_str()))
+        .collect();
+    let mut want = expected.to_vec();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "{:#?}", report.findings);
+}

@@ -1,0 +1,495 @@
+//! Every kind of documentation change, made on a temp copy of the real snapshot.
+
+mod common;
+
+use common::*;
+use velt_drift::Severity::{Additive, Breaking};
+use velt_drift::check::FindingKind::*;
+
+const DELETE: &str = "POST /v2/users/data/delete";
+const GET: &str = "POST /v2/users/data/get";
+const STATUS: &str = "POST /v2/users/data/delete/status";
+const USERS: &str = "POST /v1/users/get";
+
+#[test]
+fn current_snapshot_is_clean() {
+    let report = Fixture::new().check();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+    assert!(report.not_covered.is_empty());
+    assert_eq!(report.pages.len(), 6);
+}
+
+#[test]
+fn renamed_response_field() {
+    let fx = Fixture::new();
+    fx.edit_both(DELETE_MD, DELETE_MDX, "\"tasksCount\"", "\"taskCount\"");
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[
+            (
+                Breaking,
+                ResponseFieldMissing,
+                DELETE,
+                "response.data.tasksCount",
+            ),
+            (
+                Additive,
+                ResponseFieldUnknown,
+                DELETE,
+                "response.data.taskCount",
+            ),
+        ],
+    );
+    let missing = only(&report, "response.data.tasksCount");
+    assert_eq!(missing.docs, "absent");
+    assert_eq!(missing.spec, "integer, optional");
+    // Both forms, both success examples (Success Response and ResponseExample): grouped.
+    assert_eq!(
+        pages(missing),
+        [DELETE_MD, DELETE_MD, DELETE_MDX, DELETE_MDX]
+    );
+    assert!(missing.pages.iter().all(|p| p.line.is_some()));
+}
+
+#[test]
+fn renamed_nested_response_field_in_an_array_item() {
+    let fx = Fixture::new();
+    fx.edit(
+        USERS_MDX,
+        "\"email\": \"userEmail@domain.com\"",
+        "\"mail\": \"userEmail@domain.com\"",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[
+            (
+                Breaking,
+                ResponseFieldMissing,
+                USERS,
+                "response.result.data[].email",
+            ),
+            (
+                Additive,
+                ResponseFieldUnknown,
+                USERS,
+                "response.result.data[].mail",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn response_type_changed() {
+    let fx = Fixture::new();
+    fx.edit(STATUS_MDX, "\"tasksLeft\": 0", "\"tasksLeft\": \"none\"");
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[(
+            Breaking,
+            ResponseTypeMismatch,
+            STATUS,
+            "response.result.data.tasksLeft",
+        )],
+    );
+    let f = only(&report, "response.result.data.tasksLeft");
+    assert_eq!((f.docs.as_str(), f.spec.as_str()), ("string", "integer"));
+}
+
+#[test]
+fn dropped_parameter() {
+    let fx = Fixture::new();
+    fx.edit(
+        DELETE_MDX,
+        "    <ParamField body=\"organizationIds\" type=\"string[]\">\n      Array of organization Ids. These are the organizations that the user is part of.\n    </ParamField>\n",
+        "",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[(
+            Breaking,
+            ParamRemoved,
+            DELETE,
+            "request.data.organizationIds",
+        )],
+    );
+    let f = only(&report, "request.data.organizationIds");
+    assert_eq!(pages(f), [DELETE_MDX], "only the edited form reports it");
+    assert_eq!(f.spec, "array of string, optional");
+}
+
+#[test]
+fn dropped_header() {
+    let fx = Fixture::new();
+    fx.edit(
+        USERS_MDX,
+        "<ParamField header=\"x-velt-auth-token\" type=\"string\" required>\n  Your [Auth Token](/security/auth-tokens).\n</ParamField>",
+        "",
+    );
+    assert_findings(
+        &fx.check(),
+        &[(Breaking, ParamRemoved, USERS, "header.x-velt-auth-token")],
+    );
+}
+
+const PAGE_TOKEN: &str = "<ParamField body=\"pageToken\" type=\"string\">\n      Page token retrieved from previous API call.\n    </ParamField>";
+
+#[test]
+fn added_required_parameter_is_breaking_and_optional_one_additive() {
+    let fx = Fixture::new();
+    let added = format!(
+        "{PAGE_TOKEN}\n    <ParamField body=\"veltUserIds\" type=\"string[]\" required>\n      Velt user ids.\n    </ParamField>\n    <ParamField body=\"veltAllOrganizations\" type=\"boolean\">\n      All organizations.\n    </ParamField>"
+    );
+    fx.edit_both(GET_MD, GET_MDX, PAGE_TOKEN, &added);
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[
+            (Breaking, ParamAdded, GET, "request.data.veltUserIds"),
+            (
+                Additive,
+                ParamAdded,
+                GET,
+                "request.data.veltAllOrganizations",
+            ),
+        ],
+    );
+    let f = only(&report, "request.data.veltUserIds");
+    assert_eq!(
+        (f.docs.as_str(), f.spec.as_str()),
+        ("string[], required", "absent")
+    );
+    assert_eq!(pages(f), [GET_MD, GET_MDX]);
+}
+
+#[test]
+fn added_header() {
+    let fx = Fixture::new();
+    fx.edit(
+        STATUS_MDX,
+        "# Body",
+        "<ParamField header=\"x-velt-region\" type=\"string\">\n  Region.\n</ParamField>\n\n# Body",
+    );
+    assert_findings(
+        &fx.check(),
+        &[(Additive, ParamAdded, STATUS, "header.x-velt-region")],
+    );
+}
+
+#[test]
+fn changed_type() {
+    let fx = Fixture::new();
+    fx.edit(
+        GET_MDX,
+        "<ParamField body=\"pageToken\" type=\"string\">",
+        "<ParamField body=\"pageToken\" type=\"number\">",
+    );
+    let report = fx.check();
+    // The example request still sends a string: only the parameter's type differs.
+    assert_findings(
+        &report,
+        &[(Breaking, TypeChanged, GET, "request.data.pageToken")],
+    );
+    let f = only(&report, "request.data.pageToken");
+    assert_eq!((f.docs.as_str(), f.spec.as_str()), ("number", "string"));
+    assert!(f.pages[0].line.is_some());
+}
+
+#[test]
+fn array_type_becomes_scalar() {
+    let fx = Fixture::new();
+    fx.edit(
+        DELETE_MDX,
+        "<ParamField body=\"userIds\" type=\"string[]\" required>",
+        "<ParamField body=\"userIds\" type=\"string\" required>",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[(Breaking, TypeChanged, DELETE, "request.data.userIds")],
+    );
+    assert_eq!(
+        only(&report, "request.data.userIds").spec,
+        "array of string"
+    );
+}
+
+#[test]
+fn flipped_required() {
+    let fx = Fixture::new();
+    fx.edit(
+        USERS_MDX,
+        "<ParamField body=\"documentId\" type=\"string\">",
+        "<ParamField body=\"documentId\" type=\"string\" required>",
+    );
+    fx.edit(
+        STATUS_MDX,
+        "<ParamField body=\"jobId\" type=\"string\" required>",
+        "<ParamField body=\"jobId\" type=\"string\">",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[
+            (Breaking, RequiredChanged, USERS, "request.data.documentId"),
+            (Additive, RequiredChanged, STATUS, "request.data.jobId"),
+        ],
+    );
+    let f = only(&report, "request.data.documentId");
+    assert_eq!((f.docs.as_str(), f.spec.as_str()), ("required", "optional"));
+}
+
+#[test]
+fn changed_url() {
+    let fx = Fixture::new();
+    fx.edit(GET_MDX, "/v2/users/data/get", "/v2/users/data/export");
+    let report = fx.check();
+    assert_findings(&report, &[(Breaking, UrlDiffers, GET, "endpoint.url")]);
+    let f = only(&report, "endpoint.url");
+    assert_eq!(f.docs, "https://api.velt.dev/v2/users/data/export");
+    assert_eq!(f.spec, "https://api.velt.dev/v2/users/data/get");
+    // Front matter (line 4) and Endpoint section (line 23) both say so.
+    assert_eq!(f.pages.len(), 2);
+    assert!(
+        report.not_covered.is_empty(),
+        "matched by title, not 'not covered'"
+    );
+}
+
+#[test]
+fn changed_host_in_the_md_export() {
+    let fx = Fixture::new();
+    fx.edit(
+        DELETE_MD,
+        "https://api.velt.dev/v2",
+        "https://gdpr.api.velt.dev/v2",
+    );
+    let report = fx.check();
+    assert_findings(&report, &[(Breaking, UrlDiffers, DELETE, "endpoint.url")]);
+    assert_eq!(pages(only(&report, "endpoint.url")), [DELETE_MD]);
+}
+
+#[test]
+fn changed_method() {
+    let fx = Fixture::new();
+    fx.edit(STATUS_MDX, "`POST https://", "`GET https://");
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[(Breaking, MethodDiffers, STATUS, "endpoint.method")],
+    );
+    let f = only(&report, "endpoint.method");
+    assert_eq!((f.docs.as_str(), f.spec.as_str()), ("GET", "POST"));
+}
+
+#[test]
+fn changed_success_status() {
+    let fx = Fixture::new();
+    fx.edit_both(
+        DELETE_MD,
+        DELETE_MDX,
+        "return a 202 response",
+        "return a 201 response",
+    );
+    fx.edit_both(
+        DELETE_MD,
+        DELETE_MDX,
+        "\"statusCode\": 202",
+        "\"statusCode\": 201",
+    );
+    let report = fx.check();
+    assert_findings(&report, &[(Breaking, StatusDiffers, DELETE, "status")]);
+    let f = only(&report, "status");
+    assert_eq!(f.spec, "202");
+    assert!(f.docs.starts_with("201"), "{}", f.docs);
+}
+
+#[test]
+fn status_named_on_a_page_that_had_none() {
+    let fx = Fixture::new();
+    fx.edit(
+        USERS_MDX,
+        "Use this for SDK v3 or prior versions.",
+        "Use this for SDK v3 or prior versions. It returns a 201 response.",
+    );
+    let report = fx.check();
+    assert_findings(&report, &[(Breaking, StatusDiffers, USERS, "status")]);
+    assert_eq!(only(&report, "status").spec, "200");
+}
+
+#[test]
+fn status_dropped_from_a_page_defaults_to_200() {
+    let fx = Fixture::new();
+    fx.edit(DELETE_MDX, "return a 202 response", "return a response");
+    fx.edit(DELETE_MDX, ",\n  \"statusCode\": 202", "");
+    let report = fx.check();
+    // The statusCode field vanished from the examples too: that is a missing response field.
+    assert_findings(
+        &report,
+        &[
+            (Breaking, StatusDiffers, DELETE, "status"),
+            (
+                Breaking,
+                ResponseFieldMissing,
+                DELETE,
+                "response.statusCode",
+            ),
+        ],
+    );
+    assert!(only(&report, "status").docs.contains("implied"));
+}
+
+#[test]
+fn page_for_an_endpoint_the_spec_lacks_is_not_covered_not_drift() {
+    let fx = Fixture::new();
+    let text = std::fs::read_to_string(fx.docs().join(STATUS_MDX))
+        .unwrap()
+        .replace("/v2/users/data/delete/status", "/v2/organizations/get")
+        .replace("Get Delete All User Data Status", "Get Organizations");
+    fx.write("mdx/get-organizations.mdx", &text);
+    let report = fx.check();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+    assert_eq!(report.exit_code(), 0);
+    assert_eq!(report.not_covered.len(), 1);
+    let n = &report.not_covered[0];
+    assert_eq!(n.endpoint, "POST /v2/organizations/get");
+    assert_eq!(n.page, "mdx/get-organizations.mdx");
+    assert_eq!(n.title.as_deref(), Some("Get Organizations"));
+}
+
+#[test]
+fn operation_without_page() {
+    let fx = Fixture::new();
+    std::fs::remove_file(fx.docs().join(STATUS_MDX)).unwrap();
+    // SOURCES still lists it: that is unreadable input, not drift.
+    let err = velt_drift::check::check(&fx.docs(), &fx.spec()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("get-delete-user-data-status-gdpr.mdx"),
+        "{err}"
+    );
+    let sources = std::fs::read_to_string(fx.docs().join("SOURCES")).unwrap();
+    let kept: Vec<&str> = sources
+        .lines()
+        .filter(|l| !l.contains("get-delete-user-data-status"))
+        .collect();
+    fx.write("SOURCES", &kept.join("\n"));
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[(Breaking, OperationUndocumented, STATUS, "endpoint")],
+    );
+}
+
+#[test]
+fn error_envelope_field_renamed() {
+    let fx = Fixture::new();
+    fx.edit(
+        GET_MDX,
+        "\"status\": \"INVALID_ARGUMENT\"",
+        "\"reason\": \"INVALID_ARGUMENT\"",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[
+            (Breaking, ErrorFieldMissing, GET, "error.error.status"),
+            (Additive, ErrorFieldUnknown, GET, "error.error.reason"),
+        ],
+    );
+}
+
+#[test]
+fn example_request_that_does_not_fit() {
+    let fx = Fixture::new();
+    fx.edit(
+        USERS_MDX,
+        "\"documentId\": \"yourDocumentId\"\n  }",
+        "\"documentId\": \"yourDocumentId\",\n    \"limit\": 10\n  }",
+    );
+    fx.edit(
+        DELETE_MDX,
+        "\"userIds\": [\n      \"yourUserId1\",",
+        "\"userIds\": [\n      42,",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[
+            (
+                Additive,
+                RequestExampleMismatch,
+                USERS,
+                "request.data.limit",
+            ),
+            (
+                Breaking,
+                RequestExampleMismatch,
+                DELETE,
+                "request.data.userIds[]",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn prose_only_edits_are_not_drift() {
+    let fx = Fixture::new();
+    fx.edit(
+        GET_MDX,
+        "title: \"Get All User Data\"",
+        "title: \"Export All User Data\"",
+    );
+    fx.edit(GET_MD, "# Get All User Data", "# Export All User Data");
+    fx.edit_both(
+        GET_MD,
+        GET_MDX,
+        "This API may take a few seconds to return a response depending on the dataset size.",
+        "Large datasets make this API slower.",
+    );
+    fx.edit_both(
+        GET_MD,
+        GET_MDX,
+        "Page token retrieved from previous API call.",
+        "The token.",
+    );
+    fx.edit_both(GET_MD, GET_MDX, "\"yourUserId\"", "\"user-123\"");
+    fx.edit_both(GET_MD, GET_MDX, "Data fetched successfully.", "OK");
+    fx.edit_both(
+        DELETE_MD,
+        DELETE_MDX,
+        "\"tasksCount\": 5",
+        "\"tasksCount\": 12",
+    );
+    fx.edit_both(
+        DELETE_MD,
+        DELETE_MDX,
+        "Remove All User data from Velt.",
+        "Erase a user.",
+    );
+    fx.edit(
+        USERS_MDX,
+        "#### 1. Get users by organizationId",
+        "#### 1. All users of an organization",
+    );
+    fx.edit(USERS_MDX, "Error retrieving user(s).", "Something failed.");
+    let report = fx.check();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+}
+
+#[test]
+fn unreadable_page_is_an_error_with_the_line() {
+    let fx = Fixture::new();
+    fx.edit(STATUS_MDX, "</Expandable>\n</ParamField>", "</Expandable>");
+    let err = velt_drift::check::check(&fx.docs(), &fx.spec()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("get-delete-user-data-status-gdpr.mdx"),
+        "{text}"
+    );
+    assert!(text.contains("line 30"), "{text}");
+    assert!(text.contains("</ParamField>"), "{text}");
+}
