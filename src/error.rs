@@ -232,7 +232,7 @@ pub enum Error {
         timeout: Duration,
     },
     /// The connection failed or broke off.
-    #[error("{operation}: {}: {source}; check the network and the base URL", if *.connect { "could not connect" } else { "connection failed" })]
+    #[error("{operation}: {}: {}; check the network and the base URL", if *.connect { "could not connect" } else { "connection failed" }, error_chain(source))]
     Transport {
         /// The call that failed.
         operation: Operation,
@@ -308,6 +308,22 @@ pub enum Error {
     /// The client could not be built: missing credentials, a bad base URL, and the like.
     #[error("client configuration: {0}")]
     Config(String),
+}
+
+/// An error and its causes, joined: reqwest's own message ("error sending request") says
+/// little without them.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn fmt_code(code: Option<i64>) -> String {

@@ -293,11 +293,15 @@ async fn wait(client: &Client, job_id: &str) -> Result<DeletionStatus, Failure> 
             None => {}
         })
         .await;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let status = result?;
-    eprintln!("{}", describe(&status));
+    let status = match bar {
+        Some(bar) => {
+            bar.finish_and_clear();
+            let status = result?;
+            eprintln!("{}", describe(&status));
+            status
+        }
+        None => result?,
+    };
     Ok(status)
 }
 

@@ -1,0 +1,460 @@
+//! End-to-end tests of the `velt` binary against the fake Velt server.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Output,
+    time::Duration,
+};
+
+use serde_json::{Map, Value, json};
+use tokio::process::Command;
+use velt_fake::{FakeConfig, FakeVelt};
+
+const BIN: &str = env!("CARGO_BIN_EXE_velt");
+
+/// `velt ARGS` pointed at `fake` through the environment, standard input closed.
+fn velt(fake: &FakeVelt, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env("VELT_BASE_URL", fake.base_url())
+        .env("VELT_API_KEY", fake.api_key())
+        .env("VELT_AUTH_TOKEN", fake.auth_token())
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    command
+}
+
+async fn run(mut command: Command) -> Output {
+    command.output().await.expect("velt runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A fresh directory under the target dir for one test's files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// The seeded items of a user, per feature in order, as the export must return them.
+fn expected(fake: &FakeVelt, org: &str, user: &str) -> Map<String, Value> {
+    let mut by_feature = Map::new();
+    for feature in ["comments", "reactions", "recordings", "notifications"] {
+        by_feature.insert(feature.to_owned(), json!([]));
+    }
+    for (feature, item) in fake.dataset().expected_items(org, user) {
+        if let Some(Value::Array(items)) = by_feature.get_mut(feature.as_str()) {
+            items.push(Value::Object(item));
+        }
+    }
+    by_feature
+}
+
+/// NDJSON lines regrouped per feature, order within a feature kept.
+fn ndjson_by_feature(text: &str) -> Map<String, Value> {
+    let mut by_feature = Map::new();
+    for feature in ["comments", "reactions", "recordings", "notifications"] {
+        by_feature.insert(feature.to_owned(), json!([]));
+    }
+    for line in text.lines() {
+        let line: Value = serde_json::from_str(line).expect("each line is JSON");
+        let feature = line["feature"]
+            .as_str()
+            .expect("line has a feature")
+            .to_owned();
+        let item = line["item"].clone();
+        assert!(item.is_object(), "item is an object: {line}");
+        by_feature
+            .get_mut(&feature)
+            .and_then(Value::as_array_mut)
+            .unwrap_or_else(|| panic!("unknown feature {feature}"))
+            .push(item);
+    }
+    by_feature
+}
+
+fn config(items_per_feature: usize) -> FakeConfig {
+    FakeConfig {
+        items_per_feature,
+        ..FakeConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ndjson_export_equals_the_seeded_data() {
+    let fake = FakeVelt::start(config(250)).await.unwrap();
+    let dir = scratch("ndjson_export");
+    let out = dir.join("export.ndjson");
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 4 * 250);
+    assert_eq!(
+        ndjson_by_feature(&text),
+        expected(&fake, "org-0001", "user-0001")
+    );
+    assert!(!dir.join("export.ndjson.part").exists());
+    assert!(!dir.join("export.ndjson.checkpoint").exists());
+    assert!(
+        stderr(&output).contains("exported 1000 items in 3 pages"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Without --out the same lines go to standard output.
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+        ],
+    ))
+    .await;
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), text);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_export_equals_the_seeded_data() {
+    let fake = FakeVelt::start(config(150)).await.unwrap();
+    let dir = scratch("json_export");
+    let out = dir.join("export.json");
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0002",
+            "--user-id",
+            "user-0002",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let document: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(
+        document,
+        Value::Object(expected(&fake, "org-0002", "user-0002"))
+    );
+
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0002",
+            "--user-id",
+            "user-0002",
+            "--format",
+            "json",
+        ],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let from_stdout: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(from_stdout, document);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_export_resumes_without_losing_or_repeating_items() {
+    let fake = FakeVelt::start(FakeConfig {
+        items_per_feature: 1_000,
+        latency: Duration::from_millis(60),
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("resume");
+    let out = dir.join("export.ndjson");
+    let checkpoint = dir.join("export.ndjson.checkpoint");
+    let args = [
+        "data",
+        "export",
+        "--organization-id",
+        "org-0001",
+        "--user-id",
+        "user-0001",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+
+    let mut child = velt(&fake, &args).spawn().unwrap();
+    // Wait for at least three complete pages, then kill the process without warning.
+    let pages_done = loop {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if let Ok(text) = std::fs::read_to_string(&checkpoint) {
+            let pages = serde_json::from_str::<Value>(&text)
+                .map(|v| v["pages"].as_u64().unwrap_or(0))
+                .unwrap_or(0);
+            if pages >= 3 {
+                break pages;
+            }
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the export ended before it could be killed"
+        );
+    };
+    child.kill().await.unwrap();
+    assert!(pages_done < 10, "killed before the end");
+    assert!(
+        !out.exists(),
+        "no file under the final name before the export is complete"
+    );
+
+    // Starting over without --resume is refused, so the saved pages are not thrown away.
+    let refused = run(velt(&fake, &args)).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--resume"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let mut resume_args = args.to_vec();
+    resume_args.push("--resume");
+    let resumed = run(velt(&fake, &resume_args)).await;
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains("resuming after page"),
+        "{}",
+        stderr(&resumed)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+
+    // The same items as an uninterrupted run, in the same order.
+    let whole = run(velt(&fake, &args[..6])).await;
+    assert!(whole.status.success());
+    assert_eq!(text, String::from_utf8(whole.stdout).unwrap());
+    assert_eq!(
+        ndjson_by_feature(&text),
+        expected(&fake, "org-0001", "user-0001")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_and_wait_leaves_no_data() {
+    let fake = FakeVelt::start(FakeConfig {
+        deletion_task_duration: Duration::from_millis(100),
+        ..config(30)
+    })
+    .await
+    .unwrap();
+    let before = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+        ],
+    ))
+    .await;
+    assert_eq!(String::from_utf8_lossy(&before.stdout).lines().count(), 120);
+
+    let deleted = run(velt(
+        &fake,
+        &[
+            "data",
+            "delete",
+            "--user-id",
+            "user-0001",
+            "--organization-id",
+            "org-0001",
+            "--yes",
+            "--wait",
+        ],
+    ))
+    .await;
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    let job_id = String::from_utf8_lossy(&deleted.stdout).trim().to_owned();
+    assert!(!job_id.is_empty());
+    assert!(
+        stderr(&deleted).contains("completed"),
+        "{}",
+        stderr(&deleted)
+    );
+
+    let after = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+        ],
+    ))
+    .await;
+    assert!(after.status.success());
+    assert!(after.stdout.is_empty(), "data left after deletion");
+
+    let status = run(velt(&fake, &["data", "delete-status", "--job-id", &job_id])).await;
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["completed"], json!(true));
+    assert_eq!(status["tasksLeft"], json!(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_without_yes_and_without_a_terminal_is_refused_before_sending() {
+    let fake = FakeVelt::start(config(1)).await.unwrap();
+    let output = run(velt(&fake, &["data", "delete", "--user-id", "user-0001"])).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("EVERY organization"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(fake.request_count(), 0, "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_flags_are_usage_errors() {
+    let fake = FakeVelt::start(config(1)).await.unwrap();
+    for args in [
+        vec!["data", "export", "--user-id", "u"],
+        vec![
+            "data",
+            "export",
+            "--organization-id",
+            "o",
+            "--user-id",
+            "u",
+            "--format",
+            "xml",
+        ],
+        vec![
+            "data",
+            "export",
+            "--organization-id",
+            "o",
+            "--user-id",
+            "u",
+            "--resume",
+        ],
+        vec!["users", "get"],
+        vec!["data", "delete"],
+        vec!["nonsense"],
+    ] {
+        let output = run(velt(&fake, &args)).await;
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("error:") && stderr(&output).contains("--help"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    // Refused by the library before sending: also a usage error.
+    let ids: Vec<String> = (0..31).map(|i| format!("u{i}")).collect();
+    let mut args = vec!["users", "get", "--organization-id", "org-0001"];
+    for id in &ids {
+        args.extend(["--user-id", id.as_str()]);
+    }
+    let output = run(velt(&fake, &args)).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("at most 30"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(fake.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_credentials_exit_1_with_a_clear_message_and_no_secret() {
+    let fake = FakeVelt::start(config(1)).await.unwrap();
+    let mut command = velt(&fake, &["users", "get", "--organization-id", "org-0001"]);
+    command.env("VELT_AUTH_TOKEN", "wrong-token-SECRET");
+    let output = run(command).await;
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.contains("401") && text.contains("UNAUTHENTICATED"),
+        "{text}"
+    );
+    assert!(
+        text.contains("VELT_AUTH_TOKEN"),
+        "says what to check: {text}"
+    );
+    assert!(
+        !text.contains("wrong-token-SECRET") && !text.contains(fake.api_key()),
+        "{text}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_get_prints_a_json_array() {
+    let fake = FakeVelt::start(config(1)).await.unwrap();
+    let output = run(velt(
+        &fake,
+        &[
+            "users",
+            "get",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+        ],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let users: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let seeded = fake.dataset().user("user-0001").unwrap();
+    assert_eq!(
+        users,
+        json!([{"email": seeded.email, "name": seeded.name, "userId": "user-0001"}])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fake_flag_needs_no_credentials() {
+    let output = Command::new(BIN)
+        .args(["--fake", "users", "get", "--organization-id", "org-0001"])
+        .env_remove("VELT_API_KEY")
+        .env_remove("VELT_AUTH_TOKEN")
+        .env_remove("VELT_BASE_URL")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let users: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(!users.as_array().unwrap().is_empty());
+}
