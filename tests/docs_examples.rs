@@ -1,0 +1,199 @@
+//! Every example JSON in the documentation pages under `openapi/docs/` fits the generated
+//! types: each field the docs show is known to the type (at any depth), each example
+//! deserializes, and each example request serializes back to the same JSON.
+//!
+//! Renaming a field in the spec makes `docs_examples_fit_the_generated_types` fail with a
+//! message that names the page, the line and the field's JSON path.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+use velt_api::types;
+use velt_docs::{ExampleKind, Page};
+
+fn pages() -> Vec<PathBuf> {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/docs");
+    let mut pages = Vec::new();
+    for dir in ["mdx", "md"] {
+        for entry in std::fs::read_dir(docs.join(dir)).expect("openapi/docs is readable") {
+            let path = entry.expect("directory entry").path();
+            if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("md" | "mdx")
+            ) {
+                pages.push(path);
+            }
+        }
+    }
+    pages.sort();
+    pages
+}
+
+/// Field paths of `value` that `schema` does not know. Free-form objects (no `properties`)
+/// accept anything.
+fn unknown_fields(value: &Value, schema: &Value, root: &Value, path: &str, out: &mut Vec<String>) {
+    let schema = resolve(schema, root);
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(Value::Array(options)) = schema.get(key) {
+            // Known when some option knows it (Option<T> is `anyOf [T, null]`).
+            let mut best: Option<Vec<String>> = None;
+            for option in options {
+                let mut found = Vec::new();
+                unknown_fields(value, option, root, path, &mut found);
+                if best.as_ref().is_none_or(|b| found.len() < b.len()) {
+                    best = Some(found);
+                }
+            }
+            out.extend(best.unwrap_or_default());
+            return;
+        }
+    }
+    match value {
+        Value::Object(map) => {
+            let Some(Value::Object(properties)) = schema.get("properties") else {
+                return;
+            };
+            for (name, field) in map {
+                let field_path = format!("{path}.{name}");
+                match properties.get(name) {
+                    Some(field_schema) => {
+                        unknown_fields(field, field_schema, root, &field_path, out)
+                    }
+                    None => out.push(field_path),
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for (n, item) in items.iter().enumerate() {
+                    unknown_fields(item, item_schema, root, &format!("{path}[{n}]"), out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/definitions/");
+            root.get("definitions")
+                .and_then(|d| d.get(name))
+                .unwrap_or(schema)
+        }
+        None => schema,
+    }
+}
+
+/// Checks one example against type `T`; returns what does not fit.
+fn check<T: Serialize + DeserializeOwned + schemars::JsonSchema>(
+    json: &Value,
+    round_trip: bool,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let schema = serde_json::to_value(schemars::schema_for!(T)).expect("schema serializes");
+    let type_name = std::any::type_name::<T>()
+        .rsplit("::")
+        .next()
+        .unwrap_or_default();
+    let mut unknown = Vec::new();
+    unknown_fields(json, &schema, &schema, "$", &mut unknown);
+    for field in unknown {
+        problems.push(format!(
+            "field {field} is in the docs but not in the spec's {type_name}"
+        ));
+    }
+    match serde_json::from_value::<T>(json.clone()) {
+        Ok(value) if round_trip => {
+            let back = serde_json::to_value(&value).expect("serializes");
+            if &back != json {
+                problems.push(format!(
+                    "{type_name} serializes back to {back} instead of {json}"
+                ));
+            }
+        }
+        Ok(_) => {}
+        Err(e) => problems.push(format!("does not deserialize into {type_name}: {e}")),
+    }
+    problems
+}
+
+#[test]
+fn docs_examples_fit_the_generated_types() {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for path in pages() {
+        let page = Page::from_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let operation = page
+            .path
+            .clone()
+            .unwrap_or_else(|| panic!("{}: no endpoint", path.display()));
+        let name = path
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        assert!(!page.examples.is_empty(), "{name}: no examples found");
+        for example in &page.examples {
+            let json = &example.json;
+            let found = match (operation.as_str(), &example.kind) {
+                (_, ExampleKind::FailureResponse) => check::<types::ErrorResponse>(json, false),
+                ("/v2/users/data/get", ExampleKind::Request) => {
+                    check::<types::GetAllUserDataRequest>(json, true)
+                }
+                ("/v2/users/data/get", ExampleKind::SuccessResponse) => {
+                    check::<types::GetAllUserDataResponse>(json, false)
+                }
+                ("/v2/users/data/delete", ExampleKind::Request) => {
+                    check::<types::DeleteAllUserDataRequest>(json, true)
+                }
+                ("/v2/users/data/delete", ExampleKind::SuccessResponse) => {
+                    check::<types::DeleteAllUserDataResponse>(json, false)
+                }
+                ("/v2/users/data/delete/status", ExampleKind::Request) => {
+                    check::<types::GetDeleteAllUserDataStatusRequest>(json, true)
+                }
+                ("/v2/users/data/delete/status", ExampleKind::SuccessResponse) => {
+                    check::<types::GetDeleteAllUserDataStatusResponse>(json, false)
+                }
+                ("/v1/users/get", ExampleKind::Request) => {
+                    check::<types::GetUsersRequest>(json, true)
+                }
+                ("/v1/users/get", ExampleKind::SuccessResponse) => {
+                    check::<types::GetUsersResponse>(json, false)
+                }
+                (other, _) => vec![format!("the spec has no operation for {other}")],
+            };
+            checked += 1;
+            for problem in found {
+                problems.push(format!(
+                    "{name}:{} ({}): {problem}",
+                    example.line, example.heading
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "documentation examples that do not fit the spec:\n{}",
+        problems.join("\n")
+    );
+    // 21 examples in the four .mdx pages and 8 in the two .md pages of the current snapshot.
+    assert!(checked >= 29, "only {checked} examples were checked");
+}
+
+#[test]
+fn a_renamed_field_is_named() {
+    // The check above, on an example with a field the type does not have.
+    let example = serde_json::json!({"result": {"data": {}, "nextToken": "x"}});
+    let problems = check::<types::GetAllUserDataResponse>(&example, false);
+    assert_eq!(
+        problems,
+        ["field $.result.nextToken is in the docs but not in the spec's GetAllUserDataResponse"]
+    );
+    let example = serde_json::json!({"data": {"userIds": ["u"], "orgIds": ["o"]}});
+    let problems = check::<types::DeleteAllUserDataRequest>(&example, true);
+    assert!(problems[0].contains("$.data.orgIds"), "{problems:?}");
+}
