@@ -119,6 +119,11 @@ pub use generated::types;
 pub use retry::RetryPolicy;
 pub use users::{MAX_IDS_PER_USERS_QUERY, UsersQuery};
 
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// Typed httpmock helpers generated from `openapi/velt.yaml`, for mocking Velt in tests with
 /// the same request and response types the client uses (feature `httpmock`).
 ///
