@@ -18,6 +18,8 @@ pub const ENV_AUTH_TOKEN: &str = "VELT_AUTH_TOKEN";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Timeout of the deletion call: Velt says it may take up to five minutes to answer.
 pub const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(6 * 60);
+/// The largest answer the client reads: a page of 400 items is a few megabytes.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 /// Timeout for making a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -94,6 +96,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     retry: Option<RetryPolicy>,
     http_client: Option<reqwest::Client>,
+    max_response_bytes: Option<u64>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -159,6 +162,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest answer to read, in bytes; default 64 MiB. A larger answer fails with
+    /// [`Error::TooLarge`] instead of filling memory.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
+    }
+
     /// How failed calls are retried; default [`RetryPolicy::default`].
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
@@ -167,7 +177,9 @@ impl ClientBuilder {
 
     /// Use this `reqwest::Client` (its proxy, TLS and pool settings) instead of the one the
     /// builder makes. The connect timeout set here is then not applied; timeouts per
-    /// operation are.
+    /// operation are. This crate builds reqwest without a bundled TLS crypto provider: install
+    /// one (`rustls::crypto::ring::default_provider().install_default()`) before building
+    /// your client, or enable a reqwest TLS feature in your own crate.
     ///
     /// Build it with `.redirect(reqwest::redirect::Policy::none())`: reqwest keeps custom
     /// headers such as `x-velt-api-key` when it follows a redirect to another host, and the
@@ -227,6 +239,9 @@ impl ClientBuilder {
                 user_agent,
                 timeouts,
                 retry: self.retry.unwrap_or_default(),
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             }),
         })
     }
@@ -326,6 +341,7 @@ pub(crate) struct ClientInner {
     pub(crate) user_agent: HeaderValue,
     pub(crate) timeouts: HashMap<Operation, Duration>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) max_response_bytes: u64,
 }
 
 impl fmt::Debug for Client {

@@ -257,6 +257,18 @@ pub enum Error {
         /// The start of the body (at most 512 bytes, lossily decoded).
         body: String,
     },
+    /// The answer was larger than the client's size limit and was not read further.
+    #[error(
+        "{operation}: HTTP {http_status} answer larger than the limit of {limit} bytes; raise ClientBuilder::max_response_bytes if Velt's pages really are this big"
+    )]
+    TooLarge {
+        /// The call that failed.
+        operation: Operation,
+        /// The HTTP status of the answer.
+        http_status: StatusCode,
+        /// The limit in force.
+        limit: u64,
+    },
     /// The input was refused before any request was sent.
     #[error("{operation}: invalid input, nothing was sent: {message}")]
     InvalidInput {
@@ -358,6 +370,7 @@ impl Error {
             | Error::Timeout { operation, .. }
             | Error::Transport { operation, .. }
             | Error::Decode { operation, .. }
+            | Error::TooLarge { operation, .. }
             | Error::InvalidInput { operation, .. }
             | Error::Pagination { operation, .. } => Some(*operation),
             Error::DeadlinePassed { .. } => Some(Operation::GetDeleteAllUserDataStatus),
@@ -378,7 +391,8 @@ impl Error {
         match self {
             Error::Api { http_status, .. }
             | Error::Http { http_status, .. }
-            | Error::Decode { http_status, .. } => Some(*http_status),
+            | Error::Decode { http_status, .. }
+            | Error::TooLarge { http_status, .. } => Some(*http_status),
             Error::DeletionIncomplete { source, .. } => source.http_status(),
             _ => None,
         }

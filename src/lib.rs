@@ -106,7 +106,7 @@ mod users;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DELETE_TIMEOUT,
-    DEFAULT_TIMEOUT, ENV_API_KEY, ENV_AUTH_TOKEN,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_AUTH_TOKEN,
 };
 pub use deletion::{
     DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, MAX_USERS_PER_DELETE, WaitOptions,

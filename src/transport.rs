@@ -9,9 +9,14 @@
 
 use std::{
     future::Future,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
+
+use futures::StreamExt;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
 use reqwest::{
@@ -40,7 +45,36 @@ pub struct CallContext {
     credentials: Credentials,
     user_agent: HeaderValue,
     timeout: Duration,
+    max_response_bytes: u64,
     status: Arc<Mutex<Option<StatusCode>>>,
+    too_large: Arc<AtomicBool>,
+}
+
+/// The body stream of an answer, cut off with an error once it passes the size limit, so
+/// that a huge or endless answer never fills memory.
+fn limit_body(
+    response: reqwest::Response,
+    limit: u64,
+    too_large: Arc<AtomicBool>,
+) -> reqwest::Response {
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let mut seen: u64 = 0;
+    let body = response.bytes_stream().map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len() as u64;
+        if seen > limit {
+            too_large.store(true, Ordering::SeqCst);
+            return Err(std::io::Error::other("answer larger than the size limit").into());
+        }
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(chunk)
+    });
+    let mut limited = http::Response::new(reqwest::Body::wrap_stream(body));
+    *limited.status_mut() = status;
+    *limited.version_mut() = version;
+    *limited.headers_mut() = headers;
+    reqwest::Response::from(limited)
 }
 
 impl ClientHooks<CallContext> for generated::Client {
@@ -64,11 +98,23 @@ impl ClientHooks<CallContext> for generated::Client {
         request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
+        let context = self.inner();
         let response = self.client().execute(request).await?;
-        if let Ok(mut slot) = self.inner().status.lock() {
+        if let Ok(mut slot) = context.status.lock() {
             *slot = Some(response.status());
         }
-        Ok(response)
+        if response
+            .content_length()
+            .is_some_and(|length| length > context.max_response_bytes)
+        {
+            // Refused before reading a byte of it.
+            context.too_large.store(true, Ordering::SeqCst);
+        }
+        Ok(limit_body(
+            response,
+            context.max_response_bytes,
+            Arc::clone(&context.too_large),
+        ))
     }
 }
 
@@ -99,11 +145,14 @@ impl Client {
             loop {
                 attempt += 1;
                 let status = Arc::new(Mutex::new(None));
+                let too_large = Arc::new(AtomicBool::new(false));
                 let context = CallContext {
                     credentials: self.inner.credentials.clone(),
                     user_agent: self.inner.user_agent.clone(),
                     timeout,
+                    max_response_bytes: self.inner.max_response_bytes,
                     status: Arc::clone(&status),
+                    too_large: Arc::clone(&too_large),
                 };
                 let client = generated::Client::new_with_client(
                     &self.inner.base_url,
@@ -121,6 +170,11 @@ impl Client {
                 let result = send(client).instrument(attempt_span.clone()).await;
                 let seen = status.lock().ok().and_then(|mut slot| slot.take());
                 let outcome = match result {
+                    _ if too_large.load(Ordering::SeqCst) => Err(Error::TooLarge {
+                        operation,
+                        http_status: seen.unwrap_or(StatusCode::OK),
+                        limit: self.inner.max_response_bytes,
+                    }),
                     Ok(value) => Ok(value.into_inner()),
                     Err(error) => translate(operation, timeout, seen, error).await,
                 };

@@ -1009,3 +1009,38 @@ async fn debug_and_display_never_show_a_secret() {
         .unwrap_err();
     assert_no_secret(&format!("{err:?} {err}"));
 }
+
+#[tokio::test]
+async fn an_answer_over_the_size_limit_is_refused() {
+    let server = MockServer::start_async().await;
+    let big = page(json!([{"text": "x".repeat(10_000)}]), Value::Null);
+    let mock = server
+        .mock_async(move |when, then| {
+            when.path("/v2/users/data/get");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(big.clone());
+        })
+        .await;
+    let client = common::builder(&server.base_url())
+        .max_response_bytes(4096)
+        .build()
+        .unwrap();
+    let err = client.get_user_data_page("o", "u", None).await.unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { limit: 4096, .. }),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable());
+    mock.assert_calls_async(1).await;
+    // Within the limit the same answer is read.
+    let client = common::builder(&server.base_url()).build().unwrap();
+    assert_eq!(
+        client
+            .get_user_data_page("o", "u", None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
