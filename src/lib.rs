@@ -113,7 +113,7 @@ pub use deletion::{
 };
 pub use error::{ApiStatus, Error, Operation, PaginationError};
 pub use export::{
-    BoxStream, Export, ExportItem, ExportPage, ExportSummary, Feature, write_ndjson_line,
+    BoxStream, Export, ExportItem, ExportPage, ExportSummary, Feature, UserPage, write_ndjson_line,
 };
 pub use generated::types;
 pub use retry::RetryPolicy;

@@ -1044,3 +1044,59 @@ async fn an_answer_over_the_size_limit_is_refused() {
         1
     );
 }
+
+#[tokio::test]
+async fn concurrent_exports_deliver_every_users_pages_and_survive_one_failure() {
+    let server = MockServer::start_async().await;
+    for user in ["a", "b", "c"] {
+        let first = json!({"data": {"organizationId": "o", "userId": user}});
+        let second = json!({"data": {"organizationId": "o", "userId": user, "pageToken": format!("{user}-2")}});
+        expect_request(
+            &server,
+            "/v2/users/data/get",
+            first,
+            200,
+            page(
+                json!([item(&format!("{user}1"))]),
+                json!(format!("{user}-2")),
+            ),
+        )
+        .await;
+        expect_request(
+            &server,
+            "/v2/users/data/get",
+            second,
+            200,
+            page(json!([item(&format!("{user}2"))]), Value::Null),
+        )
+        .await;
+    }
+    expect_request(
+        &server,
+        "/v2/users/data/get",
+        json!({"data": {"organizationId": "o", "userId": "bad"}}),
+        400,
+        json!({"error": {"message": "no", "status": "INVALID_ARGUMENT"}}),
+    )
+    .await;
+    let client = client(&server.base_url());
+    let exports = ["a", "bad", "b", "c"].map(|user| client.export_user_data("o", user));
+    let pages: Vec<velt_api::UserPage> = velt_api::Export::concurrently(exports, 2).collect().await;
+    let mut seen: Vec<String> = Vec::new();
+    let mut failed = Vec::new();
+    for page in pages {
+        match page.page {
+            Ok(p) => seen.extend(
+                p.into_items()
+                    .map(|i| format!("{}:{}", page.user_id, i.item["id"].as_str().unwrap())),
+            ),
+            Err(e) => failed.push((page.user_id, e.api_status().cloned())),
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["a:a1", "a:a2", "b:b1", "b:b2", "c:c1", "c:c2"]);
+    assert_eq!(
+        failed,
+        [("bad".to_owned(), Some(ApiStatus::InvalidArgument))]
+    );
+}
