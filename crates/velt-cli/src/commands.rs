@@ -6,6 +6,7 @@ use std::{
     time::Duration,
 };
 
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use velt_api::{Client, DeleteRequest, DeletionScope, DeletionStatus, UsersQuery, WaitOptions};
 use velt_fake::{FakeConfig, FakeVelt};
@@ -124,28 +125,71 @@ async fn users_get(client: &Client, args: UsersGetArgs) -> Result<(), Failure> {
     print_json(&users)
 }
 
+/// The users named by `--user-id` and `--user-ids-file`, in order, each once.
+fn user_ids(args: &ExportArgs) -> Result<Vec<String>, Failure> {
+    let mut ids = args.user_ids.clone();
+    if let Some(path) = &args.user_ids_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::Usage(format!(
+                "cannot read --user-ids-file {}: {e}",
+                path.display()
+            ))
+        })?;
+        ids.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+    if ids.is_empty() {
+        return Err(Failure::Usage(
+            "no user ids given; pass --user-id or a non-empty --user-ids-file".into(),
+        ));
+    }
+    Ok(ids)
+}
+
 async fn export(client: &Client, args: ExportArgs) -> Result<(), Failure> {
+    let users = user_ids(&args)?;
+    let organization = args.organization_id.as_str();
     let export = async {
-        match &args.out {
-            Some(path) => export_file::export_to_file(client, &args, path).await,
-            None => export_to_stdout(client, &args).await,
+        match (&args.out, &args.out_dir, users.as_slice()) {
+            (Some(path), _, [user]) => {
+                export_file::export_to_file(client, organization, user, path, &args).await
+            }
+            (Some(_), _, _) => Err(Failure::Usage(
+                "--out takes the export of one user; use --out-dir DIR for several".into(),
+            )),
+            (None, Some(dir), users) => {
+                export_file::export_users_to_dir(client, organization, users, dir, &args).await
+            }
+            (None, None, [user]) => export_to_stdout(client, organization, user, args.format).await,
+            (None, None, users) => export_users_to_stdout(client, organization, users, &args).await,
         }
     };
     tokio::select! {
         result = export => result,
-        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(match &args.out {
-            Some(path) => format!(
-                "the export is saved up to its last complete page; run the same command with --resume to continue into {}",
-                path.display()
-            ),
-            None => "the export to standard output is incomplete".to_owned(),
-        })),
+        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(
+            if args.out.is_some() || args.out_dir.is_some() {
+                "the export is saved up to its last complete page; run the same command with --resume to continue".to_owned()
+            } else {
+                "the export to standard output is incomplete".to_owned()
+            },
+        )),
     }
 }
 
-async fn export_to_stdout(client: &Client, args: &ExportArgs) -> Result<(), Failure> {
-    let export = client.export_user_data(&args.organization_id, &args.user_id);
-    match args.format {
+async fn export_to_stdout(
+    client: &Client,
+    organization: &str,
+    user: &str,
+    format: Format,
+) -> Result<(), Failure> {
+    let export = client.export_user_data(organization, user);
+    match format {
         Format::Ndjson => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             export.write_ndjson(&mut out).await?;
@@ -158,6 +202,65 @@ async fn export_to_stdout(client: &Client, args: &ExportArgs) -> Result<(), Fail
         }
     }
     Ok(())
+}
+
+/// Several users to standard output: NDJSON lines that carry their user.
+async fn export_users_to_stdout(
+    client: &Client,
+    organization: &str,
+    users: &[String],
+    args: &ExportArgs,
+) -> Result<(), Failure> {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Line<'a> {
+        user_id: &'a str,
+        feature: velt_api::Feature,
+        item: &'a velt_api::types::UserDataItem,
+    }
+    if args.format == Format::Json {
+        return Err(Failure::Usage(
+            "--format json takes one user on standard output; use --out-dir DIR for several".into(),
+        ));
+    }
+    let exports: Vec<_> = users
+        .iter()
+        .map(|user| client.export_user_data(organization, user))
+        .collect();
+    let mut pages = velt_api::Export::concurrently(exports, usize::from(args.concurrency));
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut failures = Vec::new();
+    while let Some(velt_api::UserPage { user_id, page }) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(error) => {
+                failures.push(format!("{user_id}: {error}"));
+                continue;
+            }
+        };
+        for item in page.into_items() {
+            let line = Line {
+                user_id: &user_id,
+                feature: item.feature,
+                item: &item.item,
+            };
+            serde_json::to_writer(&mut out, &line)
+                .map_err(|e| Failure::Failed(format!("cannot write to standard output: {e}")))?;
+            out.write_all(b"\n")
+                .map_err(|e| Failure::Failed(format!("cannot write to standard output: {e}")))?;
+        }
+    }
+    out.flush()
+        .map_err(|e| Failure::Failed(format!("cannot write to standard output: {e}")))?;
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(format!(
+            "{} user(s) failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        )))
+    }
 }
 
 async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {

@@ -11,7 +11,7 @@ mod export_file;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Answer data requests against Velt: export a user's data, erase it, look users up.
 ///
@@ -102,23 +102,36 @@ pub enum Format {
 
 /// `velt data export`
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("output").args(["out", "out_dir"])))]
 pub struct ExportArgs {
-    /// The organization the user belongs to.
+    /// The organization the users belong to.
     #[arg(long)]
     pub organization_id: String,
-    /// The user whose data to export.
-    #[arg(long)]
-    pub user_id: String,
-    /// Write to this file instead of standard output. It appears only when the export is
-    /// complete; until then the data sits in FILE.part, with FILE.checkpoint beside it.
+    /// The user whose data to export; repeat for several users.
+    #[arg(long = "user-id", required_unless_present = "user_ids_file")]
+    pub user_ids: Vec<String>,
+    /// A file of user ids, one per line (blank lines and lines starting with # are skipped).
+    #[arg(long, value_name = "FILE")]
+    pub user_ids_file: Option<PathBuf>,
+    /// Write one user's export to this file instead of standard output. It appears only when
+    /// the export is complete; until then the data sits in FILE.part, with FILE.checkpoint
+    /// beside it.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Output format.
+    /// Write each user's export to DIR/USER.ndjson (or .json), the same way as --out.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Output format. With several users on standard output, only ndjson (each line then
+    /// carries a "userId").
     #[arg(long, value_enum, default_value_t = Format::Ndjson)]
     pub format: Format,
-    /// Continue an interrupted export into --out from its last completed page.
-    #[arg(long, requires = "out")]
+    /// Continue an interrupted export into --out or --out-dir from its last completed page
+    /// (users finished earlier are skipped).
+    #[arg(long, requires = "output")]
     pub resume: bool,
+    /// How many users to export at the same time.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
 }
 
 /// `velt data delete`

@@ -458,3 +458,136 @@ async fn the_fake_flag_needs_no_credentials() {
     let users: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(!users.as_array().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn many_users_export_concurrently_into_a_directory_and_resume() {
+    let fake = FakeVelt::start(FakeConfig {
+        organizations: 1,
+        users: 6,
+        ..config(130)
+    })
+    .await
+    .unwrap();
+    let dir = scratch("many_users");
+    let out_dir = dir.join("exports");
+    let ids_file = dir.join("users.txt");
+    std::fs::write(
+        &ids_file,
+        "# users to export\nuser-0003\n\nuser-0004\nuser-0005\n",
+    )
+    .unwrap();
+    let args = [
+        "data",
+        "export",
+        "--organization-id",
+        "org-0001",
+        "--user-id",
+        "user-0001",
+        "--user-id",
+        "user-0002",
+        "--user-ids-file",
+        ids_file.to_str().unwrap(),
+        "--out-dir",
+        out_dir.to_str().unwrap(),
+        "--concurrency",
+        "3",
+    ];
+    let output = run(velt(&fake, &args)).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    for n in 1..=5 {
+        let user = format!("user-000{n}");
+        let text = std::fs::read_to_string(out_dir.join(format!("{user}.ndjson"))).unwrap();
+        assert_eq!(
+            ndjson_by_feature(&text),
+            expected(&fake, "org-0001", &user),
+            "{user}"
+        );
+    }
+    assert!(!out_dir.join("user-0006.ndjson").exists());
+
+    // Resuming a finished run sends no export request again.
+    let before = fake.request_count();
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let output = run(velt(&fake, &resume)).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("5 user(s) already exported"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(fake.request_count(), before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn many_users_on_standard_output_carry_their_user() {
+    let fake = FakeVelt::start(FakeConfig {
+        organizations: 1,
+        users: 3,
+        ..config(110)
+    })
+    .await
+    .unwrap();
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+            "--user-id",
+            "user-0002",
+            "--user-id",
+            "user-0003",
+            "--concurrency",
+            "2",
+        ],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    for n in 1..=3 {
+        let user = format!("user-000{n}");
+        let lines: Vec<String> = text
+            .lines()
+            .filter_map(|line| {
+                let mut value: Value = serde_json::from_str(line).unwrap();
+                (value["userId"] == json!(user)).then(|| {
+                    value.as_object_mut().unwrap().remove("userId");
+                    value.to_string()
+                })
+            })
+            .collect();
+        assert_eq!(
+            ndjson_by_feature(&lines.join("\n")),
+            expected(&fake, "org-0001", &user),
+            "{user}"
+        );
+    }
+    assert_eq!(text.lines().count(), 3 * 4 * 110);
+
+    let refused = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "a",
+            "--user-id",
+            "b",
+            "--out",
+            "x.ndjson",
+        ],
+    ))
+    .await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("--out-dir"),
+        "{}",
+        stderr(&refused)
+    );
+}
