@@ -7,7 +7,6 @@ use std::{
 };
 
 use futures::StreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
 use velt_api::{Client, DeleteRequest, DeletionScope, DeletionStatus, UsersQuery, WaitOptions};
 use velt_fake::{FakeConfig, FakeVelt};
 
@@ -366,15 +365,7 @@ async fn delete_status(client: &Client, args: DeleteStatusArgs) -> Result<(), Fa
 /// Polls a job until it completes, with a spinner on a terminal and a line per change
 /// otherwise.
 async fn wait(client: &Client, job_id: &str) -> Result<DeletionStatus, Failure> {
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        bar
-    });
+    let bar = export_file::spinner();
     let options = WaitOptions {
         first_interval: Duration::from_millis(500),
         max_interval: Duration::from_secs(30),

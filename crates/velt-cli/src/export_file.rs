@@ -436,19 +436,24 @@ struct Progress {
     items_at_start: usize,
 }
 
+/// A spinner with a message on standard error, or `None` when standard error is not a
+/// terminal (then progress is not shown, or shown as plain lines by the caller).
+pub fn spinner() -> Option<ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    })
+}
+
 impl Progress {
     fn new(items_at_start: usize) -> Progress {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        });
         Progress {
-            bar,
+            bar: spinner(),
             started: Instant::now(),
             items_at_start,
         }
