@@ -68,7 +68,8 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest wait between two attempts, `Retry-After` included.
+    /// The longest wait between two attempts of the backoff. A server's `Retry-After` is
+    /// honoured even when longer, as long as it fits in [`RetryPolicy::max_total`].
     pub fn max_backoff(mut self, backoff: Duration) -> Self {
         self.max_backoff = backoff;
         self
@@ -97,11 +98,12 @@ impl RetryPolicy {
         operation.is_idempotent() || self.retry_sent_deletions || error.is_unsent()
     }
 
-    /// The wait before attempt `attempt + 1`: the server's `Retry-After` when it gave one
-    /// (capped at `max_backoff`), otherwise exponential backoff with equal jitter.
+    /// The wait before attempt `attempt + 1`: the server's `Retry-After` when it gave one,
+    /// otherwise exponential backoff with equal jitter. The caller gives up instead when the
+    /// wait would end past `max_total`.
     pub(crate) fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(wait) = retry_after {
-            return wait.min(self.max_backoff);
+            return wait;
         }
         let exp = self
             .initial_backoff
@@ -144,7 +146,7 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_wins_but_is_capped() {
+    fn retry_after_is_honoured_even_past_the_backoff_cap() {
         let policy = RetryPolicy::default().max_backoff(Duration::from_secs(5));
         assert_eq!(
             policy.backoff(1, Some(Duration::from_secs(2))),
@@ -152,8 +154,31 @@ mod tests {
         );
         assert_eq!(
             policy.backoff(1, Some(Duration::from_secs(60))),
-            Duration::from_secs(5)
+            Duration::from_secs(60)
         );
+    }
+
+    #[test]
+    fn deletions_are_retried_only_when_unsent_unless_opted_in() {
+        use crate::{Error, Operation};
+        let timeout = Error::Timeout {
+            operation: Operation::DeleteAllUserData,
+            timeout: Duration::from_secs(1),
+        };
+        let policy = RetryPolicy::default();
+        assert!(!policy.should_retry(Operation::DeleteAllUserData, &timeout, 1));
+        assert!(policy.should_retry(Operation::GetUsers, &timeout, 1));
+        assert!(
+            !policy.should_retry(Operation::GetUsers, &timeout, 4),
+            "attempts are bounded"
+        );
+        let opted_in = RetryPolicy::default().retry_sent_deletions(true);
+        assert!(opted_in.should_retry(Operation::DeleteAllUserData, &timeout, 1));
+        let invalid = Error::InvalidInput {
+            operation: Operation::GetUsers,
+            message: String::new(),
+        };
+        assert!(!policy.should_retry(Operation::GetUsers, &invalid, 1));
     }
 
     #[test]

@@ -1100,3 +1100,26 @@ async fn concurrent_exports_deliver_every_users_pages_and_survive_one_failure() 
         [("bad".to_owned(), Some(ApiStatus::InvalidArgument))]
     );
 }
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_retry_budget_is_returned_not_slept_on() {
+    let server = MockServer::start_async().await;
+    let limited = server
+        .mock_async(|when, then| {
+            when.path("/v1/users/get");
+            then.status(429)
+                .header("retry-after", "3600")
+                .header("content-type", "application/json")
+                .json_body(json!({"error": {"message": "later", "status": "RESOURCE_EXHAUSTED"}}));
+        })
+        .await;
+    let started = Instant::now();
+    let err = client(&server.base_url())
+        .get_users(&UsersQuery::organization("o"))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    limited.assert_calls_async(1).await;
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+    assert!(err.is_retryable());
+}
