@@ -63,7 +63,7 @@ struct ThroughputArgs {
     #[arg(long, default_value_t = 25_000)]
     items_per_feature: usize,
     /// Measured runs of each client.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 7)]
     reps: usize,
     /// Unmeasured runs of each client first.
     #[arg(long, default_value_t = 1)]
@@ -119,18 +119,37 @@ struct ManyUsersArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Other programs share the CPUs: the load average before and after says how much.
+    println!("load average before: {}", load_average());
     let result = match cli.command {
         Command::Throughput(args) => throughput(&args),
         Command::Overhead(args) => overhead(&args),
         Command::ManyUsers(args) => many_users(&args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            println!("\nload average after: {}", load_average());
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("velt-bench: {error}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The first three fields of `/proc/loadavg` (1, 5 and 15 minutes), and the CPU count.
+fn load_average() -> String {
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "unknown".into());
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    format!("{load} ({cpus} CPUs)")
 }
 
 /// The client side runs on one thread (a current-thread runtime on the main thread), so its
@@ -150,7 +169,12 @@ fn crate_client(base_url: &str, api_key: &str, auth_token: &str) -> BenchResult<
 }
 
 fn secs(samples: &[Sample], f: impl Fn(&Sample) -> std::time::Duration) -> Spread {
-    Spread::of(&samples.iter().map(|s| f(s).as_secs_f64()).collect::<Vec<_>>())
+    Spread::of(
+        &samples
+            .iter()
+            .map(|s| f(s).as_secs_f64())
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn ratios(a: &[Sample], b: &[Sample], f: impl Fn(&Sample) -> std::time::Duration) -> Spread {
@@ -466,35 +490,52 @@ fn many_users(args: &ManyUsersArgs) -> BenchResult<()> {
     check(concurrent(top)?, "warm-up")?;
 
     let mut seq = Vec::new();
-    let mut conc: Vec<Vec<f64>> = vec![Vec::new(); args.concurrency.len()];
+    let mut conc: Vec<Vec<Sample>> = vec![Vec::new(); args.concurrency.len()];
     for _ in 0..args.reps {
-        let started = Instant::now();
+        let meter = Meter::start();
         check(sequential()?, "one at a time")?;
-        seq.push(started.elapsed().as_secs_f64());
+        seq.push(meter.stop());
         for (i, &c) in args.concurrency.iter().enumerate() {
-            let started = Instant::now();
+            let meter = Meter::start();
             check(concurrent(c)?, &format!("concurrency {c}"))?;
-            conc[i].push(started.elapsed().as_secs_f64());
+            conc[i].push(meter.stop());
         }
     }
-    let seq_spread = Spread::of(&seq);
+    let seq_wall = secs(&seq, |s| s.wall);
     let floor = (args.users * pages_per_user) as f64 * args.latency_ms as f64 / 1000.0;
     println!(
         "{} measured runs per mode (after one warm-up at concurrency {top}); median (min..max)",
         args.reps
     );
     println!(
-        "one at a time      {}  (latency floor {floor:.2} s)",
-        seq_spread.show(3, " s")
+        "{:<16} {:<26} {:<22} {:<22} speed-up (worst case)",
+        "mode", "wall s", "client CPU s", "server CPU s"
+    );
+    let row = |mode: &str, samples: &[Sample], speed_up: String| {
+        println!(
+            "{:<16} {:<26} {:<22} {:<22} {speed_up}",
+            mode,
+            secs(samples, |s| s.wall).show(3, ""),
+            secs(samples, |s| s.client_cpu).show(2, ""),
+            secs(samples, |s| s.server_cpu).show(2, ""),
+        )
+    };
+    row(
+        "one at a time",
+        &seq,
+        format!("1x (latency floor {floor:.2} s)"),
     );
     for (i, &c) in args.concurrency.iter().enumerate() {
-        let spread = Spread::of(&conc[i]);
-        println!(
-            "concurrency {c:<5}  {}  speed-up {:.1}x (worst case {:.1}x, ideal {:.0}x)",
-            spread.show(3, " s"),
-            seq_spread.median / spread.median,
-            seq_spread.min / spread.max,
-            (c.min(args.users)) as f64
+        let wall = secs(&conc[i], |s| s.wall);
+        row(
+            &format!("concurrency {c}"),
+            &conc[i],
+            format!(
+                "{:.1}x ({:.1}x); latency floor {:.2} s",
+                seq_wall.median / wall.median,
+                seq_wall.min / wall.max,
+                floor / c.min(args.users).max(1) as f64
+            ),
         );
     }
     Ok(())

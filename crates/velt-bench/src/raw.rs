@@ -4,7 +4,7 @@
 use std::error::Error;
 
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// The result type of the bench: any error, with a message good enough for a benchmark.
 pub type BenchResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -21,8 +21,8 @@ pub struct Raw {
 }
 
 impl Raw {
-    /// One `reqwest::Client` for `base_url` with these credentials. The user agent is the
-    /// crate's, so both clients send the same headers.
+    /// One `reqwest::Client` for `base_url` with these credentials. The user agent and the
+    /// `accept` header are the crate's, so both clients send the same headers.
     pub fn new(base_url: &str, api_key: &str, auth_token: &str) -> BenchResult<Raw> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
@@ -43,16 +43,20 @@ impl Raw {
         user_id: &str,
         page_token: Option<&str>,
     ) -> BenchResult<Bytes> {
-        let mut data = json!({ "organizationId": organization_id, "userId": user_id });
+        // The crate's field order, so that the bodies are the same bytes.
+        let mut data = Map::new();
+        data.insert("organizationId".into(), json!(organization_id));
         if let Some(token) = page_token {
-            data["pageToken"] = json!(token);
+            data.insert("pageToken".into(), json!(token));
         }
+        data.insert("userId".into(), json!(user_id));
         let body = serde_json::to_vec(&json!({ "data": data }))?;
         let response = self
             .http
             .post(&self.url)
             .header("x-velt-api-key", &self.api_key)
             .header("x-velt-auth-token", &self.auth_token)
+            .header("accept", "application/json")
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -88,11 +92,17 @@ impl Raw {
     }
 
     /// The whole export, following the tokens: (items, pages).
-    pub async fn export(&self, organization_id: &str, user_id: &str) -> BenchResult<(usize, usize)> {
+    pub async fn export(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+    ) -> BenchResult<(usize, usize)> {
         let mut token: Option<String> = None;
         let (mut items, mut pages) = (0, 0);
         loop {
-            let (n, next) = self.page(organization_id, user_id, token.as_deref()).await?;
+            let (n, next) = self
+                .page(organization_id, user_id, token.as_deref())
+                .await?;
             items += n;
             pages += 1;
             match next {
