@@ -79,10 +79,12 @@ struct ThroughputArgs {
 #[derive(Debug, clap::Args)]
 struct OverheadArgs {
     /// Measured calls of each client per round.
-    #[arg(long, default_value_t = 2_000)]
+    #[arg(long, default_value_t = 500)]
     calls: usize,
     /// Rounds (each client's calls in one block per round, alternating which goes first).
-    #[arg(long, default_value_t = 5)]
+    /// Many short rounds: a burst of load from other programs then spoils a few rounds of
+    /// both clients, which the median over rounds leaves out.
+    #[arg(long, default_value_t = 21)]
     rounds: usize,
     /// Unmeasured calls of each client first.
     #[arg(long, default_value_t = 200)]
@@ -100,8 +102,10 @@ struct ManyUsersArgs {
     /// Organizations of the fake workspace.
     #[arg(long, default_value_t = 3)]
     organizations: usize,
-    /// Items of each feature per user (up to 100 fit one page).
-    #[arg(long, default_value_t = 10)]
+    /// Items of each feature per user (up to 100 fit one page). Small by default: the fake
+    /// server generates every item on this machine's CPUs, work a real Velt does elsewhere,
+    /// and with many items that work, not the latency, bounds the concurrent runs.
+    #[arg(long, default_value_t = 1)]
     items_per_feature: usize,
     /// Latency the fake server adds to every answer, in milliseconds.
     #[arg(long, default_value_t = 20)]
