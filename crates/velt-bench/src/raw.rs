@@ -26,7 +26,8 @@ impl Raw {
     pub fn new(base_url: &str, api_key: &str, auth_token: &str) -> BenchResult<Raw> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
-            .user_agent(concat!("velt-api/", "0.1.0"))
+            // velt-api's default user agent, `velt-api/<version>`.
+            .user_agent("velt-api/0.1.0")
             .build()?;
         Ok(Raw {
             http,
