@@ -148,6 +148,9 @@ fn fuzz_client_end_to_end() {
                 let _ = (error.http_status(), error.api_status(), error.retry_after());
                 let _ = (error.is_retryable(), error.is_auth(), error.is_unsent());
                 prop_assert!(error.operation().is_some(), "{error:?}");
+                // The server always listens: a failed connect means the harness broke (ports
+                // exhausted, say), and the case tested nothing.
+                prop_assert!(!error.is_unsent(), "{error:?}");
                 common::assert_no_secret(&format!("{error} {error:?}"));
             }
             Ok(())
