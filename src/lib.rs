@@ -99,6 +99,8 @@ mod client;
 mod deletion;
 mod error;
 mod export;
+#[cfg(test)]
+mod fuzz;
 pub mod generated;
 mod retry;
 pub mod transport;

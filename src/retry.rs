@@ -98,9 +98,15 @@ impl RetryPolicy {
         operation.is_idempotent() || self.retry_sent_deletions || error.is_unsent()
     }
 
+    /// Whether a wait of `wait`, after `elapsed` since the first attempt, stays within
+    /// [`RetryPolicy::max_total`]. Saturates: huge waits are simply over budget.
+    pub(crate) fn within_budget(&self, elapsed: Duration, wait: Duration) -> bool {
+        elapsed.saturating_add(wait) <= self.max_total
+    }
+
     /// The wait before attempt `attempt + 1`: the server's `Retry-After` when it gave one,
     /// otherwise exponential backoff with equal jitter. The caller gives up instead when the
-    /// wait would end past `max_total`.
+    /// wait would end past `max_total` (see [`RetryPolicy::within_budget`]).
     pub(crate) fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(wait) = retry_after {
             return wait;
@@ -179,6 +185,16 @@ mod tests {
             message: String::new(),
         };
         assert!(!policy.should_retry(Operation::GetUsers, &invalid, 1));
+    }
+
+    #[test]
+    fn the_budget_saturates_instead_of_overflowing() {
+        let policy = RetryPolicy::default().max_total(Duration::from_secs(10));
+        assert!(policy.within_budget(Duration::from_secs(4), Duration::from_secs(6)));
+        assert!(!policy.within_budget(Duration::from_secs(4), Duration::from_secs(7)));
+        assert!(!policy.within_budget(Duration::from_secs(1), Duration::MAX));
+        let unbounded = RetryPolicy::default().max_total(Duration::MAX);
+        assert!(unbounded.within_budget(Duration::from_secs(1), Duration::MAX));
     }
 
     #[test]

@@ -46,12 +46,27 @@ pub struct CallContext {
     user_agent: HeaderValue,
     timeout: Duration,
     max_response_bytes: u64,
-    status: Arc<Mutex<Option<StatusCode>>>,
+    seen: Arc<Mutex<Option<Seen>>>,
     too_large: Arc<AtomicBool>,
 }
 
+/// What the `exec` hook notes from an answer's head, before the generated code reads the body
+/// and, when the body is not Velt's envelope, drops the head.
+#[derive(Clone, Copy, Debug)]
+struct Seen {
+    status: StatusCode,
+    retry_after: Option<Duration>,
+}
+
+type BodyError = Box<dyn std::error::Error + Send + Sync>;
+
+fn over_the_limit() -> BodyError {
+    std::io::Error::other("answer larger than the size limit").into()
+}
+
 /// The body stream of an answer, cut off with an error once it passes the size limit, so
-/// that a huge or endless answer never fills memory.
+/// that a huge or endless answer never fills memory. An answer whose Content-Length already
+/// passes the limit gets a body that fails at once, without waiting for a byte of it.
 fn limit_body(
     response: reqwest::Response,
     limit: u64,
@@ -60,17 +75,28 @@ fn limit_body(
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
-    let mut seen: u64 = 0;
-    let body = response.bytes_stream().map(move |chunk| {
-        let chunk = chunk?;
-        seen += chunk.len() as u64;
-        if seen > limit {
-            too_large.store(true, Ordering::SeqCst);
-            return Err(std::io::Error::other("answer larger than the size limit").into());
-        }
-        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(chunk)
-    });
-    let mut limited = http::Response::new(reqwest::Body::wrap_stream(body));
+    let body = if response
+        .content_length()
+        .is_some_and(|length| length > limit)
+    {
+        too_large.store(true, Ordering::SeqCst);
+        // Dropping `response` closes its connection: the body is never read.
+        reqwest::Body::wrap_stream(futures::stream::once(async {
+            Err::<bytes::Bytes, _>(over_the_limit())
+        }))
+    } else {
+        let mut seen: u64 = 0;
+        reqwest::Body::wrap_stream(response.bytes_stream().map(move |chunk| {
+            let chunk = chunk?;
+            seen += chunk.len() as u64;
+            if seen > limit {
+                too_large.store(true, Ordering::SeqCst);
+                return Err(over_the_limit());
+            }
+            Ok::<_, BodyError>(chunk)
+        }))
+    };
+    let mut limited = http::Response::new(body);
     *limited.status_mut() = status;
     *limited.version_mut() = version;
     *limited.headers_mut() = headers;
@@ -100,15 +126,11 @@ impl ClientHooks<CallContext> for generated::Client {
     ) -> reqwest::Result<reqwest::Response> {
         let context = self.inner();
         let response = self.client().execute(request).await?;
-        if let Ok(mut slot) = context.status.lock() {
-            *slot = Some(response.status());
-        }
-        if response
-            .content_length()
-            .is_some_and(|length| length > context.max_response_bytes)
-        {
-            // Refused before reading a byte of it.
-            context.too_large.store(true, Ordering::SeqCst);
+        if let Ok(mut slot) = context.seen.lock() {
+            *slot = Some(Seen {
+                status: response.status(),
+                retry_after: retry::retry_after(response.headers()),
+            });
         }
         Ok(limit_body(
             response,
@@ -144,14 +166,14 @@ impl Client {
             let mut attempt: u32 = 0;
             loop {
                 attempt += 1;
-                let status = Arc::new(Mutex::new(None));
+                let seen_slot = Arc::new(Mutex::new(None));
                 let too_large = Arc::new(AtomicBool::new(false));
                 let context = CallContext {
                     credentials: self.inner.credentials.clone(),
                     user_agent: self.inner.user_agent.clone(),
                     timeout,
                     max_response_bytes: self.inner.max_response_bytes,
-                    status: Arc::clone(&status),
+                    seen: Arc::clone(&seen_slot),
                     too_large: Arc::clone(&too_large),
                 };
                 let client = generated::Client::new_with_client(
@@ -168,7 +190,8 @@ impl Client {
                 );
                 let sent_at = Instant::now();
                 let result = send(client).instrument(attempt_span.clone()).await;
-                let seen = status.lock().ok().and_then(|mut slot| slot.take());
+                let head: Option<Seen> = seen_slot.lock().ok().and_then(|mut slot| slot.take());
+                let seen = head.map(|head| head.status);
                 let outcome = match result {
                     _ if too_large.load(Ordering::SeqCst) => Err(Error::TooLarge {
                         operation,
@@ -176,7 +199,7 @@ impl Client {
                         limit: self.inner.max_response_bytes,
                     }),
                     Ok(value) => Ok(value.into_inner()),
-                    Err(error) => translate(operation, timeout, seen, error).await,
+                    Err(error) => translate(operation, timeout, head, error).await,
                 };
                 let latency_ms = sent_at.elapsed().as_millis() as u64;
                 if let Some(status) = seen {
@@ -206,7 +229,7 @@ impl Client {
                     return Err(error);
                 }
                 let wait = policy.backoff(attempt, error.retry_after());
-                if started.elapsed() + wait > policy.max_total {
+                if !policy.within_budget(started.elapsed(), wait) {
                     tracing::debug!(%error, "retry budget spent");
                     return Err(error);
                 }
@@ -225,7 +248,7 @@ impl Client {
 async fn translate<T: DeserializeOwned>(
     operation: Operation,
     timeout: Duration,
-    status: Option<StatusCode>,
+    head: Option<Seen>,
     error: progenitor_client::Error<ErrorResponse>,
 ) -> Result<T, Error> {
     use progenitor_client::Error as Gen;
@@ -248,20 +271,21 @@ async fn translate<T: DeserializeOwned>(
         | Gen::ResponseBodyError(source)
         | Gen::InvalidUpgrade(source) => transport_error(operation, timeout, source),
         Gen::InvalidResponsePayload(bytes, source) => {
-            let http_status = status.unwrap_or(StatusCode::OK);
+            let http_status = head.map_or(StatusCode::OK, |head| head.status);
             if http_status.is_success() {
                 Error::Decode {
                     operation,
                     http_status,
-                    reason: source.to_string(),
+                    reason: decode_reason::<T>(&bytes, &source),
                     body: snippet(&bytes),
                 }
             } else {
+                // Not Velt's envelope: a proxy's page, say. Its Retry-After still counts.
                 Error::Http {
                     operation,
                     http_status,
                     body: snippet(&bytes),
-                    retry_after: None,
+                    retry_after: head.and_then(|head| head.retry_after),
                 }
             }
         }
@@ -320,7 +344,7 @@ async fn unexpected<T: DeserializeOwned>(
         return serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
             operation,
             http_status,
-            reason: e.to_string(),
+            reason: decode_reason::<T>(&bytes, &e),
             body: snippet(&bytes),
         });
     }
@@ -330,4 +354,20 @@ async fn unexpected<T: DeserializeOwned>(
         body: snippet(&bytes),
         retry_after,
     })
+}
+
+/// Why `bytes` does not decode as `T`: the decoder's message, prefixed with the JSON path of
+/// the field that did not fit (`result.data.tasksLeft: invalid type: ...`) when there is one.
+/// Runs only on failure, decoding the body a second time to find the path.
+pub(crate) fn decode_reason<T: DeserializeOwned>(
+    bytes: &[u8],
+    error: &serde_json::Error,
+) -> String {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(located) if located.path().iter().next().is_some() => {
+            format!("at {}: {}", located.path(), located.inner())
+        }
+        _ => error.to_string(),
+    }
 }
