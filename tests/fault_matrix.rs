@@ -1088,19 +1088,8 @@ async fn a_token_that_never_ends_hits_the_page_cap_after_exactly_n_requests() {
     })
     .await;
     let client = client_with(&server.url(), fast_retries(3));
-    let mut pages = client.export_user_data("o", "u").max_pages(5).pages();
-    let mut ok = 0;
-    let err = loop {
-        match pages.next().await {
-            Some(Ok(_)) => ok += 1,
-            Some(Err(err)) => break err,
-            None => panic!("the stream ended without reporting the cap"),
-        }
-    };
-    assert!(
-        pages.next().await.is_none(),
-        "the stream ends after the error"
-    );
+    let pages = client.export_user_data("o", "u").max_pages(5).pages();
+    let (ok, err) = common::count_until_error(pages).await;
     assert_eq!(ok, 5);
     assert!(
         matches!(

@@ -34,6 +34,25 @@ pub fn in_snapshots<F: FnOnce()>(f: F) {
     settings.bind(f);
 }
 
+/// Reads a stream up to its first error: how many items came before it, and the error.
+/// Fails when the stream ends without an error, or goes on after one.
+pub async fn count_until_error<T>(mut stream: velt_api::BoxStream<T>) -> (usize, velt_api::Error) {
+    use futures::StreamExt;
+    let mut ok = 0;
+    let error = loop {
+        match stream.next().await {
+            Some(Ok(_)) => ok += 1,
+            Some(Err(error)) => break error,
+            None => panic!("the stream ended after {ok} items without an error"),
+        }
+    };
+    assert!(
+        stream.next().await.is_none(),
+        "the stream ends after the error"
+    );
+    (ok, error)
+}
+
 /// Fails when `text` contains either credential.
 pub fn assert_no_secret(text: &str) {
     assert!(!text.contains(API_KEY), "API key leaked into: {text}");
