@@ -591,3 +591,24 @@ async fn many_users_on_standard_output_carry_their_user() {
         stderr(&refused)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_logs_calls_and_no_secret() {
+    let fake = FakeVelt::start(config(1)).await.unwrap();
+    let output = run(velt(
+        &fake,
+        &["-v", "users", "get", "--organization-id", "org-0001"],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains("velt.call") && text.contains("operation=getUsers"),
+        "{text}"
+    );
+    assert!(text.contains("http.status=200"), "{text}");
+    assert!(
+        !text.contains(fake.api_key()) && !text.contains(fake.auth_token()),
+        "{text}"
+    );
+}
