@@ -201,30 +201,20 @@ impl Client {
                     Ok(value) => Ok(value.into_inner()),
                     Err(error) => translate(operation, timeout, head, error).await,
                 };
-                let latency_ms = sent_at.elapsed().as_millis() as u64;
+                // The attempt's span, and the call's span as of this attempt.
+                let call_span = tracing::Span::current();
                 if let Some(status) = seen {
                     attempt_span.record("http.status", status.as_u16());
+                    call_span.record("http.status", status.as_u16());
                 }
-                attempt_span.record("latency_ms", latency_ms);
+                attempt_span.record("latency_ms", sent_at.elapsed().as_millis() as u64);
+                call_span.record("attempts", attempt);
+                call_span.record("latency_ms", started.elapsed().as_millis() as u64);
 
                 let error = match outcome {
-                    Ok(value) => {
-                        let span = tracing::Span::current();
-                        span.record("attempts", attempt);
-                        if let Some(status) = seen {
-                            span.record("http.status", status.as_u16());
-                        }
-                        span.record("latency_ms", started.elapsed().as_millis() as u64);
-                        return Ok(value);
-                    }
+                    Ok(value) => return Ok(value),
                     Err(error) => error,
                 };
-                let span = tracing::Span::current();
-                span.record("attempts", attempt);
-                if let Some(status) = seen {
-                    span.record("http.status", status.as_u16());
-                }
-                span.record("latency_ms", started.elapsed().as_millis() as u64);
                 if !policy.should_retry(operation, &error, attempt) {
                     return Err(error);
                 }
