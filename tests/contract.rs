@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{API_KEY, AUTH_TOKEN, assert_no_secret, client, in_snapshots};
+use common::{API_KEY, AUTH_TOKEN, assert_no_secret, client, in_snapshots, page};
 use futures::{StreamExt, TryStreamExt};
 use httpmock::{Method::POST, MockServer};
 use serde_json::{Value, json};
@@ -38,16 +38,6 @@ async fn expect_request<'a>(
                 .json_body(answer);
         })
         .await
-}
-
-/// A page with `comments` and the token `next` (`null` included, as given).
-fn page(comments: Value, next: Value) -> Value {
-    json!({"result": {
-        "status": "success",
-        "message": "Data fetched successfully.",
-        "data": {"comments": comments, "reactions": [], "recordings": [], "notifications": []},
-        "nextPageToken": next,
-    }})
 }
 
 /// A last page whose token is absent, as the docs' prose says.
@@ -599,16 +589,13 @@ async fn status_decodes_and_wait_polls_until_completed() {
 #[tokio::test]
 async fn wait_gives_up_at_the_deadline() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v2/users/data/delete/status");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(
-                    json!({"result": {"data": {"isDeleteCompleted": false, "tasksLeft": 2}}}),
-                );
-        })
-        .await;
+    common::answer_with(
+        &server,
+        "/v2/users/data/delete/status",
+        200,
+        json!({"result": {"data": {"isDeleteCompleted": false, "tasksLeft": 2}}}),
+    )
+    .await;
     let options = WaitOptions {
         deadline: Duration::from_millis(100),
         first_interval: Duration::from_millis(30),
@@ -690,14 +677,13 @@ async fn retries_503_then_succeeds_but_not_400() {
                 .up_to_n_times(1);
         })
         .await;
-    let ok = server
-        .mock_async(|when, then| {
-            when.path("/v1/users/get");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(json!({"result": {"data": []}}));
-        })
-        .await;
+    let ok = common::answer_with(
+        &server,
+        "/v1/users/get",
+        200,
+        json!({"result": {"data": []}}),
+    )
+    .await;
     let client = client(&server.base_url());
     client
         .get_users(&UsersQuery::organization("o"))
@@ -706,11 +692,13 @@ async fn retries_503_then_succeeds_but_not_400() {
     failing.assert_calls_async(1).await;
     ok.assert_calls_async(1).await;
 
-    let bad = server.mock_async(|when, then| {
-        when.path("/v2/users/data/delete/status");
-        then.status(400).header("content-type", "application/json")
-            .json_body(json!({"error": {"message": "jobId is required", "status": "INVALID_ARGUMENT"}}));
-    }).await;
+    let bad = common::answer_with(
+        &server,
+        "/v2/users/data/delete/status",
+        400,
+        json!({"error": {"message": "jobId is required", "status": "INVALID_ARGUMENT"}}),
+    )
+    .await;
     assert!(client.deletion_status("j").await.is_err());
     bad.assert_calls_async(1).await;
 }
@@ -730,14 +718,13 @@ async fn retries_429_after_the_retry_after_it_was_given() {
                 .up_to_n_times(1);
         })
         .await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/users/get");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(json!({"result": {"data": []}}));
-        })
-        .await;
+    common::answer_with(
+        &server,
+        "/v1/users/get",
+        200,
+        json!({"result": {"data": []}}),
+    )
+    .await;
     let started = Instant::now();
     client(&server.base_url())
         .get_users(&UsersQuery::organization("o"))
@@ -754,14 +741,13 @@ async fn retries_429_after_the_retry_after_it_was_given() {
 #[tokio::test]
 async fn delete_is_not_retried_once_sent_unless_opted_in() {
     let server = MockServer::start_async().await;
-    let unavailable = server
-        .mock_async(|when, then| {
-            when.path("/v2/users/data/delete");
-            then.status(503)
-                .header("content-type", "application/json")
-                .json_body(json!({"error": {"message": "down", "status": "UNAVAILABLE"}}));
-        })
-        .await;
+    let unavailable = common::answer_with(
+        &server,
+        "/v2/users/data/delete",
+        503,
+        json!({"error": {"message": "down", "status": "UNAVAILABLE"}}),
+    )
+    .await;
     let request = DeleteRequest::new(["u"], DeletionScope::AllOrganizations);
     let err = client(&server.base_url())
         .delete_user_data(&request)

@@ -20,29 +20,13 @@ use tokio::{io::AsyncWriteExt, net::TcpStream};
 use velt_api::{ApiStatus, Client, Error, ExportItem, Operation, PaginationError, RetryPolicy};
 use velt_fake::{FakeConfig, FakeVelt, Faults};
 
-/// Retries that take milliseconds, and enough of them to get through runs of faults.
-fn fast_retries(attempts: u32) -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(attempts)
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(20))
-}
+use common::{answer_with, fast_retries, page};
 
 fn client_with(base_url: &str, policy: RetryPolicy) -> Client {
     common::builder(base_url)
         .retry_policy(policy)
         .build()
         .expect("test client builds")
-}
-
-/// A page with `comments` and the token `next`, as Velt sends it.
-fn page(comments: Value, next: Value) -> Value {
-    json!({"result": {
-        "status": "success",
-        "message": "Data fetched successfully.",
-        "data": {"comments": comments, "reactions": [], "recordings": [], "notifications": []},
-        "nextPageToken": next,
-    }})
 }
 
 fn ids(items: &[ExportItem]) -> Vec<String> {
@@ -876,18 +860,6 @@ async fn an_announced_length_over_the_limit_is_refused_without_waiting_for_the_b
 }
 
 // ---- Odd JSON ---------------------------------------------------------------------------------
-
-async fn answer_with(server: &MockServer, path: &str, status: u16, body: Value) {
-    let path = path.to_owned();
-    server
-        .mock_async(move |when, then| {
-            when.path(path);
-            then.status(status)
-                .header("content-type", "application/json")
-                .json_body(body);
-        })
-        .await;
-}
 
 #[tokio::test]
 async fn wrong_types_in_fields_are_decode_errors_naming_the_field() {

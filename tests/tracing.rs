@@ -45,14 +45,13 @@ async fn spans_name_operation_attempt_status_and_latency_but_no_secret() {
             then.status(503).up_to_n_times(1);
         })
         .await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/users/get");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(json!({"result": {"data": []}}));
-        })
-        .await;
+    common::answer_with(
+        &server,
+        "/v1/users/get",
+        200,
+        json!({"result": {"data": []}}),
+    )
+    .await;
     client(&server.base_url())
         .get_users(&UsersQuery::organization("o"))
         .await

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use httpmock::MockServer;
+use serde_json::{Value, json};
 use velt_api::{Client, RetryPolicy};
 
 /// The credentials every test client sends. Tests check they never leak.
@@ -24,6 +26,43 @@ pub fn builder(base_url: &str) -> velt_api::ClientBuilder {
                 .initial_backoff(Duration::from_millis(5))
                 .max_backoff(Duration::from_secs(2)),
         )
+}
+
+/// Retries that take milliseconds: `attempts` in all, backoff from 1 ms up to 20 ms.
+pub fn fast_retries(attempts: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(attempts)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(20))
+}
+
+/// A page of Get All User Data with `comments` and the token `next` (`null` included, as
+/// given), the other features empty.
+pub fn page(comments: Value, next: Value) -> Value {
+    json!({"result": {
+        "status": "success",
+        "message": "Data fetched successfully.",
+        "data": {"comments": comments, "reactions": [], "recordings": [], "notifications": []},
+        "nextPageToken": next,
+    }})
+}
+
+/// A mock answering every request to `path` with `status` and the JSON `body`.
+pub async fn answer_with<'a>(
+    server: &'a MockServer,
+    path: &str,
+    status: u16,
+    body: Value,
+) -> httpmock::Mock<'a> {
+    let path = path.to_owned();
+    server
+        .mock_async(move |when, then| {
+            when.path(path);
+            then.status(status)
+                .header("content-type", "application/json")
+                .json_body(body);
+        })
+        .await
 }
 
 /// Runs `f` with insta writing and reading snapshots in the repository's `snapshots/` folder.
