@@ -40,8 +40,7 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(message) => write!(f, "error: {message}"),
-            Failure::Failed(message) => write!(f, "error: {message}"),
+            Failure::Usage(message) | Failure::Failed(message) => write!(f, "error: {message}"),
             Failure::Interrupted(message) => write!(f, "interrupted: {message}"),
         }
     }

@@ -3,10 +3,13 @@
 //! While an export to `FILE` runs, items go to `FILE.part` as NDJSON lines and, after every
 //! page, `FILE.checkpoint` records the page token to continue from and how many bytes of
 //! `FILE.part` hold complete pages. The checkpoint is written to a temporary file and renamed,
-//! so it is always whole. After a crash or Ctrl-C, `--resume` cuts `FILE.part` back to the
-//! recorded length and asks for the recorded page: no item is lost or written twice. At the
-//! end `FILE.part` becomes `FILE` (for `--format json`, the NDJSON lines are regrouped into
-//! one document first) and the checkpoint is removed.
+//! so it is always whole. After the process is killed or interrupted, `--resume` cuts
+//! `FILE.part` back to the recorded length and asks for the recorded page: no item is lost or
+//! written twice. Pages are not synced to disk one by one; if the machine itself goes down,
+//! `FILE.part` may be shorter than its checkpoint, and `--resume` then refuses (asking to
+//! start over) rather than leave a gap. At the end `FILE.part` is synced and becomes `FILE`
+//! (for `--format json`, the NDJSON lines are regrouped into one document first) and the
+//! checkpoint is removed.
 
 use std::{
     collections::HashMap,
