@@ -612,3 +612,41 @@ async fn verbose_logs_calls_and_no_secret() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_part_file_shorter_than_its_checkpoint_is_refused_not_resumed_with_a_gap() {
+    let fake = FakeVelt::start(config(1)).await.unwrap();
+    let dir = scratch("short_part");
+    let out = dir.join("export.ndjson");
+    std::fs::write(
+        dir.join("export.ndjson.part"),
+        "{\"feature\":\"comments\",\"item\":{}}\n",
+    )
+    .unwrap();
+    let checkpoint = json!({"organizationId": "org-0001", "userId": "user-0001",
+        "nextPageToken": "t", "pages": 3, "items": 900, "bytes": 1_000_000});
+    std::fs::write(dir.join("export.ndjson.checkpoint"), checkpoint.to_string()).unwrap();
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+            "--out",
+            out.to_str().unwrap(),
+            "--resume",
+        ],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("shorter than its checkpoint"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(fake.request_count(), 0);
+    assert!(!out.exists());
+}
