@@ -33,6 +33,15 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Fails, showing standard error, unless it contains `needle`.
+fn assert_stderr_has(output: &Output, needle: &str) {
+    let text = stderr(output);
+    assert!(
+        text.contains(needle),
+        "standard error lacks {needle:?}: {text}"
+    );
+}
+
 /// A fresh directory under the target dir for one test's files.
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
@@ -113,11 +122,7 @@ async fn ndjson_export_equals_the_seeded_data() {
     );
     assert!(!dir.join("export.ndjson.part").exists());
     assert!(!dir.join("export.ndjson.checkpoint").exists());
-    assert!(
-        stderr(&output).contains("exported 1000 items in 3 pages"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "exported 1000 items in 3 pages");
 
     // Without --out the same lines go to standard output.
     let output = run(velt(
@@ -233,21 +238,13 @@ async fn a_killed_export_resumes_without_losing_or_repeating_items() {
     // Starting over without --resume is refused, so the saved pages are not thrown away.
     let refused = run(velt(&fake, &args)).await;
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
-    assert!(
-        stderr(&refused).contains("--resume"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "--resume");
 
     let mut resume_args = args.to_vec();
     resume_args.push("--resume");
     let resumed = run(velt(&fake, &resume_args)).await;
     assert!(resumed.status.success(), "{}", stderr(&resumed));
-    assert!(
-        stderr(&resumed).contains("resuming after page"),
-        "{}",
-        stderr(&resumed)
-    );
+    assert_stderr_has(&resumed, "resuming after page");
     let text = std::fs::read_to_string(&out).unwrap();
 
     // The same items as an uninterrupted run, in the same order.
@@ -299,11 +296,7 @@ async fn delete_and_wait_leaves_no_data() {
     assert!(deleted.status.success(), "{}", stderr(&deleted));
     let job_id = String::from_utf8_lossy(&deleted.stdout).trim().to_owned();
     assert!(!job_id.is_empty());
-    assert!(
-        stderr(&deleted).contains("completed"),
-        "{}",
-        stderr(&deleted)
-    );
+    assert_stderr_has(&deleted, "completed");
 
     let after = run(velt(
         &fake,
@@ -331,11 +324,7 @@ async fn delete_without_yes_and_without_a_terminal_is_refused_before_sending() {
     let fake = FakeVelt::start(config(1)).await.unwrap();
     let output = run(velt(&fake, &["data", "delete", "--user-id", "user-0001"])).await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("EVERY organization"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "EVERY organization");
     assert_eq!(fake.request_count(), 0, "nothing was sent");
 }
 
@@ -388,11 +377,7 @@ async fn bad_flags_are_usage_errors() {
     }
     let output = run(velt(&fake, &args)).await;
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("at most 30"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "at most 30");
     assert_eq!(fake.request_count(), 0);
 }
 
@@ -511,11 +496,7 @@ async fn many_users_export_concurrently_into_a_directory_and_resume() {
     resume.push("--resume");
     let output = run(velt(&fake, &resume)).await;
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("5 user(s) already exported"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "5 user(s) already exported");
     assert_eq!(fake.request_count(), before);
 }
 
@@ -585,11 +566,7 @@ async fn many_users_on_standard_output_carry_their_user() {
     ))
     .await;
     assert_eq!(refused.status.code(), Some(2));
-    assert!(
-        stderr(&refused).contains("--out-dir"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "--out-dir");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -642,11 +619,7 @@ async fn a_part_file_shorter_than_its_checkpoint_is_refused_not_resumed_with_a_g
     ))
     .await;
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("shorter than its checkpoint"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "shorter than its checkpoint");
     assert_eq!(fake.request_count(), 0);
     assert!(!out.exists());
 }
