@@ -4,12 +4,18 @@
 //! - `codegen.rs`: the client (builder interface) and its types, included by `src/generated.rs`;
 //! - `httpmock.rs`: typed httpmock helpers, included behind the `httpmock` feature.
 //!
+//! Exported data is not decoded into generated types: the spec's `UserDataItem` and
+//! `UserDataPage` schemas are replaced by the hand-written `crate::RawItem` and
+//! `crate::UserData` (`src/item.rs`), which keep every item as the exact JSON text Velt sent
+//! and every key of a page, known or not. The generated client still makes the call and
+//! decodes the answer; only those two types are swapped in.
+//!
 //! The script reruns only when the spec or this file changes, so editing `src/` does not
 //! regenerate anything.
 
 use std::{env, fs, path::PathBuf};
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
 
 const SPEC: &str = "openapi/velt.yaml";
@@ -38,7 +44,14 @@ fn generate() -> Result<(), String> {
         .with_derive("PartialEq")
         // Every call carries a per-call context: credentials, timeout and a slot for the
         // HTTP status and headers of the answer (see src/transport.rs).
-        .with_inner_type(quote!(crate::transport::CallContext));
+        .with_inner_type(quote!(crate::transport::CallContext))
+        // Exported data stays the JSON text Velt sent (see the module docs above).
+        .with_replacement("UserDataItem", "crate::RawItem", std::iter::empty())
+        .with_replacement(
+            "UserDataPage",
+            "crate::UserData",
+            [TypeImpl::Default].into_iter(),
+        );
     let mut generator = Generator::new(&settings);
 
     let client = generator

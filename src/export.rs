@@ -1,16 +1,18 @@
 //! Get All User Data: one page, every page as a stream, every item as a stream, and whole
 //! exports collected or written out.
 
-use std::{collections::HashSet, fmt, io::Write, pin::Pin};
+use std::{collections::HashSet, fmt, io::Write, pin::Pin, sync::Arc};
 
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 
-use crate::{Client, Error, Operation, PaginationError, types, users::require_id};
+use crate::{
+    Client, Error, Operation, PaginationError, RawItem, UserData, types, users::require_id,
+};
 
-/// The kinds of data an export holds, in the order Velt lists them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The kinds of data an export holds: the four Velt documents, in its order, and any other
+/// key of a page's `data`, under its own name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Feature {
     /// Comment annotations the user created or took part in.
     Comments,
@@ -20,10 +22,13 @@ pub enum Feature {
     Recordings,
     /// Notifications the user was involved in.
     Notifications,
+    /// A key of `data` that this version of the crate does not know (the docs promise "user
+    /// profile data" without naming its field). Its items are exported as they came.
+    Other(Arc<str>),
 }
 
 impl Feature {
-    /// All four, in Velt's order.
+    /// The four Velt documents, in its order.
     pub const ALL: [Feature; 4] = [
         Feature::Comments,
         Feature::Reactions,
@@ -31,33 +36,41 @@ impl Feature {
         Feature::Notifications,
     ];
 
-    /// The field name in Velt's answer, e.g. `comments`.
-    pub fn as_str(self) -> &'static str {
+    /// The key in Velt's answer, e.g. `comments`.
+    pub fn as_str(&self) -> &str {
         match self {
             Feature::Comments => "comments",
             Feature::Reactions => "reactions",
             Feature::Recordings => "recordings",
             Feature::Notifications => "notifications",
+            Feature::Other(key) => key,
         }
     }
 
-    /// This feature's list in a page.
-    pub fn items(self, data: &types::UserDataPage) -> &Vec<types::UserDataItem> {
-        match self {
-            Feature::Comments => &data.comments,
-            Feature::Reactions => &data.reactions,
-            Feature::Recordings => &data.recordings,
-            Feature::Notifications => &data.notifications,
+    /// The feature a key of `data` stands for: one of the four, or [`Feature::Other`].
+    pub fn from_key(key: &str) -> Feature {
+        match key {
+            "comments" => Feature::Comments,
+            "reactions" => Feature::Reactions,
+            "recordings" => Feature::Recordings,
+            "notifications" => Feature::Notifications,
+            other => Feature::Other(other.into()),
         }
     }
 
-    /// This feature's list in a page, to change.
-    pub fn items_mut(self, data: &mut types::UserDataPage) -> &mut Vec<types::UserDataItem> {
+    /// True for the four features Velt documents.
+    pub fn is_known(&self) -> bool {
+        self.known_index().is_some()
+    }
+
+    /// The place of a known feature in [`Feature::ALL`].
+    fn known_index(&self) -> Option<usize> {
         match self {
-            Feature::Comments => &mut data.comments,
-            Feature::Reactions => &mut data.reactions,
-            Feature::Recordings => &mut data.recordings,
-            Feature::Notifications => &mut data.notifications,
+            Feature::Comments => Some(0),
+            Feature::Reactions => Some(1),
+            Feature::Recordings => Some(2),
+            Feature::Notifications => Some(3),
+            Feature::Other(_) => None,
         }
     }
 }
@@ -68,14 +81,27 @@ impl fmt::Display for Feature {
     }
 }
 
-/// One page of a user's data: up to 100 items of each feature, and the token of the next
-/// page.
+impl Serialize for Feature {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Feature {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Feature, D::Error> {
+        let key = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(Feature::from_key(&key))
+    }
+}
+
+/// One page of a user's data: up to 100 items of each feature, any other key Velt sent, and
+/// the token of the next page.
 ///
-/// Items are kept exactly as Velt sent them, as JSON objects, unknown fields and all.
+/// Items are kept exactly as Velt sent them, as JSON text ([`RawItem`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExportPage {
-    /// The four lists of this page.
-    pub data: types::UserDataPage,
+    /// The lists of this page, and its other keys.
+    pub data: UserData,
     /// The token of the next page; `None` on the last page (Velt's absent, `null` and empty
     /// token all read as `None`).
     pub next_page_token: Option<String>,
@@ -84,7 +110,7 @@ pub struct ExportPage {
 impl ExportPage {
     /// How many items the page holds, all features together.
     pub fn len(&self) -> usize {
-        Feature::ALL.iter().map(|f| f.items(&self.data).len()).sum()
+        self.data.len()
     }
 
     /// True when the page holds no item (a page may be empty and still have a next page).
@@ -92,54 +118,64 @@ impl ExportPage {
         self.len() == 0
     }
 
-    /// The items of the page, each tagged with its feature, feature by feature.
+    /// The items of the page, each tagged with its feature, feature by feature (see
+    /// [`UserData::into_items`]).
     pub fn into_items(self) -> impl Iterator<Item = ExportItem> {
-        let types::UserDataPage {
-            comments,
-            reactions,
-            recordings,
-            notifications,
-        } = self.data;
-        [
-            (Feature::Comments, comments),
-            (Feature::Reactions, reactions),
-            (Feature::Recordings, recordings),
-            (Feature::Notifications, notifications),
-        ]
-        .into_iter()
-        .flat_map(|(feature, items)| {
-            items
-                .into_iter()
-                .map(move |item| ExportItem { feature, item })
-        })
+        self.data
+            .into_items()
+            .map(|(feature, item)| ExportItem { feature, item })
     }
 }
 
 /// One exported item and the feature it belongs to. Serializes as
-/// `{"feature":"comments","item":{...}}`, the line format of NDJSON exports.
+/// `{"feature":"comments","item":{...}}`, the line format of NDJSON exports, with the item's
+/// text as Velt sent it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExportItem {
-    /// Which list the item came from.
+    /// Which list (or other key) the item came from.
     pub feature: Feature,
     /// The item, exactly as Velt sent it.
-    pub item: types::UserDataItem,
+    pub item: RawItem,
 }
 
 /// Counts of what an export wrote.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct ExportSummary {
     /// Pages read.
     pub pages: usize,
-    /// Items written, all features together.
+    /// Items written, all features and other keys together.
     pub items: usize,
-    /// Items written per feature, in [`Feature::ALL`] order.
+    /// Items written per known feature, in [`Feature::ALL`] order.
     pub per_feature: [usize; 4],
+    /// Items written per other key of `data`, in the order the keys were first seen.
+    pub other: Vec<(String, usize)>,
 }
 
 impl ExportSummary {
-    fn count(&mut self, feature: Feature) {
+    /// Counts one item of `feature`.
+    pub fn count(&mut self, feature: &Feature) {
         self.items += 1;
-        self.per_feature[feature as usize] += 1;
+        match feature.known_index() {
+            Some(index) => self.per_feature[index] += 1,
+            None => match self
+                .other
+                .iter_mut()
+                .find(|(key, _)| key == feature.as_str())
+            {
+                Some((_, n)) => *n += 1,
+                None => self.other.push((feature.as_str().to_owned(), 1)),
+            },
+        }
+    }
+
+    /// Items per feature: the four known ones (zero included), then the other keys.
+    pub fn counts(&self) -> impl Iterator<Item = (&str, usize)> {
+        Feature::ALL
+            .iter()
+            .zip(self.per_feature)
+            .map(|(feature, n)| (feature.as_str(), n))
+            .chain(self.other.iter().map(|(key, n)| (key.as_str(), *n)))
     }
 }
 
@@ -311,20 +347,11 @@ impl Export {
         )
     }
 
-    /// The whole export in memory, the pages' lists joined. For small users; for big ones,
-    /// stream the items or use [`Export::write_ndjson`].
-    pub async fn collect(self) -> Result<types::UserDataPage, Error> {
-        let mut all = types::UserDataPage::default();
-        let mut pages = self.pages();
-        while let Some(page) = pages.next().await {
-            let mut page = page?;
-            for feature in Feature::ALL {
-                feature
-                    .items_mut(&mut all)
-                    .append(feature.items_mut(&mut page.data));
-            }
-        }
-        Ok(all)
+    /// The whole export in memory, the pages' lists joined (see [`UserData::from_items`]).
+    /// For small users; for big ones, stream the items or use [`Export::write_ndjson`].
+    pub async fn collect(self) -> Result<UserData, Error> {
+        let items: Vec<ExportItem> = self.items().try_collect().await?;
+        UserData::from_items(items)
     }
 
     /// Writes every item as one NDJSON line, `{"feature":"comments","item":{...}}`, holding
@@ -338,7 +365,7 @@ impl Export {
             summary.pages += 1;
             for item in page.into_items() {
                 write_ndjson_line(out, &item)?;
-                summary.count(item.feature);
+                summary.count(&item.feature);
             }
         }
         out.flush()
@@ -347,12 +374,54 @@ impl Export {
     }
 }
 
-/// Writes one item as an NDJSON line.
+/// Writes one item as an NDJSON line, `{"feature":NAME,"item":ITEM}`, the item's text
+/// copied as Velt sent it.
+///
+/// JSON allows line breaks only as white space between tokens (never inside a string), so an
+/// item that Velt sent over several lines has each line break written as a space: the line
+/// stays one line and every token keeps its bytes.
 pub fn write_ndjson_line<W: Write>(out: &mut W, item: &ExportItem) -> Result<(), Error> {
-    serde_json::to_writer(&mut *out, item)
-        .map_err(|e| Error::io("writing an export line", e.into()))?;
-    out.write_all(b"\n")
-        .map_err(|e| Error::io("writing an export line", e))
+    write_line(out, None, item).map_err(|e| Error::io("writing an export line", e))
+}
+
+/// Writes one item as an NDJSON line that names its user,
+/// `{"userId":USER,"feature":NAME,"item":ITEM}`, as [`write_ndjson_line`] does otherwise.
+pub fn write_user_ndjson_line<W: Write>(
+    out: &mut W,
+    user_id: &str,
+    item: &ExportItem,
+) -> Result<(), Error> {
+    write_line(out, Some(user_id), item).map_err(|e| Error::io("writing an export line", e))
+}
+
+fn write_line<W: Write>(
+    out: &mut W,
+    user_id: Option<&str>,
+    item: &ExportItem,
+) -> std::io::Result<()> {
+    out.write_all(b"{")?;
+    if let Some(user_id) = user_id {
+        out.write_all(b"\"userId\":")?;
+        serde_json::to_writer(&mut *out, user_id)?;
+        out.write_all(b",")?;
+    }
+    out.write_all(b"\"feature\":")?;
+    match &item.feature {
+        Feature::Other(key) => serde_json::to_writer(&mut *out, &**key)?,
+        known => write!(out, "\"{}\"", known.as_str())?,
+    }
+    out.write_all(b",\"item\":")?;
+    let text = item.item.as_str().as_bytes();
+    if memchr::memchr2(b'\n', b'\r', text).is_some() {
+        let one_line: Vec<u8> = text
+            .iter()
+            .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
+            .collect();
+        out.write_all(&one_line)?;
+    } else {
+        out.write_all(text)?;
+    }
+    out.write_all(b"}\n")
 }
 
 fn pagination_error(kind: PaginationError) -> Error {
@@ -379,13 +448,14 @@ impl Client {
         };
         require_id("organization id", organization_id).map_err(invalid)?;
         require_id("user id", user_id).map_err(invalid)?;
-        let body = types::GetAllUserDataRequest {
-            data: types::GetAllUserDataRequestData {
-                organization_id: organization_id.to_owned(),
-                user_id: user_id.to_owned(),
-                page_token: page_token.filter(|t| !t.is_empty()).map(str::to_owned),
-            },
-        };
+        // Built through the generated builders, so that a new optional field in the spec
+        // changes nothing here.
+        let body = types::GetAllUserDataRequest::builder().data(
+            types::GetAllUserDataRequestData::builder()
+                .organization_id(organization_id)
+                .user_id(user_id)
+                .page_token(page_token.filter(|t| !t.is_empty()).map(str::to_owned)),
+        );
         let response = self
             .call(Operation::GetAllUserData, |client| {
                 let body = body.clone();
@@ -407,7 +477,7 @@ impl Client {
     ///
     /// let mut items = client.export_user_data("org-1", "user-42").items();
     /// while let Some(item) = items.try_next().await? {
-    ///     println!("{}: {}", item.feature, serde_json::Value::Object(item.item.0));
+    ///     println!("{}: {}", item.feature, item.item);
     /// }
     /// # Ok(())
     /// # }

@@ -36,6 +36,8 @@
 //! let mut items = client.export_user_data("org-1", "user-42").items();
 //! while let Some(item) = items.try_next().await? {
 //!     println!("{}: {:?}", item.feature, item.item.get("annotationId"));
+//!     // The item's JSON text, byte for byte as Velt sent it:
+//!     let _text: &str = item.item.as_str();
 //! }
 //!
 //! // Or straight into a file, one JSON line per item.
@@ -102,6 +104,7 @@ mod export;
 #[cfg(test)]
 mod fuzz;
 pub mod generated;
+mod item;
 mod retry;
 pub mod transport;
 mod users;
@@ -116,8 +119,10 @@ pub use deletion::{
 pub use error::{ApiStatus, Error, Operation, PaginationError};
 pub use export::{
     BoxStream, Export, ExportItem, ExportPage, ExportSummary, Feature, UserPage, write_ndjson_line,
+    write_user_ndjson_line,
 };
 pub use generated::types;
+pub use item::{RawItem, UserData};
 pub use retry::RetryPolicy;
 pub use users::{MAX_IDS_PER_USERS_QUERY, UsersQuery};
 

@@ -83,14 +83,17 @@ impl UsersQuery {
                 require_id(what, id).map_err(invalid)?;
             }
         }
-        Ok(types::GetUsersRequest {
-            data: types::GetUsersRequestData {
-                organization_id: self.organization_id.clone(),
-                document_id: self.document_id.clone(),
-                user_ids: self.user_ids.clone(),
-                organization_user_group_ids: self.group_ids.clone(),
-            },
-        })
+        // Built through the generated builders, so that a new optional field in the spec
+        // changes nothing here.
+        let data = types::GetUsersRequestData::builder()
+            .organization_id(self.organization_id.clone())
+            .document_id(self.document_id.clone())
+            .user_ids(self.user_ids.clone())
+            .organization_user_group_ids(self.group_ids.clone());
+        types::GetUsersRequest::builder()
+            .data(data)
+            .try_into()
+            .map_err(|e: types::error::ConversionError| invalid(e.to_string()))
     }
 }
 

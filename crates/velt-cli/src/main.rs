@@ -2,12 +2,16 @@
 //! and follow the erasure, look users up, or run a fake Velt to try all of it.
 //!
 //! Data goes to standard output, messages and progress to standard error. Exit codes: 0 when
-//! everything worked, 1 when Velt or the network failed (the message names the status and what
-//! to do), 2 for a usage error. Credentials come from `VELT_API_KEY` and `VELT_AUTH_TOKEN`, or
+//! everything worked (also when the reader of standard output stopped early), 1 when Velt or
+//! the network failed (the message names the status and what to do), 2 for a usage error, 130
+//! when interrupted by Ctrl-C. Credentials come from `VELT_API_KEY` and `VELT_AUTH_TOKEN`, or
 //! are not needed at all with `--fake`.
 
 mod commands;
+mod export;
 mod export_file;
+mod failure;
+mod progress;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
@@ -97,12 +101,24 @@ pub enum DataCommand {
 }
 
 /// The output formats of an export.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
-    /// One line per item: {"feature":"comments","item":{...}}.
+    /// One line per item: {"feature":"comments","item":{...}}, the item as Velt sent it.
     Ndjson,
-    /// One document: {"comments":[...],"reactions":[...],"recordings":[...],"notifications":[...]}.
+    /// One document: {"comments":[...],"reactions":[...],"recordings":[...],"notifications":[...]},
+    /// then any other key Velt sent, each a list of its items.
     Json,
+}
+
+impl Format {
+    /// The name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Ndjson => "ndjson",
+            Format::Json => "json",
+        }
+    }
 }
 
 /// `velt data export`
@@ -224,6 +240,9 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // Whoever read standard output stopped (`velt data export ... | head -1`): that is
+        // their choice, not a failure.
+        Err(failure::Failure::OutputClosed) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("{failure}");
             ExitCode::from(failure.exit_code())

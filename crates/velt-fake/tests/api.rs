@@ -61,7 +61,11 @@ async fn export_page_has_the_documented_shape_and_the_seeded_items() {
         .take(100)
         .map(|(_, m)| m)
         .collect();
-    let got: Vec<_> = data.comments.into_iter().map(|i| i.0).collect();
+    let got: Vec<serde_json::Map<String, serde_json::Value>> = data
+        .comments
+        .iter()
+        .map(|i| i.parse().expect("an item is a JSON object"))
+        .collect();
     assert_eq!(got, expected);
 
     // Items look like Velt objects: nested users, both timestamp kinds, unicode.

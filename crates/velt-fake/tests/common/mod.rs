@@ -133,7 +133,12 @@ pub async fn export_all(
             by_feature.push((name, list));
         }
         for (name, list) in by_feature {
-            items.extend(list.into_iter().map(|item| (name.to_owned(), item.0)));
+            items.extend(list.into_iter().map(|item| {
+                (
+                    name.to_owned(),
+                    item.parse().expect("an item is a JSON object"),
+                )
+            }));
         }
         match page.result.next_page_token {
             Some(t) if !t.is_empty() => token = Some(t),

@@ -1,0 +1,465 @@
+//! `velt data export`: one loop for one user or many, into standard output, a file or a
+//! directory of files, with one summary of what failed.
+//!
+//! Every user's export runs through [`velt_api::Export::concurrently`] (one user is simply a
+//! run of one), and every page goes to that user's [`Sink`]. Items are copied as Velt sent
+//! them; a key of `data` this version does not know is exported under its own name, with a
+//! warning on standard error the first time it is seen.
+
+use std::{
+    collections::{HashMap, HashSet},
+    io::{BufWriter, Stdout, Write},
+    path::{Path, PathBuf},
+};
+
+use futures::StreamExt;
+use velt_api::{Client, ExportItem, ExportPage, ExportSummary, UserData, UserPage};
+
+use crate::{
+    ExportArgs, Format,
+    export_file::{Opened, Start, UserFile, sibling},
+    failure::{Failure, io_failure, stdout_failure},
+    progress::Progress,
+};
+
+/// Where the exports go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    /// Standard output. With several users, NDJSON lines that carry a `userId`.
+    Stdout,
+    /// One user's export into this file.
+    File(PathBuf),
+    /// Each user's export into `DIR/USER.ndjson` (or `.json`).
+    Dir(PathBuf),
+}
+
+/// What to export and how: the command line's options, without the parser.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The organization the users belong to.
+    pub organization_id: String,
+    /// The users, each once, in order.
+    pub users: Vec<String>,
+    /// Where the exports go.
+    pub destination: Destination,
+    /// The output format.
+    pub format: Format,
+    /// Continue interrupted exports into files.
+    pub resume: bool,
+    /// How many users are exported at the same time.
+    pub concurrency: usize,
+}
+
+impl Plan {
+    /// The plan the command line asks for, or why it cannot be carried out.
+    pub fn from_args(args: ExportArgs) -> Result<Plan, Failure> {
+        let users = user_ids(&args)?;
+        let destination = match (args.out, args.out_dir) {
+            (Some(_), _) if users.len() > 1 => {
+                return Err(Failure::Usage(
+                    "--out takes the export of one user; use --out-dir DIR for several".into(),
+                ));
+            }
+            (Some(path), _) => Destination::File(path),
+            (None, Some(dir)) => Destination::Dir(dir),
+            (None, None) if users.len() > 1 && args.format == Format::Json => {
+                return Err(Failure::Usage(
+                    "--format json takes one user on standard output; use --out-dir DIR for several"
+                        .into(),
+                ));
+            }
+            (None, None) => Destination::Stdout,
+        };
+        Ok(Plan {
+            organization_id: args.organization_id,
+            users,
+            destination,
+            format: args.format,
+            resume: args.resume,
+            concurrency: usize::from(args.concurrency),
+        })
+    }
+}
+
+/// Runs `velt data export`; Ctrl-C stops it with what is saved.
+pub async fn run(client: &Client, args: ExportArgs) -> Result<(), Failure> {
+    let plan = Plan::from_args(args)?;
+    let to_files = plan.destination != Destination::Stdout;
+    tokio::select! {
+        result = export(client, &plan) => result,
+        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(
+            if to_files {
+                "the export is saved up to its last complete page; run the same command with --resume to continue".to_owned()
+            } else {
+                "the export to standard output is incomplete".to_owned()
+            },
+        )),
+    }
+}
+
+/// The users named by `--user-id` and `--user-ids-file`, in order, each once.
+fn user_ids(args: &ExportArgs) -> Result<Vec<String>, Failure> {
+    let mut ids = args.user_ids.clone();
+    if let Some(path) = &args.user_ids_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::Usage(format!(
+                "cannot read --user-ids-file {}: {e}",
+                path.display()
+            ))
+        })?;
+        ids.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    let mut seen = HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+    if ids.is_empty() {
+        return Err(Failure::Usage(
+            "no user ids given; pass --user-id or a non-empty --user-ids-file".into(),
+        ));
+    }
+    Ok(ids)
+}
+
+/// Where one user's pages go.
+enum Sink {
+    /// NDJSON lines on standard output, tagged with the user when several are exported.
+    Lines {
+        tag_user: bool,
+        summary: ExportSummary,
+    },
+    /// One JSON document on standard output, written when the export is complete.
+    Document { items: Vec<ExportItem> },
+    /// A file that appears when complete (`--out`, `--out-dir`).
+    File(Box<UserFile>),
+}
+
+impl Sink {
+    fn write_page(
+        &mut self,
+        user_id: &str,
+        page: ExportPage,
+        stdout: &mut BufWriter<Stdout>,
+    ) -> Result<(), Failure> {
+        match self {
+            Sink::Lines { tag_user, summary } => {
+                summary.pages += 1;
+                for item in page.into_items() {
+                    let written = if *tag_user {
+                        velt_api::write_user_ndjson_line(stdout, user_id, &item)
+                    } else {
+                        velt_api::write_ndjson_line(stdout, &item)
+                    };
+                    written.map_err(written_to_stdout)?;
+                    summary.count(&item.feature);
+                }
+                Ok(())
+            }
+            Sink::Document { items } => {
+                items.extend(page.into_items());
+                Ok(())
+            }
+            Sink::File(file) => file.write_page(page),
+        }
+    }
+
+    /// Pages saved for a later `--resume` (only files keep them).
+    fn pages_saved(&self) -> usize {
+        match self {
+            Sink::File(file) => file.saved().pages,
+            _ => 0,
+        }
+    }
+
+    /// Ends a complete export: the file moved into place, or the document written.
+    fn finish(self, stdout: &mut BufWriter<Stdout>) -> Result<ExportSummary, Failure> {
+        match self {
+            Sink::Lines { summary, .. } => Ok(summary),
+            Sink::Document { items } => {
+                let mut summary = ExportSummary::default();
+                for item in &items {
+                    summary.count(&item.feature);
+                }
+                let document = UserData::from_items(items).map_err(written_to_stdout)?;
+                serde_json::to_writer(&mut *stdout, &document)
+                    .map_err(|e| stdout_failure(e.into()))?;
+                stdout.write_all(b"\n").map_err(stdout_failure)?;
+                Ok(summary)
+            }
+            Sink::File(file) => file.finish(),
+        }
+    }
+}
+
+/// A library write error on standard output, seen as the I/O error it is.
+fn written_to_stdout(error: velt_api::Error) -> Failure {
+    match error {
+        velt_api::Error::Io { source, .. } => stdout_failure(source),
+        other => Failure::from(other),
+    }
+}
+
+/// What happened to the users of a run, for the closing lines.
+#[derive(Default)]
+struct Outcome {
+    /// Users whose export completed in this run.
+    done: usize,
+    /// Users found complete from an earlier run.
+    skipped: usize,
+    items: usize,
+    /// (user, why, pages saved for --resume).
+    failures: Vec<(String, velt_api::Error, usize)>,
+    /// Unknown keys already warned about.
+    warned: HashSet<String>,
+    /// What the last completed export holds.
+    last: Option<ExportSummary>,
+}
+
+impl Outcome {
+    /// Warns once per run about each key of `data` this version does not know.
+    fn warn_unknown_keys(&mut self, page: &ExportPage) {
+        for (key, _) in &page.data.other {
+            if self.warned.insert(key.clone()) {
+                eprintln!(
+                    "warning: Velt sent data under \"{key}\"; exported as is; this version of the crate does not know it"
+                );
+            }
+        }
+    }
+
+    /// Notes a complete export; says so when the user had nothing in the organization.
+    fn completed(&mut self, organization_id: &str, user_id: &str, summary: ExportSummary) {
+        self.done += 1;
+        if summary.items == 0 {
+            eprintln!(
+                "note: user {user_id} has no data in organization {organization_id} (0 items exported); \
+                 check that the user belongs to it with: velt users get --organization-id {organization_id} --user-id {user_id}"
+            );
+        }
+        self.last = Some(summary);
+    }
+
+    /// The result of the run: one failure as itself, several as a list.
+    fn result(self, plan: &Plan) -> Result<(), Failure> {
+        let resumable = plan.destination != Destination::Stdout;
+        let hint = "run the same command with --resume to continue";
+        match <[_; 1]>::try_from(self.failures) {
+            Ok([(_, error, saved)]) if plan.users.len() == 1 => match Failure::from(error) {
+                Failure::Failed(message) if resumable && saved > 0 => Err(Failure::Failed(
+                    format!("{message}\nthe first {saved} pages are saved; {hint}"),
+                )),
+                other => Err(other),
+            },
+            Ok(failures) => Err(list_failures(&failures, resumable.then_some(hint))),
+            Err(failures) if failures.is_empty() => Ok(()),
+            Err(failures) => Err(list_failures(&failures, resumable.then_some(hint))),
+        }
+    }
+}
+
+fn list_failures(failures: &[(String, velt_api::Error, usize)], hint: Option<&str>) -> Failure {
+    let lines: Vec<String> = failures
+        .iter()
+        .map(|(user, error, _)| format!("{user}: {error}"))
+        .collect();
+    Failure::Failed(format!(
+        "{} user(s) failed:\n{}{}",
+        failures.len(),
+        lines.join("\n"),
+        hint.map(|h| format!("\n{h}")).unwrap_or_default()
+    ))
+}
+
+/// The file of one user's export, for `--out` and `--out-dir`.
+fn file_of(plan: &Plan, user_id: &str) -> Option<PathBuf> {
+    let extension = match plan.format {
+        Format::Ndjson => "ndjson",
+        Format::Json => "json",
+    };
+    match &plan.destination {
+        Destination::Stdout => None,
+        Destination::File(path) => Some(path.clone()),
+        Destination::Dir(dir) => Some(dir.join(format!("{}.{extension}", file_stem(user_id)))),
+    }
+}
+
+/// Opens each user's sink; users whose file is already complete are skipped.
+fn open_sinks(
+    client: &Client,
+    plan: &Plan,
+    outcome: &mut Outcome,
+) -> Result<(HashMap<String, Sink>, Vec<velt_api::Export>), Failure> {
+    if let Destination::Dir(dir) = &plan.destination {
+        std::fs::create_dir_all(dir).map_err(|e| io_failure("create", dir, e))?;
+    }
+    let mut sinks = HashMap::new();
+    let mut exports = Vec::new();
+    for user_id in &plan.users {
+        let Some(out) = file_of(plan, user_id) else {
+            let sink = match plan.format {
+                Format::Ndjson => Sink::Lines {
+                    tag_user: plan.users.len() > 1,
+                    summary: ExportSummary::default(),
+                },
+                Format::Json => Sink::Document { items: Vec::new() },
+            };
+            sinks.insert(user_id.clone(), sink);
+            exports.push(client.export_user_data(&plan.organization_id, user_id));
+            continue;
+        };
+        let opened = UserFile::open(
+            &plan.organization_id,
+            user_id,
+            &out,
+            plan.resume,
+            plan.format,
+        )?;
+        let (file, start) = match opened {
+            Opened::Complete => {
+                outcome.skipped += 1;
+                if plan.users.len() == 1 {
+                    eprintln!(
+                        "{} is already complete (no checkpoint beside it); nothing to resume",
+                        out.display()
+                    );
+                }
+                continue;
+            }
+            Opened::File(file, start) => (file, start),
+        };
+        if plan.users.len() == 1 {
+            say_start(&start, &out);
+        }
+        match file.remaining(client) {
+            Some(export) => {
+                exports.push(export);
+                sinks.insert(user_id.clone(), Sink::File(file));
+            }
+            None => {
+                let summary = file.finish()?;
+                outcome.completed(&plan.organization_id, user_id, summary);
+            }
+        }
+    }
+    if let Destination::Dir(dir) = &plan.destination
+        && outcome.skipped > 0
+    {
+        eprintln!(
+            "{} user(s) already exported in {}; skipping them",
+            outcome.skipped,
+            dir.display()
+        );
+    }
+    Ok((sinks, exports))
+}
+
+fn say_start(start: &Start, out: &Path) {
+    match start {
+        Start::New => {}
+        Start::NothingToResume => eprintln!(
+            "nothing to resume at {} (no checkpoint); starting a new export",
+            sibling(out, ".checkpoint").display()
+        ),
+        Start::Resumed { pages, items } => {
+            eprintln!("resuming after page {pages} ({items} items already saved)")
+        }
+    }
+}
+
+/// The one export loop: every user's pages, as they come, into their sinks.
+async fn export(client: &Client, plan: &Plan) -> Result<(), Failure> {
+    let mut outcome = Outcome::default();
+    let (mut sinks, exports) = open_sinks(client, plan, &mut outcome)?;
+    let mut stdout = BufWriter::with_capacity(256 * 1024, std::io::stdout());
+    let total = plan.users.len();
+    let progress = Progress::new(0);
+    let mut pages = velt_api::Export::concurrently(exports, plan.concurrency);
+    while let Some(UserPage { user_id, page }) = pages.next().await {
+        let Some(mut sink) = sinks.remove(&user_id) else {
+            continue;
+        };
+        let page = match page {
+            Ok(page) => page,
+            Err(error) => {
+                let saved = sink.pages_saved();
+                outcome.failures.push((user_id, error, saved));
+                continue;
+            }
+        };
+        outcome.warn_unknown_keys(&page);
+        outcome.items += page.len();
+        let last = page.next_page_token.is_none();
+        if let Err(failure) = sink.write_page(&user_id, page, &mut stdout) {
+            progress.abandon();
+            return Err(failure);
+        }
+        if last {
+            let summary = sink.finish(&mut stdout)?;
+            outcome.completed(&plan.organization_id, &user_id, summary);
+        } else {
+            sinks.insert(user_id, sink);
+        }
+        progress.update(
+            &format!("{}/{total} users", outcome.done + outcome.skipped),
+            outcome.items,
+        );
+    }
+    progress.finish();
+    stdout.flush().map_err(stdout_failure)?;
+    match &plan.destination {
+        Destination::Stdout => {}
+        Destination::File(path) => {
+            if let Some(summary) = &outcome.last {
+                eprintln!(
+                    "exported {} items in {} pages to {}",
+                    summary.items,
+                    summary.pages,
+                    path.display()
+                );
+            }
+        }
+        Destination::Dir(dir) => eprintln!(
+            "exported {} items of {} user(s) to {}{}",
+            outcome.items,
+            outcome.done,
+            dir.display(),
+            if outcome.skipped > 0 {
+                format!(" ({} done earlier)", outcome.skipped)
+            } else {
+                String::new()
+            }
+        ),
+    }
+    outcome.result(plan)
+}
+
+/// A file name for a user id: letters, digits, `-`, `_`, `.` and `@` kept, anything else
+/// written as `%XX`, so that two ids never share a file and none escapes the directory.
+fn file_stem(user_id: &str) -> String {
+    let mut stem = String::with_capacity(user_id.len());
+    for byte in user_id.bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'@' => stem.push(byte as char),
+            b'.' if !stem.is_empty() => stem.push('.'),
+            other => stem.push_str(&format!("%{other:02X}")),
+        }
+    }
+    stem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn file_stems_are_safe_and_distinct() {
+        assert_eq!(file_stem("user-0001"), "user-0001");
+        assert_eq!(file_stem("a/b"), "a%2Fb");
+        assert_eq!(file_stem(".."), "%2E.");
+        assert_eq!(file_stem("a%2Fb"), "a%252Fb");
+        assert_ne!(file_stem("a/b"), file_stem("a%2Fb"));
+    }
+}

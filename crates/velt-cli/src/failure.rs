@@ -1,0 +1,71 @@
+//! Why a command failed: the message a person reads and the exit code a script reads.
+
+use std::fmt;
+
+/// Why a command failed; decides the message and the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// The command line or its input is wrong: exit 2.
+    Usage(String),
+    /// Velt, the network or the local file system failed: exit 1.
+    Failed(String),
+    /// Interrupted by Ctrl-C: exit 130.
+    Interrupted(String),
+    /// Standard output was closed by its reader (`| head`): stop quietly, exit 0.
+    OutputClosed,
+}
+
+impl Failure {
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::Failed(_) => 1,
+            Failure::Interrupted(_) => 130,
+            Failure::OutputClosed => 0,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Usage(message) | Failure::Failed(message) => write!(f, "error: {message}"),
+            Failure::Interrupted(message) => write!(f, "interrupted: {message}"),
+            Failure::OutputClosed => f.write_str("standard output was closed"),
+        }
+    }
+}
+
+impl From<velt_api::Error> for Failure {
+    fn from(error: velt_api::Error) -> Self {
+        use velt_api::Error as E;
+        match &error {
+            E::InvalidInput { .. } => Failure::Usage(error.to_string()),
+            E::Config(_) => Failure::Usage(format!(
+                "{error}\nhint: set VELT_API_KEY and VELT_AUTH_TOKEN (from the Velt console), or try --fake"
+            )),
+            _ if error.is_auth() => Failure::Failed(format!(
+                "{error}\nhint: Velt refused the credentials; check VELT_API_KEY and VELT_AUTH_TOKEN"
+            )),
+            _ if error.is_retryable() => Failure::Failed(format!(
+                "{error}\nhint: Velt or the network failed even after retries; try again later"
+            )),
+            _ => Failure::Failed(error.to_string()),
+        }
+    }
+}
+
+/// A failed file operation, naming the file.
+pub fn io_failure(what: &str, path: &std::path::Path, error: std::io::Error) -> Failure {
+    Failure::Failed(format!("cannot {what} {}: {error}", path.display()))
+}
+
+/// A failed write to standard output: a reader that went away ends the command quietly.
+pub fn stdout_failure(error: std::io::Error) -> Failure {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        Failure::OutputClosed
+    } else {
+        Failure::Failed(format!("cannot write to standard output: {error}"))
+    }
+}

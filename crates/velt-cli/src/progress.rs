@@ -1,0 +1,61 @@
+//! Progress on standard error: a spinner with a message when standard error is a terminal,
+//! nothing otherwise (callers print plain lines instead).
+
+use std::{
+    io::IsTerminal,
+    time::{Duration, Instant},
+};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A progress line on standard error (what is done, items, rate), only when it is a
+/// terminal.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+    items_at_start: usize,
+}
+
+/// A spinner with a message on standard error, or `None` when standard error is not a
+/// terminal (then progress is not shown, or shown as plain lines by the caller).
+pub fn spinner() -> Option<ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    })
+}
+
+impl Progress {
+    pub fn new(items_at_start: usize) -> Progress {
+        Progress {
+            bar: spinner(),
+            started: Instant::now(),
+            items_at_start,
+        }
+    }
+
+    pub fn update(&self, done: &str, items: usize) {
+        if let Some(bar) = &self.bar {
+            let rate = items.saturating_sub(self.items_at_start) as f64
+                / self.started.elapsed().as_secs_f64().max(0.001);
+            bar.set_message(format!("{done}, {items} items, {rate:.0} items/s"));
+        }
+    }
+
+    pub fn abandon(&self) {
+        if let Some(bar) = &self.bar {
+            bar.abandon();
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

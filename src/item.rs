@@ -1,0 +1,399 @@
+//! Exported data as the exact JSON text Velt sent: [`RawItem`] for one item, [`UserData`] for
+//! the `data` of a page (the four known lists and any other key).
+//!
+//! `build.rs` maps the spec's `UserDataItem` and `UserDataPage` schemas onto these two types,
+//! so the generated client decodes a page straight into them: an item is checked to be
+//! well-formed JSON and kept as text, never parsed into a tree and written again. Numbers
+//! beyond `u64` or `f64`, `1.0` beside `1`, escapes and key order all survive to the export.
+
+use std::fmt;
+
+use serde::{
+    Deserialize, Deserializer, Serialize, Serializer,
+    de::{self, MapAccess, Visitor},
+    ser::SerializeMap,
+};
+use serde_json::value::RawValue;
+
+use crate::{Error, ExportItem, Feature};
+
+/// One exported item, kept as the JSON text Velt sent, byte for byte.
+///
+/// Read it on demand: [`RawItem::as_str`] for the text, [`RawItem::parse`] into a type of
+/// your own, [`RawItem::to_value`] for a `serde_json::Value`, [`RawItem::get`] for one field.
+/// Debug and Display show the JSON text.
+///
+/// ```
+/// use velt_api::RawItem;
+///
+/// let item = RawItem::from_json(r#"{"id":"c-1","big":12345678901234567890123,"n":1.0}"#)?;
+/// assert_eq!(item.as_str(), r#"{"id":"c-1","big":12345678901234567890123,"n":1.0}"#);
+/// assert_eq!(item.get("id"), Some(serde_json::json!("c-1")));
+/// assert_eq!(item.field("big").map(|raw| raw.get()), Some("12345678901234567890123"));
+///
+/// #[derive(serde::Deserialize)]
+/// struct Comment { id: String }
+/// assert_eq!(item.parse::<Comment>()?.id, "c-1");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct RawItem(Box<RawValue>);
+
+impl RawItem {
+    /// An item from JSON text, which is checked to be one well-formed JSON value and kept as
+    /// given.
+    pub fn from_json(text: impl Into<String>) -> Result<RawItem, serde_json::Error> {
+        RawValue::from_string(text.into()).map(RawItem)
+    }
+
+    /// An item from any serializable value, written as compact JSON (for tests and fakes).
+    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<RawItem, serde_json::Error> {
+        serde_json::value::to_raw_value(value).map(RawItem)
+    }
+
+    /// The JSON text exactly as Velt sent it.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The item as the raw value it is.
+    pub fn as_raw(&self) -> &RawValue {
+        &self.0
+    }
+
+    /// Parses the item into a type of your own.
+    pub fn parse<'a, T: Deserialize<'a>>(&'a self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.as_str())
+    }
+
+    /// Parses the item into a `serde_json::Value`. Integers beyond `u64`/`i64` become floats
+    /// there; the text ([`RawItem::as_str`]) keeps them exact.
+    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(self.as_str())
+    }
+
+    /// The text of one top-level field, when the item is an object that has it.
+    pub fn field(&self, name: &str) -> Option<&RawValue> {
+        // The last of duplicate keys wins, as in serde_json's own maps.
+        parse_fields(self.as_str())?
+            .into_iter()
+            .rev()
+            .find_map(|(key, value)| (key == name).then_some(value))
+    }
+
+    /// One top-level field, parsed, when the item is an object that has it.
+    pub fn get(&self, name: &str) -> Option<serde_json::Value> {
+        self.field(name)
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+    }
+
+    /// A JSON array of these items, each copied as it is.
+    pub(crate) fn join(items: &[RawItem]) -> Result<RawItem, serde_json::Error> {
+        let mut text =
+            String::with_capacity(2 + items.iter().map(|i| i.as_str().len() + 1).sum::<usize>());
+        text.push('[');
+        for (n, item) in items.iter().enumerate() {
+            if n > 0 {
+                text.push(',');
+            }
+            text.push_str(item.as_str());
+        }
+        text.push(']');
+        RawItem::from_json(text)
+    }
+
+    /// The elements of the item when it is an array, each as its own raw text.
+    pub(crate) fn elements(&self) -> Option<Vec<RawItem>> {
+        if !self.as_str().starts_with('[') {
+            return None;
+        }
+        serde_json::from_str::<Vec<Box<RawValue>>>(self.as_str())
+            .ok()
+            .map(|items| items.into_iter().map(RawItem).collect())
+    }
+}
+
+/// The fields of a JSON object, in order, values as raw text.
+fn parse_fields(text: &str) -> Option<Vec<(String, &RawValue)>> {
+    struct Fields;
+    impl<'de> Visitor<'de> for Fields {
+        type Value = Vec<(String, &'de RawValue)>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut fields = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                fields.push((key, map.next_value::<&'de RawValue>()?));
+            }
+            Ok(fields)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.deserialize_map(Fields).ok()
+}
+
+impl PartialEq for RawItem {
+    /// Two items are equal when their texts are: `1.0` and `1` differ, as they do in the export.
+    fn eq(&self, other: &RawItem) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RawItem {}
+
+impl fmt::Debug for RawItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for RawItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RawItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawItem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RawItem, D::Error> {
+        Box::<RawValue>::deserialize(deserializer).map(RawItem)
+    }
+}
+
+impl schemars::JsonSchema for RawItem {
+    fn schema_name() -> String {
+        "UserDataItem".to_owned()
+    }
+
+    /// Velt's objects have no published model: any object (kept as text).
+    fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        let mut schema = schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::Object.into()),
+            ..Default::default()
+        };
+        schema.object().additional_properties =
+            Some(Box::new(schemars::schema::Schema::Bool(true)));
+        schema.into()
+    }
+}
+
+/// The `data` of an export page: the four lists Velt documents, and every other key it sent.
+///
+/// Velt's docs list "user profile data" among an export's contents without naming a field for
+/// it; a key this crate does not know is kept in [`UserData::other`] under its own name, its
+/// value as sent, never dropped. A page missing a known list reads as an empty list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserData {
+    /// Comment annotations the user created or took part in.
+    pub comments: Vec<RawItem>,
+    /// Reactions the user created.
+    pub reactions: Vec<RawItem>,
+    /// Recordings the user created.
+    pub recordings: Vec<RawItem>,
+    /// Notifications the user was involved in.
+    pub notifications: Vec<RawItem>,
+    /// Keys this version of the crate does not know, in the order Velt sent them, each value
+    /// as sent.
+    pub other: Vec<(String, RawItem)>,
+}
+
+impl UserData {
+    /// A known feature's list; `None` for [`Feature::Other`], whose items are in
+    /// [`UserData::other`].
+    pub fn list(&self, feature: &Feature) -> Option<&Vec<RawItem>> {
+        match feature {
+            Feature::Comments => Some(&self.comments),
+            Feature::Reactions => Some(&self.reactions),
+            Feature::Recordings => Some(&self.recordings),
+            Feature::Notifications => Some(&self.notifications),
+            Feature::Other(_) => None,
+        }
+    }
+
+    /// A known feature's list, to change; `None` for [`Feature::Other`].
+    pub fn list_mut(&mut self, feature: &Feature) -> Option<&mut Vec<RawItem>> {
+        match feature {
+            Feature::Comments => Some(&mut self.comments),
+            Feature::Reactions => Some(&mut self.reactions),
+            Feature::Recordings => Some(&mut self.recordings),
+            Feature::Notifications => Some(&mut self.notifications),
+            Feature::Other(_) => None,
+        }
+    }
+
+    /// How many items the data holds: the four lists, and the items of other keys (an array's
+    /// elements, or the value itself).
+    pub fn len(&self) -> usize {
+        let known = self.comments.len()
+            + self.reactions.len()
+            + self.recordings.len()
+            + self.notifications.len();
+        let other: usize = self.other.iter().map(|(_, v)| other_items(v).len()).sum();
+        known + other
+    }
+
+    /// True when the data holds no item at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Gathers items, e.g. those of every page of an export, into one `UserData`: the known
+    /// features' items into their lists, and each other key's items into one JSON array under
+    /// that key (an array on a page contributes its elements, any other value itself), keys in
+    /// the order first seen. Every item keeps its text.
+    pub fn from_items(items: impl IntoIterator<Item = ExportItem>) -> Result<UserData, Error> {
+        let mut all = UserData::default();
+        let mut other: Vec<(String, Vec<RawItem>)> = Vec::new();
+        for ExportItem { feature, item } in items {
+            match all.list_mut(&feature) {
+                Some(list) => list.push(item),
+                None => match other.iter_mut().find(|(key, _)| key == feature.as_str()) {
+                    Some((_, items)) => items.push(item),
+                    None => other.push((feature.as_str().to_owned(), vec![item])),
+                },
+            }
+        }
+        for (key, items) in other {
+            let list = RawItem::join(&items)
+                .map_err(|e| Error::io("joining an export's items", e.into()))?;
+            all.other.push((key, list));
+        }
+        Ok(all)
+    }
+
+    /// Every item, tagged with its feature: the four lists in Velt's order, then the other
+    /// keys in the order they came (an array's elements one by one, any other value as one
+    /// item).
+    pub fn into_items(self) -> impl Iterator<Item = (Feature, RawItem)> {
+        let UserData {
+            comments,
+            reactions,
+            recordings,
+            notifications,
+            other,
+        } = self;
+        let known = [
+            (Feature::Comments, comments),
+            (Feature::Reactions, reactions),
+            (Feature::Recordings, recordings),
+            (Feature::Notifications, notifications),
+        ]
+        .into_iter()
+        .flat_map(|(feature, items)| items.into_iter().map(move |item| (feature.clone(), item)));
+        let other = other.into_iter().flat_map(|(key, value)| {
+            let feature = Feature::from_key(&key);
+            other_items(&value)
+                .into_iter()
+                .map(move |item| (feature.clone(), item))
+        });
+        known.chain(other)
+    }
+}
+
+/// The items an unknown key stands for: an array's elements, or the value itself.
+fn other_items(value: &RawItem) -> Vec<RawItem> {
+    value.elements().unwrap_or_else(|| vec![value.clone()])
+}
+
+impl Serialize for UserData {
+    /// The four lists always, empty ones included, then the other keys as sent.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(4 + self.other.len()))?;
+        map.serialize_entry("comments", &self.comments)?;
+        map.serialize_entry("reactions", &self.reactions)?;
+        map.serialize_entry("recordings", &self.recordings)?;
+        map.serialize_entry("notifications", &self.notifications)?;
+        for (key, value) in &self.other {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for UserData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<UserData, D::Error> {
+        struct Page;
+        impl<'de> Visitor<'de> for Page {
+            type Value = UserData;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of feature lists")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UserData, A::Error> {
+                let mut data = UserData::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let feature = Feature::from_key(&key);
+                    match data.list_mut(&feature) {
+                        // A known key twice: both lists are kept, in order. `null` reads as
+                        // an empty list.
+                        Some(list) => {
+                            let items = map
+                                .next_value::<Option<Vec<RawItem>>>()
+                                .map_err(|e| de::Error::custom(format!("{key}: {e}")))?;
+                            let items = items.unwrap_or_default();
+                            // The spec's items are objects; anything else is not Velt's page.
+                            if let Some((n, item)) = items
+                                .iter()
+                                .enumerate()
+                                .find(|(_, i)| !i.as_str().starts_with('{'))
+                            {
+                                return Err(de::Error::custom(format!(
+                                    "{key}[{n}]: expected a JSON object, found {}",
+                                    crate::error::snippet(item.as_str().as_bytes())
+                                )));
+                            }
+                            list.extend(items);
+                        }
+                        None => {
+                            let value = map.next_value::<RawItem>()?;
+                            data.other.push((key, value));
+                        }
+                    }
+                }
+                Ok(data)
+            }
+        }
+        deserializer.deserialize_map(Page)
+    }
+}
+
+impl schemars::JsonSchema for UserData {
+    fn schema_name() -> String {
+        "UserDataPage".to_owned()
+    }
+
+    /// The four lists, and any other key (kept as sent).
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        let mut schema = schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::Object.into()),
+            ..Default::default()
+        };
+        let object = schema.object();
+        for feature in Feature::ALL {
+            object.properties.insert(
+                feature.as_str().to_owned(),
+                generator.subschema_for::<Vec<RawItem>>(),
+            );
+        }
+        object.additional_properties = Some(Box::new(schemars::schema::Schema::Bool(true)));
+        schema.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_key_that_is_not_a_list_is_an_error_naming_it() {
+        let err = serde_json::from_str::<UserData>(r#"{"comments":{"id":"c1"}}"#).unwrap_err();
+        assert!(err.to_string().contains("comments"), "{err}");
+        let err = serde_json::from_str::<UserData>(r#"{"reactions":[{},7]}"#).unwrap_err();
+        assert!(err.to_string().contains("reactions[1]"), "{err}");
+    }
+}
