@@ -91,9 +91,7 @@ def export(gdpr, organization_id, user_id, out):
                 raise ExportError(f"data.{feature} is not a list")
             prefix = prefixes[feature]
             for item in listed:
-                out.write(prefix)
-                out.write(encode(item))
-                out.write("}\n")
+                out.write(prefix + encode(item) + "}\n")
             items += len(listed)
     return items
 
