@@ -1,0 +1,288 @@
+//! End-to-end tests of `velt data export`: bytes kept exactly, unknown keys kept and named,
+//! `--resume` that cannot surprise, a reader that stops early, an export with nothing in it.
+
+mod common;
+
+use std::{net::SocketAddr, process::Stdio};
+
+use common::{assert_stderr_has, run, scratch, stderr, velt, velt_at};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    net::TcpListener,
+};
+use velt_fake::{FakeConfig, FakeVelt};
+
+const PAGE_1: &str = include_str!("../../../tests/fixtures/byte_exact/page1.json");
+const PAGE_2: &str = include_str!("../../../tests/fixtures/byte_exact/page2.json");
+const EXPECTED: &str = include_str!("../../../tests/fixtures/byte_exact/expected.ndjson");
+const EMPTY_PAGE: &str = r#"{"result":{"status":"success","data":{"comments":[],"reactions":[],"recordings":[],"notifications":[]}}}"#;
+
+/// A loopback HTTP/1.1 server that answers every request with `pick(request body)`, as raw
+/// bytes, one request per connection. Ends with the test's runtime.
+async fn raw_server(pick: fn(&str) -> &'static str) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut reader = BufReader::new(stream);
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(value) = lower.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).await.is_err() {
+                    return;
+                }
+                let answer = pick(&String::from_utf8_lossy(&body));
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    answer.len()
+                );
+                let mut stream = reader.into_inner();
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(answer.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+fn fixture_pages(body: &str) -> &'static str {
+    if body.contains("\"pageToken\":\"tok-2\"") {
+        PAGE_2
+    } else {
+        PAGE_1
+    }
+}
+
+fn velt_raw(addr: SocketAddr, args: &[&str]) -> tokio::process::Command {
+    velt_at(&format!("http://{addr}"), "key", "token", args)
+}
+
+fn export_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "data",
+        "export",
+        "--organization-id",
+        "org-0001",
+        "--user-id",
+        "user-0001",
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_file_holds_the_bytes_sent_and_names_unknown_keys_once() {
+    let addr = raw_server(fixture_pages).await;
+    let dir = scratch("export_byte_exact");
+    let out = dir.join("export.ndjson");
+    let output = run(velt_raw(addr, &export_args(out.to_str().unwrap(), &[]))).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), EXPECTED);
+    let text = stderr(&output);
+    for key in ["userProfile", "settings"] {
+        let warnings = text
+            .lines()
+            .filter(|l| l.contains(&format!("\"{key}\"")) && l.contains("exported as is"))
+            .count();
+        assert_eq!(warnings, 1, "one warning for {key}: {text}");
+    }
+    assert!(
+        text.contains("this version of the crate does not know it"),
+        "{text}"
+    );
+
+    // The same bytes on standard output.
+    let output = run(velt_raw(
+        addr,
+        &export_args(out.to_str().unwrap(), &[])[..6],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), EXPECTED);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_json_export_has_the_four_lists_then_the_other_keys() {
+    let addr = raw_server(fixture_pages).await;
+    let dir = scratch("export_json_document");
+    let out = dir.join("export.json");
+    let output = run(velt_raw(
+        addr,
+        &export_args(out.to_str().unwrap(), &["--format", "json"]),
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let document = std::fs::read_to_string(&out).unwrap();
+    // The expected document, regrouped from the expected lines: known lists first (empty
+    // `recordings` included), then other keys in the order first seen, items as sent.
+    let mut groups: Vec<(String, Vec<String>)> =
+        ["comments", "reactions", "recordings", "notifications"]
+            .map(|k| (k.to_owned(), Vec::new()))
+            .into();
+    for line in EXPECTED.lines() {
+        let rest = line.strip_prefix("{\"feature\":\"").unwrap();
+        let (feature, item) = rest.split_once("\",\"item\":").unwrap();
+        let item = item.strip_suffix('}').unwrap().to_owned();
+        match groups.iter_mut().find(|(k, _)| k == feature) {
+            Some((_, items)) => items.push(item),
+            None => groups.push((feature.to_owned(), vec![item])),
+        }
+    }
+    let body: Vec<String> = groups
+        .iter()
+        .map(|(k, items)| format!("\"{k}\":[{}]", items.join(",")))
+        .collect();
+    assert_eq!(document, format!("{{{}}}\n", body.join(",")));
+    assert!(document.contains("\"recordings\":[]"));
+    let keys: Vec<String> = groups.into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        keys,
+        [
+            "comments",
+            "reactions",
+            "recordings",
+            "notifications",
+            "userProfile",
+            "settings"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_with_no_items_succeeds_and_says_how_to_check_membership() {
+    let addr = raw_server(|_| EMPTY_PAGE).await;
+    let output = run(velt_raw(
+        addr,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-9",
+            "--user-id",
+            "nobody",
+        ],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+    assert_stderr_has(&output, "user nobody has no data in organization org-9");
+    assert_stderr_has(
+        &output,
+        "velt users get --organization-id org-9 --user-id nobody",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_that_stops_early_ends_the_export_quietly() {
+    let fake = FakeVelt::start(FakeConfig {
+        items_per_feature: 2_000,
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut child = velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Like `| head -1`: read one line, then close the pipe.
+    let stdout = child.stdout.take().unwrap();
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).await.unwrap();
+    assert!(first.starts_with("{\"feature\":\"comments\""), "{first}");
+    let output = child.wait_with_output().await.unwrap();
+    let text = stderr(&output);
+    assert!(output.status.success(), "exit {:?}: {text}", output.status);
+    assert!(!text.contains("error"), "{text}");
+    assert!(!text.to_lowercase().contains("broken pipe"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_refuses_other_options_and_names_them() {
+    let fake = FakeVelt::start(FakeConfig::default()).await.unwrap();
+    let dir = scratch("resume_other_options");
+    let out = dir.join("export.out");
+    std::fs::write(dir.join("export.out.part"), "").unwrap();
+    let checkpoint = serde_json::json!({"organizationId": "org-0002", "userId": "user-0001",
+        "format": "json", "nextPageToken": "t", "pages": 1, "items": 0, "bytes": 0});
+    std::fs::write(dir.join("export.out.checkpoint"), checkpoint.to_string()).unwrap();
+    let output = run(velt(
+        &fake,
+        &export_args(out.to_str().unwrap(), &["--format", "ndjson", "--resume"]),
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_stderr_has(&output, "organization org-0002 (now org-0001)");
+    assert_stderr_has(&output, "--format json (now ndjson)");
+    assert_eq!(fake.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_of_a_complete_file_leaves_it_untouched() {
+    let fake = FakeVelt::start(FakeConfig::default()).await.unwrap();
+    let dir = scratch("resume_complete");
+    let out = dir.join("export.ndjson");
+    std::fs::write(&out, "kept as it is\n").unwrap();
+    let modified = std::fs::metadata(&out).unwrap().modified().unwrap();
+    let output = run(velt(
+        &fake,
+        &export_args(out.to_str().unwrap(), &["--resume"]),
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_stderr_has(&output, "already complete");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "kept as it is\n");
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().modified().unwrap(),
+        modified
+    );
+    assert_eq!(fake.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_with_nothing_to_resume_starts_a_new_export() {
+    let fake = FakeVelt::start(FakeConfig {
+        items_per_feature: 3,
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("resume_nothing");
+    let out = dir.join("export.ndjson");
+    let output = run(velt(
+        &fake,
+        &export_args(out.to_str().unwrap(), &["--resume"]),
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_stderr_has(&output, "nothing to resume");
+    assert_stderr_has(&output, "starting a new export");
+    assert!(!stderr(&output).contains("resuming after page"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 12);
+}
