@@ -1,10 +1,6 @@
 //! End-to-end tests of the `velt` binary against the fake Velt server.
 
-use std::{
-    path::{Path, PathBuf},
-    process::Output,
-    time::Duration,
-};
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 use tokio::process::Command;
