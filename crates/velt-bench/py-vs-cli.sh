@@ -22,6 +22,8 @@
 # cost of starting the process, which weighs most on small exports.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=crates/velt-bench/fake-serve.sh
+source crates/velt-bench/fake-serve.sh
 
 runs=5
 velt=target/release/velt
@@ -98,23 +100,7 @@ for run in $(seq "$runs"); do
 done
 for ipf in "${sizes[@]}"; do
     items=$((ipf * 4))
-    # A fresh file per server: the wait below must not read an earlier server's lines.
-    serve_out=$work/serve-$ipf.out
-    serve_err=$work/serve-$ipf.err
-    rm -f "$serve_out" "$serve_err"
-    "$velt" fake serve --addr 127.0.0.1:0 --users 1 --items-per-feature "$ipf" >"$serve_out" 2>"$serve_err" &
-    server_pid=$!
-    for _ in $(seq 100); do
-        grep -q '^export VELT_AUTH_TOKEN=' "$serve_out" 2>/dev/null && break
-        sleep 0.1
-    done
-    if ! grep -q '^export VELT_AUTH_TOKEN=' "$serve_out"; then
-        cat "$serve_err" >&2
-        echo "velt fake serve did not start within 10 s" >&2
-        exit 1
-    fi
-    # shellcheck disable=SC1090
-    source <(grep '^export VELT_' "$serve_out")
+    start_fake "$velt" "$ipf" "$work"
     reference=$out_dir/velt-bench-py-vs-cli.reference.ndjson
     velt_out=$out_dir/velt-bench-py-vs-cli.velt.ndjson
     py_out=$out_dir/velt-bench-py-vs-cli.python.ndjson

@@ -10,6 +10,8 @@
 # NDJSON: the output goes to $OUT_DIR (default /tmp) and is deleted after each run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=crates/velt-bench/fake-serve.sh
+source crates/velt-bench/fake-serve.sh
 
 reps=${REPS:-3}
 out_dir=${OUT_DIR:-/tmp}
@@ -37,14 +39,7 @@ printf '\n%-10s %-4s %-10s %-12s %-12s %s\n' items run wall_s max_rss_MiB user+s
 results=()
 for ipf in "${sizes[@]}"; do
     items=$((ipf * 4))
-    "$velt" fake serve --addr 127.0.0.1:0 --users 1 --items-per-feature "$ipf" >"$work/serve.out" 2>"$work/serve.err" &
-    server_pid=$!
-    for _ in $(seq 100); do
-        grep -q '^export VELT_AUTH_TOKEN=' "$work/serve.out" 2>/dev/null && break
-        sleep 0.1
-    done
-    # shellcheck disable=SC1090
-    source <(grep '^export VELT_' "$work/serve.out")
+    start_fake "$velt" "$ipf" "$work"
     out=$out_dir/velt-bench-export.ndjson
     for run in $(seq "$reps"); do
         rm -f "$out" "$out.part" "$out.checkpoint"

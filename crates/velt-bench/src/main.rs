@@ -240,6 +240,62 @@ fn throughput(args: &ThroughputArgs) -> BenchResult<()> {
     Ok(())
 }
 
+/// The clients `throughput` compares, each reading the whole export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reader {
+    /// reqwest + `serde_json::Value`, counting the items.
+    Raw,
+    /// The same, also writing each item as an NDJSON line (to a sink).
+    RawNdjson,
+    /// The crate's `items()`, counting the items.
+    Items,
+    /// The crate's `write_ndjson` (to a sink).
+    WriteNdjson,
+}
+
+impl Reader {
+    const ALL: [Reader; 4] = [
+        Reader::Raw,
+        Reader::RawNdjson,
+        Reader::Items,
+        Reader::WriteNdjson,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Reader::Raw => "raw reqwest+Value",
+            Reader::RawNdjson => "raw reqwest+Value+NDJSON",
+            Reader::Items => "velt-api items()",
+            Reader::WriteNdjson => "velt-api write_ndjson",
+        }
+    }
+
+    /// Reads the whole export; the number of items.
+    async fn read(self, raw: &Raw, client: &velt_api::Client) -> BenchResult<usize> {
+        // Lines go through a buffered writer to a sink, as they would to a file.
+        let mut sink = std::io::BufWriter::with_capacity(256 * 1024, std::io::sink());
+        Ok(match self {
+            Reader::Raw => raw.export(ORG, USER, None).await?.0,
+            Reader::RawNdjson => raw.export(ORG, USER, Some(&mut sink)).await?.0,
+            Reader::Items => {
+                let mut items = client.export_user_data(ORG, USER).items();
+                let mut n = 0usize;
+                while let Some(_item) = items.try_next().await? {
+                    n += 1;
+                }
+                n
+            }
+            Reader::WriteNdjson => {
+                client
+                    .export_user_data(ORG, USER)
+                    .write_ndjson(&mut sink)
+                    .await?
+                    .items
+            }
+        })
+    }
+}
+
 fn run_throughput(
     runtime: &tokio::runtime::Runtime,
     label: &str,
@@ -251,71 +307,66 @@ fn run_throughput(
 ) -> BenchResult<()> {
     let raw = Raw::new(base_url, api_key, auth_token)?;
     let client = crate_client(base_url, api_key, auth_token)?;
-    let mut raw_samples = Vec::new();
-    let mut crate_samples = Vec::new();
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); Reader::ALL.len()];
     for run in 0..args.warmup + args.reps {
-        for crate_turn in [run % 2 == 1, run % 2 == 0] {
+        // Each run starts with another reader, so that none always goes first.
+        for turn in 0..Reader::ALL.len() {
+            let index = (run + turn) % Reader::ALL.len();
+            let reader = Reader::ALL[index];
             let meter = Meter::start();
-            let items = if crate_turn {
-                runtime.block_on(async {
-                    let mut items = client.export_user_data(ORG, USER).items();
-                    let mut n = 0usize;
-                    while let Some(_item) = items.try_next().await? {
-                        n += 1;
-                    }
-                    Ok::<_, velt_api::Error>(n)
-                })?
-            } else {
-                runtime.block_on(raw.export(ORG, USER))?.0
-            };
+            let items = runtime.block_on(reader.read(&raw, &client))?;
             let sample = meter.stop();
-            let who = if crate_turn { "velt-api" } else { "raw" };
             if items != expected {
-                return Err(format!("{who} counted {items} items, expected {expected}").into());
+                return Err(format!(
+                    "{} counted {items} items, expected {expected}",
+                    reader.name()
+                )
+                .into());
             }
             if run >= args.warmup {
-                if crate_turn {
-                    crate_samples.push(sample);
-                } else {
-                    raw_samples.push(sample);
-                }
+                samples[index].push(sample);
             }
         }
     }
     println!("\n== {label} ==");
     println!(
-        "{} warm-up + {} measured runs per client, alternating; median (min..max)",
+        "{} warm-up + {} measured runs per client, rotating the order; median (min..max)",
         args.warmup, args.reps
     );
     println!(
-        "{:<22} {:<28} {:<28} {:<28}",
+        "{:<26} {:<28} {:<28} {:<28}",
         "client", "wall s", "client CPU s", "server CPU s"
     );
-    for (name, samples) in [
-        ("raw reqwest+serde_json", &raw_samples),
-        ("velt-api items()", &crate_samples),
-    ] {
+    for (reader, samples) in Reader::ALL.iter().zip(&samples) {
         println!(
-            "{:<22} {:<28} {:<28} {:<28}",
-            name,
+            "{:<26} {:<28} {:<28} {:<28}",
+            reader.name(),
             secs(samples, |s| s.wall).show(3, ""),
             secs(samples, |s| s.client_cpu).show(3, ""),
             secs(samples, |s| s.server_cpu).show(3, ""),
         );
     }
-    let wall_raw = secs(&raw_samples, |s| s.wall).median;
-    let wall_crate = secs(&crate_samples, |s| s.wall).median;
-    println!(
-        "items/s (median): raw {:.0}, velt-api {:.0}",
-        expected as f64 / wall_raw,
-        expected as f64 / wall_crate
-    );
-    println!(
-        "ratio velt-api/raw: wall {:.3} (ratio of medians), paired {}; client CPU paired {}",
-        wall_crate / wall_raw,
-        ratios(&crate_samples, &raw_samples, |s| s.wall).show(3, ""),
-        ratios(&crate_samples, &raw_samples, |s| s.client_cpu).show(3, ""),
-    );
+    for (reader, samples) in Reader::ALL.iter().zip(&samples) {
+        let cpu = secs(samples, |s| s.client_cpu).median;
+        println!(
+            "{:<26} items/s (wall) {:.0}; client CPU {:.1} µs/item",
+            reader.name(),
+            expected as f64 / secs(samples, |s| s.wall).median,
+            cpu * 1e6 / expected as f64,
+        );
+    }
+    for (crate_reader, raw_reader) in [(2, 0), (3, 1)] {
+        println!(
+            "client CPU {} / {}: ratio of medians {:.3}, paired {}",
+            Reader::ALL[crate_reader].name(),
+            Reader::ALL[raw_reader].name(),
+            secs(&samples[crate_reader], |s| s.client_cpu).median
+                / secs(&samples[raw_reader], |s| s.client_cpu).median,
+            ratios(&samples[crate_reader], &samples[raw_reader], |s| s
+                .client_cpu)
+            .show(3, ""),
+        );
+    }
     Ok(())
 }
 
@@ -343,7 +394,7 @@ fn overhead(args: &OverheadArgs) -> BenchResult<()> {
                     return Err("the crate got a non-empty page".into());
                 }
             } else {
-                let (items, next) = raw.page(ORG, NOBODY, None).await?;
+                let (items, next) = raw.page(ORG, NOBODY, None, None).await?;
                 if items != 0 || next.is_some() {
                     return Err("the raw loop got a non-empty page".into());
                 }

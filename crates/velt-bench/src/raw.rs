@@ -1,7 +1,7 @@
 //! The floor: a minimal hand-written reqwest + serde_json loop sending the same requests as
 //! the crate (same body, same headers), decoding each page into a `serde_json::Value`.
 
-use std::error::Error;
+use std::{error::Error, io::Write};
 
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
@@ -66,12 +66,15 @@ impl Raw {
         Ok(response.bytes().await?)
     }
 
-    /// One page: its item count and the next page token.
+    /// One page: its item count and the next page token. With `out`, each item is also
+    /// written as an NDJSON line `{"feature":NAME,"item":ITEM}`, as the crate's
+    /// `write_ndjson` does (here from the decoded `Value`, as a hand-written loop would).
     pub async fn page(
         &self,
         organization_id: &str,
         user_id: &str,
         page_token: Option<&str>,
+        mut out: Option<&mut dyn Write>,
     ) -> BenchResult<(usize, Option<String>)> {
         let bytes = self
             .page_bytes(organization_id, user_id, page_token)
@@ -80,10 +83,17 @@ impl Raw {
         let result = &value["result"];
         let mut items = 0;
         for feature in FEATURES {
-            items += result["data"][feature]
+            let list = result["data"][feature]
                 .as_array()
-                .ok_or_else(|| format!("page without a {feature} array"))?
-                .len();
+                .ok_or_else(|| format!("page without a {feature} array"))?;
+            items += list.len();
+            if let Some(out) = out.as_mut() {
+                for item in list {
+                    write!(out, "{{\"feature\":\"{feature}\",\"item\":")?;
+                    serde_json::to_writer(&mut *out, item)?;
+                    out.write_all(b"}\n")?;
+                }
+            }
         }
         let next = match &result["nextPageToken"] {
             Value::String(token) if !token.is_empty() => Some(token.clone()),
@@ -92,17 +102,24 @@ impl Raw {
         Ok((items, next))
     }
 
-    /// The whole export, following the tokens: (items, pages).
+    /// The whole export, following the tokens, its lines written to `out` if given:
+    /// (items, pages).
     pub async fn export(
         &self,
         organization_id: &str,
         user_id: &str,
+        mut out: Option<&mut dyn Write>,
     ) -> BenchResult<(usize, usize)> {
         let mut token: Option<String> = None;
         let (mut items, mut pages) = (0, 0);
         loop {
             let (n, next) = self
-                .page(organization_id, user_id, token.as_deref())
+                .page(
+                    organization_id,
+                    user_id,
+                    token.as_deref(),
+                    out.as_mut().map(|o| &mut **o as &mut dyn Write),
+                )
                 .await?;
             items += n;
             pages += 1;
