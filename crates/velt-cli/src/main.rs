@@ -7,6 +7,7 @@
 //! are not needed at all with `--fake`.
 
 mod commands;
+mod erase;
 mod export_file;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
@@ -152,20 +153,48 @@ pub struct DeleteArgs {
     /// Do not ask for confirmation (required when standard input is not a terminal).
     #[arg(long)]
     pub yes: bool,
-    /// Wait until every deletion job has completed, showing progress.
+    /// Wait until every deletion job has completed, showing progress. Failed status calls
+    /// (network, 5xx, 429, UNAVAILABLE) are reported and waited out, up to 24 hours.
     #[arg(long)]
     pub wait: bool,
+    /// Keep a receipt in FILE (JSON, no secret): per batch the users, scope, job id, task
+    /// count and start time, updated as jobs finish and with the --verify result. A new
+    /// file: an existing one is never overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+    /// Once every job has completed, export each erased user again in each organization of
+    /// --organization-id and --verify-organization-id, and record what remains; exit 1 when
+    /// anything does.
+    #[arg(long, requires = "wait")]
+    pub verify: bool,
+    /// Also check this organization with --verify; repeat for several. Needed when the
+    /// erasure covers every organization: the check covers only the organizations named.
+    #[arg(long = "verify-organization-id", value_name = "ORG", requires = "verify")]
+    pub verify_organization_ids: Vec<String>,
 }
 
 /// `velt data delete-status`
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("job").args(["job_id", "receipt"]).required(true)))]
 pub struct DeleteStatusArgs {
     /// The job id printed by `velt data delete`.
     #[arg(long)]
-    pub job_id: String,
-    /// Poll until the job has completed, showing progress.
+    pub job_id: Option<String>,
+    /// Every unfinished job of this receipt (written by `velt data delete --receipt`); the
+    /// receipt is updated and printed. With --wait, resumes an interrupted wait.
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+    /// Poll until the job(s) have completed, showing progress and riding out outages.
     #[arg(long)]
     pub wait: bool,
+    /// With --receipt and --wait: once every job has completed, export each erased user
+    /// again and record what remains in the receipt; exit 1 when anything does.
+    #[arg(long, requires_all = ["wait", "receipt"])]
+    pub verify: bool,
+    /// Also check this organization with --verify; repeat for several (needed when the
+    /// erasure covered every organization).
+    #[arg(long = "verify-organization-id", value_name = "ORG", requires = "verify")]
+    pub verify_organization_ids: Vec<String>,
 }
 
 /// `velt fake ...`
