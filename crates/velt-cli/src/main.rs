@@ -189,7 +189,7 @@ pub struct DeleteStatusArgs {
     pub wait: bool,
     /// With --receipt and --wait: once every job has completed, export each erased user
     /// again and record what remains in the receipt; exit 1 when anything does.
-    #[arg(long, requires_all = ["wait", "receipt"])]
+    #[arg(long, requires = "wait", conflicts_with = "job_id")]
     pub verify: bool,
     /// Also check this organization with --verify; repeat for several (needed when the
     /// erasure covered every organization).

@@ -1,0 +1,285 @@
+//! End-to-end tests of `velt data delete` and `delete-status` with receipts, proofs of
+//! erasure and outages, against the fake Velt server.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Output,
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+use tokio::process::Command;
+use velt_fake::{FakeConfig, FakeVelt};
+
+const BIN: &str = env!("CARGO_BIN_EXE_velt");
+
+fn velt(fake: &FakeVelt, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env("VELT_BASE_URL", fake.base_url())
+        .env("VELT_API_KEY", fake.api_key())
+        .env("VELT_AUTH_TOKEN", fake.auth_token())
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    command
+}
+
+async fn run(mut command: Command) -> Output {
+    command.output().await.expect("velt runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn read_receipt(path: &Path) -> (String, Value) {
+    let text = std::fs::read_to_string(path).expect("the receipt exists");
+    let value = serde_json::from_str(&text).expect("the receipt is JSON");
+    (text, value)
+}
+
+/// A receipt never holds a credential.
+fn assert_no_secret(fake: &FakeVelt, text: &str) {
+    assert!(!text.contains(fake.api_key()), "API key in {text}");
+    assert!(!text.contains(fake.auth_token()), "auth token in {text}");
+}
+
+fn config() -> FakeConfig {
+    FakeConfig {
+        items_per_feature: 30,
+        deletion_task_duration: Duration::from_millis(100),
+        ..FakeConfig::default()
+    }
+}
+
+fn delete_args<'a>(receipt: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "data",
+        "delete",
+        "--user-id",
+        "user-0001",
+        "--organization-id",
+        "org-0001",
+        "--yes",
+        "--receipt",
+        receipt,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_wait_verify_leaves_a_receipt_that_says_nothing_remains() {
+    let fake = FakeVelt::start(config()).await.unwrap();
+    let dir = scratch("erase-verify-ok");
+    let receipt = dir.join("receipt.json");
+    let receipt_arg = receipt.to_str().unwrap();
+    let output = run(velt(&fake, &delete_args(receipt_arg, &["--wait", "--verify"]))).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let job_id = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(stderr(&output).contains("verified: nothing remains"), "{}", stderr(&output));
+
+    let (text, receipt) = read_receipt(&receipt);
+    assert_no_secret(&fake, &text);
+    assert_eq!(receipt["format"], json!(1));
+    assert_eq!(receipt["veltHost"], json!(fake.addr().to_string()));
+    assert_eq!(receipt["scope"], json!({ "organizations": ["org-0001"] }));
+    let job = &receipt["jobs"][0];
+    assert_eq!(job["jobId"], json!(job_id));
+    assert_eq!(job["userIds"], json!(["user-0001"]));
+    assert_eq!(job["tasksCount"], json!(1));
+    assert_eq!(job["completed"], json!(true));
+    assert_eq!(job["tasksLeft"], json!(0));
+    assert!(job["startedAt"].is_string() && job["lastTaskCompletedAt"].is_string(), "{job}");
+    let verification = &receipt["verification"];
+    assert_eq!(verification["nothingRemains"], json!(true));
+    assert_eq!(verification["organizationIds"], json!(["org-0001"]));
+    let check = &verification["checks"][0];
+    assert_eq!(check["userId"], json!("user-0001"));
+    assert_eq!(check["organizationId"], json!("org-0001"));
+    assert_eq!(
+        check["remaining"],
+        json!({ "comments": 0, "notifications": 0, "reactions": 0, "recordings": 0 })
+    );
+    // No temporary file is left beside the receipt.
+    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["receipt.json"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_names_what_a_deletion_left_behind_and_exits_1() {
+    let fake = FakeVelt::start(FakeConfig {
+        deletion_leaves_comments: 1,
+        ..config()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("erase-verify-left");
+    let receipt = dir.join("receipt.json");
+    let output = run(velt(
+        &fake,
+        &delete_args(receipt.to_str().unwrap(), &["--wait", "--verify"]),
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("data remains"), "{text}");
+    assert!(text.contains("user-0001 in org-0001: 1 comments"), "{text}");
+    let (_, receipt) = read_receipt(&receipt);
+    assert_eq!(receipt["verification"]["nothingRemains"], json!(false));
+    assert_eq!(receipt["verification"]["checks"][0]["remaining"]["comments"], json!(1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_receipt_is_resumed_by_a_second_process() {
+    let fake = FakeVelt::start(FakeConfig {
+        deletion_task_duration: Duration::from_millis(1500),
+        ..config()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("erase-resume");
+    let receipt = dir.join("receipt.json");
+    let receipt_arg = receipt.to_str().unwrap();
+    // The first process starts the job and stops without waiting (as if killed).
+    let first = run(velt(&fake, &delete_args(receipt_arg, &[]))).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    let (_, started) = read_receipt(&receipt);
+    assert_eq!(started["jobs"][0]["completed"], json!(false));
+    assert!(started["verification"].is_null());
+
+    // A second process picks the receipt up, waits and proves the erasure.
+    let second = run(velt(
+        &fake,
+        &[
+            "data",
+            "delete-status",
+            "--receipt",
+            receipt_arg,
+            "--wait",
+            "--verify",
+        ],
+    ))
+    .await;
+    assert!(second.status.success(), "{}", stderr(&second));
+    let printed: Value = serde_json::from_slice(&second.stdout).expect("the receipt is printed");
+    let (_, finished) = read_receipt(&receipt);
+    assert_eq!(printed, finished);
+    assert_eq!(finished["jobs"][0]["jobId"], started["jobs"][0]["jobId"]);
+    assert_eq!(finished["createdAt"], started["createdAt"]);
+    assert_eq!(finished["jobs"][0]["completed"], json!(true));
+    assert_eq!(finished["verification"]["nothingRemains"], json!(true));
+
+    // An existing receipt is never overwritten by a new deletion.
+    let again = run(velt(&fake, &delete_args(receipt_arg, &[]))).await;
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wait_rides_out_a_status_outage_and_says_so() {
+    let fake = FakeVelt::start(config()).await.unwrap();
+    // Longer than the client's own retries of one call (about 3.5 s at most).
+    fake.start_status_outage(Duration::from_secs(6));
+    let dir = scratch("erase-outage");
+    let receipt = dir.join("receipt.json");
+    let output = run(velt(
+        &fake,
+        &delete_args(receipt.to_str().unwrap(), &["--wait"]),
+    ))
+    .await;
+    let text = stderr(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("status call failed"), "{text}");
+    assert!(text.contains("UNAVAILABLE"), "{text}");
+    assert!(text.contains("still waiting"), "{text}");
+    assert!(text.contains("completed"), "{text}");
+    let (_, receipt) = read_receipt(&receipt);
+    assert_eq!(receipt["jobs"][0]["completed"], json!(true));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_of_an_every_organization_erasure_needs_organizations_and_says_what_it_covers() {
+    let fake = FakeVelt::start(config()).await.unwrap();
+    let refused = run(velt(
+        &fake,
+        &["data", "delete", "--user-id", "user-0001", "--yes", "--wait", "--verify"],
+    ))
+    .await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("--verify-organization-id"), "{}", stderr(&refused));
+    assert_eq!(fake.request_count(), 0, "nothing was sent");
+
+    let dir = scratch("erase-every-org");
+    let receipt = dir.join("receipt.json");
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "delete",
+            "--user-id",
+            "user-0001",
+            "--yes",
+            "--wait",
+            "--verify",
+            "--verify-organization-id",
+            "org-0001",
+            "--receipt",
+            receipt.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_, receipt) = read_receipt(&receipt);
+    assert_eq!(receipt["scope"], json!("everyOrganization"));
+    let coverage = receipt["verification"]["coverage"].as_str().unwrap();
+    assert!(coverage.contains("covers only"), "{coverage}");
+    assert!(coverage.contains("org-0001"), "{coverage}");
+    assert!(stderr(&output).contains("covers only"), "{}", stderr(&output));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flags_that_cannot_work_are_usage_errors_before_anything_is_sent() {
+    let fake = FakeVelt::start(config()).await.unwrap();
+    let missing_dir = scratch("erase-flags").join("no-such-dir").join("r.json");
+    for args in [
+        // --verify needs --wait.
+        vec!["data", "delete", "--user-id", "u", "--organization-id", "o", "--yes", "--verify"],
+        // The receipt's directory must exist.
+        vec![
+            "data",
+            "delete",
+            "--user-id",
+            "u",
+            "--organization-id",
+            "o",
+            "--yes",
+            "--receipt",
+            missing_dir.to_str().unwrap(),
+        ],
+        // delete-status needs a job id or a receipt; --verify needs a receipt.
+        vec!["data", "delete-status"],
+        vec!["data", "delete-status", "--job-id", "j", "--wait", "--verify"],
+    ] {
+        let output = run(velt(&fake, &args)).await;
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+    }
+    let not_a_receipt = scratch("erase-flags-2").join("r.json");
+    std::fs::write(&not_a_receipt, "{}").unwrap();
+    let output = run(velt(
+        &fake,
+        &["data", "delete-status", "--receipt", not_a_receipt.to_str().unwrap()],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not a deletion receipt"), "{}", stderr(&output));
+    assert_eq!(fake.request_count(), 0, "nothing was sent");
+}
