@@ -7,7 +7,9 @@ use futures::{future::BoxFuture, stream};
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::{Client, Error, Operation, backoff::Backoff, export::BoxStream, types, users::require_id};
+use crate::{
+    Client, Error, Operation, backoff::Backoff, export::BoxStream, types, users::require_id,
+};
 
 /// Velt keeps only the first 30 user ids of a delete request (and still answers success), so
 /// the client sends at most this many per request.
@@ -649,11 +651,21 @@ mod tests {
         assert!(done.completed);
         assert_eq!(statuses, [false, true]);
         let waited = started.elapsed();
-        assert!(waited >= hours(3) && waited < hours(3) + Duration::from_secs(61), "{waited:?}");
+        assert!(
+            waited >= hours(3) && waited < hours(3) + Duration::from_secs(61),
+            "{waited:?}"
+        );
         // Every failure was reported, with backoff capped at the 60 s maximum interval.
         assert!(retries.len() > 150, "{} retries", retries.len());
-        assert_eq!(retries.len() + 2, calls.load(std::sync::atomic::Ordering::SeqCst));
-        assert!(retries.iter().all(|(_, next_in)| *next_in <= Duration::from_secs(60)));
+        assert_eq!(
+            retries.len() + 2,
+            calls.load(std::sync::atomic::Ordering::SeqCst)
+        );
+        assert!(
+            retries
+                .iter()
+                .all(|(_, next_in)| *next_in <= Duration::from_secs(60))
+        );
         let attempts: Vec<u32> = retries.iter().map(|(a, _)| *a).collect();
         assert_eq!(attempts[..3], [1, 2, 3], "failures in a row are counted");
     }
@@ -684,7 +696,10 @@ mod tests {
         assert_eq!(err.api_status(), Some(&crate::ApiStatus::NotFound), "{err}");
         assert!(!retried);
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
-        assert!(started.elapsed() <= Duration::from_secs(2), "stopped after one interval");
+        assert!(
+            started.elapsed() <= Duration::from_secs(2),
+            "stopped after one interval"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -695,7 +710,11 @@ mod tests {
             ..WaitOptions::default()
         };
         // Running, then down until the end: the deadline passes during the outage.
-        let poller = scripted(options, vec![Ok(status(false, 4)), Err(unavailable())], calls);
+        let poller = scripted(
+            options,
+            vec![Ok(status(false, 4)), Err(unavailable())],
+            calls,
+        );
         let err = poller.finish(|_| {}).await.unwrap_err();
         match err {
             Error::DeadlinePassed {
@@ -764,7 +783,10 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
         let text = err.to_string();
-        assert!(text.contains("lastTaskCompletedTime is -9007199254740991"), "{text}");
+        assert!(
+            text.contains("lastTaskCompletedTime is -9007199254740991"),
+            "{text}"
+        );
         let err = DeletionStatus::try_from(raw_status(false, Some(-2), None)).unwrap_err();
         assert!(err.to_string().contains("tasksLeft is -2"), "{err}");
         let ok = DeletionStatus::try_from(raw_status(true, Some(0), Some(1748972106739))).unwrap();
@@ -780,7 +802,11 @@ mod tests {
         let status = DeletionStatus::try_from(raw_status(true, Some(2), None)).unwrap();
         assert!(status.completed);
         assert_eq!(status.warnings.len(), 1);
-        assert!(status.warnings[0].contains("tasksLeft: 2"), "{:?}", status.warnings);
+        assert!(
+            status.warnings[0].contains("tasksLeft: 2"),
+            "{:?}",
+            status.warnings
+        );
     }
 
     #[test]
@@ -792,6 +818,10 @@ mod tests {
             .unwrap();
         let job = job_from(data, vec!["u".into()]);
         assert_eq!(job.tasks_count, None);
-        assert!(job.warnings[0].contains("tasksCount: -5"), "{:?}", job.warnings);
+        assert!(
+            job.warnings[0].contains("tasksCount: -5"),
+            "{:?}",
+            job.warnings
+        );
     }
 }

@@ -111,11 +111,11 @@ mod retry;
 pub mod transport;
 mod users;
 
+pub use atomic::write_atomically;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DELETE_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_AUTH_TOKEN,
 };
-pub use atomic::write_atomically;
 pub use deletion::{
     DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, MAX_USERS_PER_DELETE, WaitEvent,
     WaitOptions,

@@ -299,7 +299,11 @@ impl DeletionReceipt {
     }
 
     /// Records the proof of erasure made of `checks` over `organization_ids`.
-    pub fn record_verification(&mut self, organization_ids: Vec<String>, checks: Vec<ErasureCheck>) {
+    pub fn record_verification(
+        &mut self,
+        organization_ids: Vec<String>,
+        checks: Vec<ErasureCheck>,
+    ) {
         let now = Utc::now();
         self.verification = Some(Verification {
             checked_at: now,

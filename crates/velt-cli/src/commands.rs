@@ -72,9 +72,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Users(UsersCommand::Get(args)) => users_get(&client, args).await,
         Command::Data(DataCommand::Export(args)) => export(&client, args).await,
         Command::Data(DataCommand::Delete(args)) => erase::delete(&client, args).await,
-        Command::Data(DataCommand::DeleteStatus(args)) => {
-            erase::delete_status(&client, args).await
-        }
+        Command::Data(DataCommand::DeleteStatus(args)) => erase::delete_status(&client, args).await,
         Command::Fake(FakeCommand::Serve(_)) => Ok(()),
     }
 }

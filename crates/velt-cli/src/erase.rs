@@ -8,8 +8,8 @@ use std::{
 };
 
 use velt_api::{
-    Client, DeleteRequest, DeletionReceipt, DeletionScope, DeletionStatus, ReceiptScope,
-    WaitEvent, WaitOptions,
+    Client, DeleteRequest, DeletionReceipt, DeletionScope, DeletionStatus, ReceiptScope, WaitEvent,
+    WaitOptions,
 };
 
 use crate::{
@@ -126,10 +126,7 @@ pub async fn delete_status(client: &Client, args: DeleteStatusArgs) -> Result<()
 /// The organizations `--verify` exports from: those of the scope, then the extra
 /// `--verify-organization-id`s. An erasure of every organization has no list to take them
 /// from (Velt has no call that lists a user's organizations), so it needs at least one.
-fn organizations_to_check(
-    scope: &DeletionScope,
-    extra: &[String],
-) -> Result<Vec<String>, Failure> {
+fn organizations_to_check(scope: &DeletionScope, extra: &[String]) -> Result<Vec<String>, Failure> {
     let mut organizations = match scope {
         DeletionScope::Organizations(ids) => ids.clone(),
         DeletionScope::AllOrganizations => Vec::new(),
@@ -380,4 +377,3 @@ fn human(duration: Duration) -> String {
         (h, m, _) => format!("{h}h{m:02}m"),
     }
 }
-

@@ -169,7 +169,11 @@ pub struct DeleteArgs {
     pub verify: bool,
     /// Also check this organization with --verify; repeat for several. Needed when the
     /// erasure covers every organization: the check covers only the organizations named.
-    #[arg(long = "verify-organization-id", value_name = "ORG", requires = "verify")]
+    #[arg(
+        long = "verify-organization-id",
+        value_name = "ORG",
+        requires = "verify"
+    )]
     pub verify_organization_ids: Vec<String>,
 }
 
@@ -193,7 +197,11 @@ pub struct DeleteStatusArgs {
     pub verify: bool,
     /// Also check this organization with --verify; repeat for several (needed when the
     /// erasure covered every organization).
-    #[arg(long = "verify-organization-id", value_name = "ORG", requires = "verify")]
+    #[arg(
+        long = "verify-organization-id",
+        value_name = "ORG",
+        requires = "verify"
+    )]
     pub verify_organization_ids: Vec<String>,
 }
 

@@ -82,10 +82,18 @@ async fn delete_wait_verify_leaves_a_receipt_that_says_nothing_remains() {
     let dir = scratch("erase-verify-ok");
     let receipt = dir.join("receipt.json");
     let receipt_arg = receipt.to_str().unwrap();
-    let output = run(velt(&fake, &delete_args(receipt_arg, &["--wait", "--verify"]))).await;
+    let output = run(velt(
+        &fake,
+        &delete_args(receipt_arg, &["--wait", "--verify"]),
+    ))
+    .await;
     assert!(output.status.success(), "{}", stderr(&output));
     let job_id = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    assert!(stderr(&output).contains("verified: nothing remains"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("verified: nothing remains"),
+        "{}",
+        stderr(&output)
+    );
 
     let (text, receipt) = read_receipt(&receipt);
     assert_no_secret(&fake, &text);
@@ -98,7 +106,10 @@ async fn delete_wait_verify_leaves_a_receipt_that_says_nothing_remains() {
     assert_eq!(job["tasksCount"], json!(1));
     assert_eq!(job["completed"], json!(true));
     assert_eq!(job["tasksLeft"], json!(0));
-    assert!(job["startedAt"].is_string() && job["lastTaskCompletedAt"].is_string(), "{job}");
+    assert!(
+        job["startedAt"].is_string() && job["lastTaskCompletedAt"].is_string(),
+        "{job}"
+    );
     let verification = &receipt["verification"];
     assert_eq!(verification["nothingRemains"], json!(true));
     assert_eq!(verification["organizationIds"], json!(["org-0001"]));
@@ -110,7 +121,10 @@ async fn delete_wait_verify_leaves_a_receipt_that_says_nothing_remains() {
         json!({ "comments": 0, "notifications": 0, "reactions": 0, "recordings": 0 })
     );
     // No temporary file is left beside the receipt.
-    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, ["receipt.json"]);
 }
 
@@ -135,7 +149,10 @@ async fn verify_names_what_a_deletion_left_behind_and_exits_1() {
     assert!(text.contains("user-0001 in org-0001: 1 comments"), "{text}");
     let (_, receipt) = read_receipt(&receipt);
     assert_eq!(receipt["verification"]["nothingRemains"], json!(false));
-    assert_eq!(receipt["verification"]["checks"][0]["remaining"]["comments"], json!(1));
+    assert_eq!(
+        receipt["verification"]["checks"][0]["remaining"]["comments"],
+        json!(1)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -181,7 +198,11 @@ async fn a_receipt_is_resumed_by_a_second_process() {
     // An existing receipt is never overwritten by a new deletion.
     let again = run(velt(&fake, &delete_args(receipt_arg, &[]))).await;
     assert_eq!(again.status.code(), Some(2));
-    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -211,11 +232,23 @@ async fn verify_of_an_every_organization_erasure_needs_organizations_and_says_wh
     let fake = FakeVelt::start(config()).await.unwrap();
     let refused = run(velt(
         &fake,
-        &["data", "delete", "--user-id", "user-0001", "--yes", "--wait", "--verify"],
+        &[
+            "data",
+            "delete",
+            "--user-id",
+            "user-0001",
+            "--yes",
+            "--wait",
+            "--verify",
+        ],
     ))
     .await;
     assert_eq!(refused.status.code(), Some(2));
-    assert!(stderr(&refused).contains("--verify-organization-id"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--verify-organization-id"),
+        "{}",
+        stderr(&refused)
+    );
     assert_eq!(fake.request_count(), 0, "nothing was sent");
 
     let dir = scratch("erase-every-org");
@@ -243,7 +276,11 @@ async fn verify_of_an_every_organization_erasure_needs_organizations_and_says_wh
     let coverage = receipt["verification"]["coverage"].as_str().unwrap();
     assert!(coverage.contains("covers only"), "{coverage}");
     assert!(coverage.contains("org-0001"), "{coverage}");
-    assert!(stderr(&output).contains("covers only"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("covers only"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -252,7 +289,16 @@ async fn flags_that_cannot_work_are_usage_errors_before_anything_is_sent() {
     let missing_dir = scratch("erase-flags").join("no-such-dir").join("r.json");
     for args in [
         // --verify needs --wait.
-        vec!["data", "delete", "--user-id", "u", "--organization-id", "o", "--yes", "--verify"],
+        vec![
+            "data",
+            "delete",
+            "--user-id",
+            "u",
+            "--organization-id",
+            "o",
+            "--yes",
+            "--verify",
+        ],
         // The receipt's directory must exist.
         vec![
             "data",
@@ -267,19 +313,40 @@ async fn flags_that_cannot_work_are_usage_errors_before_anything_is_sent() {
         ],
         // delete-status needs a job id or a receipt; --verify needs a receipt.
         vec!["data", "delete-status"],
-        vec!["data", "delete-status", "--job-id", "j", "--wait", "--verify"],
+        vec![
+            "data",
+            "delete-status",
+            "--job-id",
+            "j",
+            "--wait",
+            "--verify",
+        ],
     ] {
         let output = run(velt(&fake, &args)).await;
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
     }
     let not_a_receipt = scratch("erase-flags-2").join("r.json");
     std::fs::write(&not_a_receipt, "{}").unwrap();
     let output = run(velt(
         &fake,
-        &["data", "delete-status", "--receipt", not_a_receipt.to_str().unwrap()],
+        &[
+            "data",
+            "delete-status",
+            "--receipt",
+            not_a_receipt.to_str().unwrap(),
+        ],
     ))
     .await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("not a deletion receipt"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not a deletion receipt"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(fake.request_count(), 0, "nothing was sent");
 }

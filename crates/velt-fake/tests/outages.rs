@@ -43,16 +43,23 @@ async fn a_configured_outage_fails_status_calls_only_and_then_ends() {
     .unwrap();
     let started = Instant::now();
     let job_id = start_job(&fake).await;
-    status_of(&fake, &job_id).await.assert_error(503, "UNAVAILABLE");
+    status_of(&fake, &job_id)
+        .await
+        .assert_error(503, "UNAVAILABLE");
     // Other calls work during the outage.
     let export = post(&fake, GET, export_body("org-0001", "user-0002", None)).await;
     assert_eq!(export.status.as_u16(), 200);
     // Even an unknown job gets the 503: the outage comes before anything is looked at.
-    status_of(&fake, "no-such-job").await.assert_error(503, "UNAVAILABLE");
+    status_of(&fake, "no-such-job")
+        .await
+        .assert_error(503, "UNAVAILABLE");
     tokio::time::sleep(Duration::from_millis(600).saturating_sub(started.elapsed())).await;
     let after = status_of(&fake, &job_id).await;
     assert_eq!(after.status.as_u16(), 200, "{}", after.text);
-    assert_eq!(after.json()["result"]["data"]["isDeleteCompleted"], json!(true));
+    assert_eq!(
+        after.json()["result"]["data"]["isDeleteCompleted"],
+        json!(true)
+    );
 }
 
 #[tokio::test]
@@ -61,7 +68,9 @@ async fn an_outage_can_be_started_and_ended_at_run_time() {
     let job_id = start_job(&fake).await;
     assert_eq!(status_of(&fake, &job_id).await.status.as_u16(), 200);
     fake.start_status_outage(Duration::from_secs(3600));
-    status_of(&fake, &job_id).await.assert_error(503, "UNAVAILABLE");
+    status_of(&fake, &job_id)
+        .await
+        .assert_error(503, "UNAVAILABLE");
     fake.start_status_outage(Duration::ZERO);
     assert_eq!(status_of(&fake, &job_id).await.status.as_u16(), 200);
 }
@@ -74,10 +83,16 @@ async fn a_deletion_can_be_made_to_leave_comments_behind() {
     })
     .await
     .unwrap();
-    assert_eq!(export_all(&fake, "org-0001", "user-0001").await.0.len(), 4 * 3);
+    assert_eq!(
+        export_all(&fake, "org-0001", "user-0001").await.0.len(),
+        4 * 3
+    );
     let job_id = start_job(&fake).await;
     let status = status_of(&fake, &job_id).await;
-    assert_eq!(status.json()["result"]["data"]["isDeleteCompleted"], json!(true));
+    assert_eq!(
+        status.json()["result"]["data"]["isDeleteCompleted"],
+        json!(true)
+    );
     let (left, pages) = export_all(&fake, "org-0001", "user-0001").await;
     assert_eq!(pages, 1);
     assert_eq!(left.len(), 1, "{left:?}");
@@ -87,7 +102,10 @@ async fn a_deletion_can_be_made_to_leave_comments_behind() {
         .expected_items("org-0001", "user-0001")
         .next()
         .unwrap();
-    assert_eq!(left[0].1, seeded.1, "the first seeded comment is what stays");
+    assert_eq!(
+        left[0].1, seeded.1,
+        "the first seeded comment is what stays"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +117,11 @@ async fn an_oversized_body_gets_velts_envelope_after_the_credential_check() {
     );
     let answer = post_raw(&fake, GET, &big).await;
     let envelope = answer.assert_error(413, "INVALID_ARGUMENT");
-    assert!(envelope.error.message.contains("larger than"), "{}", answer.text);
+    assert!(
+        envelope.error.message.contains("larger than"),
+        "{}",
+        answer.text
+    );
     assert!(
         answer.headers["content-type"]
             .to_str()
@@ -131,7 +153,11 @@ async fn oversized_headers_get_velts_envelope_before_the_credential_check() {
     assert_eq!(answer.status().as_u16(), 431);
     let body: velt_api::types::ErrorResponse = answer.json().await.unwrap();
     assert_eq!(body.error.status, "INVALID_ARGUMENT");
-    assert!(body.error.message.contains("headers"), "{}", body.error.message);
+    assert!(
+        body.error.message.contains("headers"),
+        "{}",
+        body.error.message
+    );
 }
 
 /// Sends `request` on a raw connection and returns what comes back before the server closes
@@ -141,9 +167,13 @@ async fn raw_exchange(fake: &FakeVelt, request: &[u8]) -> (String, Duration) {
     stream.write_all(request).await.unwrap();
     let started = Instant::now();
     let mut received = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received)).await;
+    let read =
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received)).await;
     assert!(read.is_ok(), "the server held a half-sent request for 5 s");
-    (String::from_utf8_lossy(&received).into_owned(), started.elapsed())
+    (
+        String::from_utf8_lossy(&received).into_owned(),
+        started.elapsed(),
+    )
 }
 
 #[tokio::test]
@@ -155,7 +185,8 @@ async fn half_sent_requests_are_cut_off_after_the_read_timeout() {
     .await
     .unwrap();
     // Half the headers: the connection is closed.
-    let (answer, took) = raw_exchange(&fake, b"POST /v2/users/data/get HTTP/1.1\r\nhost: x\r\n").await;
+    let (answer, took) =
+        raw_exchange(&fake, b"POST /v2/users/data/get HTTP/1.1\r\nhost: x\r\n").await;
     assert!(took >= Duration::from_millis(250), "{took:?}");
     assert!(!answer.contains("200 OK"), "{answer}");
     // Complete headers, half the body: 408 in Velt's envelope.
@@ -168,7 +199,10 @@ async fn half_sent_requests_are_cut_off_after_the_read_timeout() {
     let (answer, took) = raw_exchange(&fake, head.as_bytes()).await;
     assert!(took >= Duration::from_millis(250), "{took:?}");
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert!(answer.contains(r#""status":"DEADLINE_EXCEEDED""#), "{answer}");
+    assert!(
+        answer.contains(r#""status":"DEADLINE_EXCEEDED""#),
+        "{answer}"
+    );
     // Meanwhile, and after, whole requests are answered.
     let export = post(&fake, GET, export_body("org-0001", "user-0001", None)).await;
     assert_eq!(export.status.as_u16(), 200);
@@ -185,7 +219,10 @@ async fn many_half_sent_requests_do_not_keep_their_connections() {
     let mut streams = Vec::new();
     for _ in 0..200 {
         let mut stream = tokio::net::TcpStream::connect(fake.addr()).await.unwrap();
-        stream.write_all(b"POST /v2/users/data/get HTTP/1.1\r\n").await.unwrap();
+        stream
+            .write_all(b"POST /v2/users/data/get HTTP/1.1\r\n")
+            .await
+            .unwrap();
         streams.push(stream);
     }
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -198,7 +235,11 @@ async fn many_half_sent_requests_do_not_keep_their_connections() {
             closed += 1;
         }
     }
-    assert_eq!(closed, streams.len(), "every half-sent connection was closed");
+    assert_eq!(
+        closed,
+        streams.len(),
+        "every half-sent connection was closed"
+    );
     let export = post(&fake, GET, export_body("org-0001", "user-0001", None)).await;
     assert_eq!(export.status.as_u16(), 200);
 }
