@@ -583,16 +583,23 @@ mod tests {
         }
     }
 
-    fn unavailable() -> Error {
+    fn api_error(http_status: reqwest::StatusCode, status: crate::ApiStatus) -> Error {
         Error::Api {
             operation: Operation::GetDeleteAllUserDataStatus,
-            http_status: reqwest::StatusCode::SERVICE_UNAVAILABLE,
-            status: crate::ApiStatus::Unavailable,
+            http_status,
+            status,
             code: None,
-            message: "down".into(),
+            message: "from the test".into(),
             details: None,
             retry_after: None,
         }
+    }
+
+    fn unavailable() -> Error {
+        api_error(
+            reqwest::StatusCode::SERVICE_UNAVAILABLE,
+            crate::ApiStatus::Unavailable,
+        )
     }
 
     /// A poller whose status calls answer from `script`, in order, the last one forever; it
@@ -673,15 +680,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn not_found_stops_the_wait_at_once() {
         let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let not_found = Error::Api {
-            operation: Operation::GetDeleteAllUserDataStatus,
-            http_status: reqwest::StatusCode::NOT_FOUND,
-            status: crate::ApiStatus::NotFound,
-            code: None,
-            message: "no such job".into(),
-            details: None,
-            retry_after: None,
-        };
+        let not_found = api_error(reqwest::StatusCode::NOT_FOUND, crate::ApiStatus::NotFound);
         let started = Instant::now();
         let poller = scripted(
             WaitOptions::default(),

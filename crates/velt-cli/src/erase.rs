@@ -27,8 +27,8 @@ pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
     };
     let request = DeleteRequest::new(args.user_ids.clone(), scope);
     // Everything that can be refused is refused before anything is erased.
-    let check_in = if args.verify {
-        organizations_to_check(request.scope(), &args.verify_organization_ids)?
+    let check_in = if args.verify.verify {
+        organizations_to_check(request.scope(), &args.verify.verify_organization_ids)?
     } else {
         Vec::new()
     };
@@ -83,6 +83,12 @@ pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
 /// `velt data delete-status`: one job by id, or every job of a receipt.
 pub async fn delete_status(client: &Client, args: DeleteStatusArgs) -> Result<(), Failure> {
     let Some(path) = &args.receipt else {
+        if args.verify.verify {
+            return Err(Failure::Usage(
+                "--verify needs --receipt FILE: a job id alone does not say which users to check"
+                    .into(),
+            ));
+        }
         let job_id = args.job_id.as_deref().unwrap_or_default();
         let status = if args.wait {
             wait(client, job_id).await?
@@ -98,12 +104,12 @@ pub async fn delete_status(client: &Client, args: DeleteStatusArgs) -> Result<()
         }));
     };
     let mut receipt = DeletionReceipt::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
-    let check_in = if args.verify {
+    let check_in = if args.verify.verify {
         let scope = match &receipt.scope {
             ReceiptScope::EveryOrganization => DeletionScope::AllOrganizations,
             ReceiptScope::Organizations(ids) => DeletionScope::Organizations(ids.clone()),
         };
-        organizations_to_check(&scope, &args.verify_organization_ids)?
+        organizations_to_check(&scope, &args.verify.verify_organization_ids)?
     } else {
         Vec::new()
     };

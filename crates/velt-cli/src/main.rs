@@ -162,9 +162,17 @@ pub struct DeleteArgs {
     /// file: an existing one is never overwritten.
     #[arg(long, value_name = "FILE")]
     pub receipt: Option<PathBuf>,
+    /// The proof of erasure.
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+/// `--verify` of `velt data delete` and `delete-status`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
     /// Once every job has completed, export each erased user again in each organization of
-    /// --organization-id and --verify-organization-id, and record what remains; exit 1 when
-    /// anything does.
+    /// --organization-id and --verify-organization-id, and record what remains in the
+    /// receipt; exit 1 when anything does. Needs --wait (and, for delete-status, --receipt).
     #[arg(long, requires = "wait")]
     pub verify: bool,
     /// Also check this organization with --verify; repeat for several. Needed when the
@@ -191,18 +199,9 @@ pub struct DeleteStatusArgs {
     /// Poll until the job(s) have completed, showing progress and riding out outages.
     #[arg(long)]
     pub wait: bool,
-    /// With --receipt and --wait: once every job has completed, export each erased user
-    /// again and record what remains in the receipt; exit 1 when anything does.
-    #[arg(long, requires = "wait", conflicts_with = "job_id")]
-    pub verify: bool,
-    /// Also check this organization with --verify; repeat for several (needed when the
-    /// erasure covered every organization).
-    #[arg(
-        long = "verify-organization-id",
-        value_name = "ORG",
-        requires = "verify"
-    )]
-    pub verify_organization_ids: Vec<String>,
+    /// The proof of erasure (with --receipt only).
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }
 
 /// `velt fake ...`

@@ -1,54 +1,14 @@
 //! End-to-end tests of the `velt` binary against the fake Velt server.
 
-use std::{
-    path::{Path, PathBuf},
-    process::Output,
-    time::Duration,
-};
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 use tokio::process::Command;
 use velt_fake::{FakeConfig, FakeVelt};
 
-const BIN: &str = env!("CARGO_BIN_EXE_velt");
+mod common;
 
-/// `velt ARGS` pointed at `fake` through the environment, standard input closed.
-fn velt(fake: &FakeVelt, args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .env("VELT_BASE_URL", fake.base_url())
-        .env("VELT_API_KEY", fake.api_key())
-        .env("VELT_AUTH_TOKEN", fake.auth_token())
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    command
-}
-
-async fn run(mut command: Command) -> Output {
-    command.output().await.expect("velt runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Fails, showing standard error, unless it contains `needle`.
-fn assert_stderr_has(output: &Output, needle: &str) {
-    let text = stderr(output);
-    assert!(
-        text.contains(needle),
-        "standard error lacks {needle:?}: {text}"
-    );
-}
-
-/// A fresh directory under the target dir for one test's files.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
+use common::*;
 
 /// The seeded items of a user, per feature in order, as the export must return them.
 fn expected(fake: &FakeVelt, org: &str, user: &str) -> Map<String, Value> {

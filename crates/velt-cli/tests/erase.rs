@@ -1,44 +1,14 @@
 //! End-to-end tests of `velt data delete` and `delete-status` with receipts, proofs of
 //! erasure and outages, against the fake Velt server.
 
-use std::{
-    path::{Path, PathBuf},
-    process::Output,
-    time::Duration,
-};
+use std::{path::Path, time::Duration};
 
 use serde_json::{Value, json};
-use tokio::process::Command;
 use velt_fake::{FakeConfig, FakeVelt};
 
-const BIN: &str = env!("CARGO_BIN_EXE_velt");
+mod common;
 
-fn velt(fake: &FakeVelt, args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .env("VELT_BASE_URL", fake.base_url())
-        .env("VELT_API_KEY", fake.api_key())
-        .env("VELT_AUTH_TOKEN", fake.auth_token())
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    command
-}
-
-async fn run(mut command: Command) -> Output {
-    command.output().await.expect("velt runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
+use common::*;
 
 fn read_receipt(path: &Path) -> (String, Value) {
     let text = std::fs::read_to_string(path).expect("the receipt exists");
@@ -89,11 +59,7 @@ async fn delete_wait_verify_leaves_a_receipt_that_says_nothing_remains() {
     .await;
     assert!(output.status.success(), "{}", stderr(&output));
     let job_id = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    assert!(
-        stderr(&output).contains("verified: nothing remains"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "verified: nothing remains");
 
     let (text, receipt) = read_receipt(&receipt);
     assert_no_secret(&fake, &text);
@@ -198,11 +164,7 @@ async fn a_receipt_is_resumed_by_a_second_process() {
     // An existing receipt is never overwritten by a new deletion.
     let again = run(velt(&fake, &delete_args(receipt_arg, &[]))).await;
     assert_eq!(again.status.code(), Some(2));
-    assert!(
-        stderr(&again).contains("already exists"),
-        "{}",
-        stderr(&again)
-    );
+    assert_stderr_has(&again, "already exists");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -230,57 +192,37 @@ async fn a_wait_rides_out_a_status_outage_and_says_so() {
 #[tokio::test(flavor = "multi_thread")]
 async fn verify_of_an_every_organization_erasure_needs_organizations_and_says_what_it_covers() {
     let fake = FakeVelt::start(config()).await.unwrap();
-    let refused = run(velt(
-        &fake,
-        &[
-            "data",
-            "delete",
-            "--user-id",
-            "user-0001",
-            "--yes",
-            "--wait",
-            "--verify",
-        ],
-    ))
-    .await;
+    let everywhere = [
+        "data",
+        "delete",
+        "--user-id",
+        "user-0001",
+        "--yes",
+        "--wait",
+        "--verify",
+    ];
+    let refused = run(velt(&fake, &everywhere)).await;
     assert_eq!(refused.status.code(), Some(2));
-    assert!(
-        stderr(&refused).contains("--verify-organization-id"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "--verify-organization-id");
     assert_eq!(fake.request_count(), 0, "nothing was sent");
 
     let dir = scratch("erase-every-org");
     let receipt = dir.join("receipt.json");
-    let output = run(velt(
-        &fake,
-        &[
-            "data",
-            "delete",
-            "--user-id",
-            "user-0001",
-            "--yes",
-            "--wait",
-            "--verify",
-            "--verify-organization-id",
-            "org-0001",
-            "--receipt",
-            receipt.to_str().unwrap(),
-        ],
-    ))
-    .await;
+    let mut args = everywhere.to_vec();
+    args.extend([
+        "--verify-organization-id",
+        "org-0001",
+        "--receipt",
+        receipt.to_str().unwrap(),
+    ]);
+    let output = run(velt(&fake, &args)).await;
     assert!(output.status.success(), "{}", stderr(&output));
     let (_, receipt) = read_receipt(&receipt);
     assert_eq!(receipt["scope"], json!("everyOrganization"));
     let coverage = receipt["verification"]["coverage"].as_str().unwrap();
     assert!(coverage.contains("covers only"), "{coverage}");
     assert!(coverage.contains("org-0001"), "{coverage}");
-    assert!(
-        stderr(&output).contains("covers only"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "covers only");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -343,10 +285,6 @@ async fn flags_that_cannot_work_are_usage_errors_before_anything_is_sent() {
     ))
     .await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("not a deletion receipt"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "not a deletion receipt");
     assert_eq!(fake.request_count(), 0, "nothing was sent");
 }
