@@ -75,7 +75,7 @@ pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
         )));
     }
     if args.wait {
-        finish(client, &mut receipt, receipt_path, &check_in).await?;
+        finish_or_interrupt(client, &mut receipt, receipt_path, &check_in).await?;
     }
     Ok(())
 }
@@ -114,7 +114,7 @@ pub async fn delete_status(client: &Client, args: DeleteStatusArgs) -> Result<()
         Vec::new()
     };
     if args.wait {
-        finish(client, &mut receipt, Some(path), &check_in).await?;
+        finish_or_interrupt(client, &mut receipt, Some(path), &check_in).await?;
     } else {
         let unfinished: Vec<String> = receipt
             .unfinished_jobs()
@@ -190,6 +190,26 @@ fn resume_hint(path: Option<&Path>) -> String {
             path.display()
         ),
         None => String::new(),
+    }
+}
+
+/// [`finish`], or on Ctrl-C a message saying how to go on (the receipt is saved at every
+/// change, so nothing it recorded is lost).
+async fn finish_or_interrupt(
+    client: &Client,
+    receipt: &mut DeletionReceipt,
+    path: Option<&Path>,
+    check_in: &[String],
+) -> Result<(), Failure> {
+    tokio::select! {
+        result = finish(client, receipt, path, check_in) => result,
+        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(match path {
+            Some(path) => format!(
+                "the deletion jobs go on at Velt; resume the wait with `velt data delete-status --receipt {} --wait`",
+                path.display()
+            ),
+            None => "the deletion jobs go on at Velt; follow them with `velt data delete-status --job-id JOB --wait`".to_owned(),
+        })),
     }
 }
 

@@ -288,3 +288,38 @@ async fn flags_that_cannot_work_are_usage_errors_before_anything_is_sent() {
     assert_stderr_has(&output, "not a deletion receipt");
     assert_eq!(fake.request_count(), 0, "nothing was sent");
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_the_wait_keeps_the_receipt_and_says_how_to_resume() {
+    let fake = FakeVelt::start(FakeConfig {
+        deletion_task_duration: Duration::from_secs(3600),
+        ..config()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("erase-ctrl-c");
+    let receipt = dir.join("receipt.json");
+    let mut command = velt(&fake, &delete_args(receipt.to_str().unwrap(), &["--wait"]));
+    command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = command.spawn().expect("velt starts");
+    let started = std::time::Instant::now();
+    while !receipt.exists() {
+        assert!(started.elapsed() < Duration::from_secs(10), "no receipt");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = child.id().expect("running").to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let output = child.wait_with_output().await.unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert_stderr_has(&output, "delete-status --receipt");
+    let (_, saved) = read_receipt(&receipt);
+    assert_eq!(saved["jobs"][0]["completed"], json!(false));
+}
