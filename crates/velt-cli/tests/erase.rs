@@ -1,7 +1,10 @@
 //! End-to-end tests of `velt data delete` and `delete-status` with receipts, proofs of
 //! erasure and outages, against the fake Velt server.
 
-use std::{path::Path, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use serde_json::{Value, json};
 use velt_fake::{FakeConfig, FakeVelt};
@@ -30,6 +33,12 @@ fn config() -> FakeConfig {
     }
 }
 
+/// A fake Velt with `config`, and the path of a receipt in a fresh directory `name`.
+async fn start(config: FakeConfig, name: &str) -> (FakeVelt, PathBuf) {
+    let fake = FakeVelt::start(config).await.unwrap();
+    (fake, scratch(name).join("receipt.json"))
+}
+
 fn delete_args<'a>(receipt: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "data",
@@ -48,9 +57,8 @@ fn delete_args<'a>(receipt: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_wait_verify_leaves_a_receipt_that_says_nothing_remains() {
-    let fake = FakeVelt::start(config()).await.unwrap();
-    let dir = scratch("erase-verify-ok");
-    let receipt = dir.join("receipt.json");
+    let (fake, receipt) = start(config(), "erase-verify-ok").await;
+    let dir = receipt.parent().unwrap().to_owned();
     let receipt_arg = receipt.to_str().unwrap();
     let output = run(velt(
         &fake,
@@ -96,14 +104,11 @@ async fn delete_wait_verify_leaves_a_receipt_that_says_nothing_remains() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn verify_names_what_a_deletion_left_behind_and_exits_1() {
-    let fake = FakeVelt::start(FakeConfig {
+    let config = FakeConfig {
         deletion_leaves_comments: 1,
         ..config()
-    })
-    .await
-    .unwrap();
-    let dir = scratch("erase-verify-left");
-    let receipt = dir.join("receipt.json");
+    };
+    let (fake, receipt) = start(config, "erase-verify-left").await;
     let output = run(velt(
         &fake,
         &delete_args(receipt.to_str().unwrap(), &["--wait", "--verify"]),
@@ -123,14 +128,11 @@ async fn verify_names_what_a_deletion_left_behind_and_exits_1() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_receipt_is_resumed_by_a_second_process() {
-    let fake = FakeVelt::start(FakeConfig {
+    let config = FakeConfig {
         deletion_task_duration: Duration::from_millis(1500),
         ..config()
-    })
-    .await
-    .unwrap();
-    let dir = scratch("erase-resume");
-    let receipt = dir.join("receipt.json");
+    };
+    let (fake, receipt) = start(config, "erase-resume").await;
     let receipt_arg = receipt.to_str().unwrap();
     // The first process starts the job and stops without waiting (as if killed).
     let first = run(velt(&fake, &delete_args(receipt_arg, &[]))).await;
@@ -169,11 +171,9 @@ async fn a_receipt_is_resumed_by_a_second_process() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wait_rides_out_a_status_outage_and_says_so() {
-    let fake = FakeVelt::start(config()).await.unwrap();
+    let (fake, receipt) = start(config(), "erase-outage").await;
     // Longer than the client's own retries of one call (about 3.5 s at most).
     fake.start_status_outage(Duration::from_secs(6));
-    let dir = scratch("erase-outage");
-    let receipt = dir.join("receipt.json");
     let output = run(velt(
         &fake,
         &delete_args(receipt.to_str().unwrap(), &["--wait"]),
@@ -292,14 +292,11 @@ async fn flags_that_cannot_work_are_usage_errors_before_anything_is_sent() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_the_wait_keeps_the_receipt_and_says_how_to_resume() {
-    let fake = FakeVelt::start(FakeConfig {
+    let config = FakeConfig {
         deletion_task_duration: Duration::from_secs(3600),
         ..config()
-    })
-    .await
-    .unwrap();
-    let dir = scratch("erase-ctrl-c");
-    let receipt = dir.join("receipt.json");
+    };
+    let (fake, receipt) = start(config, "erase-ctrl-c").await;
     let mut command = velt(&fake, &delete_args(receipt.to_str().unwrap(), &["--wait"]));
     command
         .stdout(std::process::Stdio::piped())
