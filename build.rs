@@ -36,6 +36,9 @@ fn generate() -> Result<(), String> {
     let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text)
         .map_err(|e| format!("{SPEC} is not a valid OpenAPI 3.0 document: {e}"))?;
 
+    // Records the crate writes (export manifests) name the spec version they were made with.
+    println!("cargo:rustc-env=VELT_SPEC_VERSION={}", spec.info.version);
+
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)

@@ -184,7 +184,7 @@ proptest! {
         decode_everything(&serde_json::to_vec(&answer).unwrap())?;
         if let Ok(status) = serde_json::from_value::<types::GetDeleteAllUserDataStatusResponse>(answer.clone()) {
             // The conversion to the public type never panics, whatever the numbers.
-            let status = DeletionStatus::from(status.result.data);
+            let status = DeletionStatus::try_from(status.result.data);
             let _ = format!("{status:?}");
         }
         if let Ok(error) = serde_json::from_value::<types::ErrorResponse>(answer) {

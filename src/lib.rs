@@ -50,7 +50,7 @@
 //!
 //! # Delete a user and wait
 //! ```no_run
-//! use velt_api::{DeleteRequest, DeletionScope, WaitOptions};
+//! use velt_api::{DeleteRequest, DeletionScope, WaitEvent, WaitOptions};
 //!
 //! # async fn run(client: velt_api::Client) -> Result<(), velt_api::Error> {
 //! // Without organizations the deletion covers every organization of the workspace:
@@ -58,8 +58,10 @@
 //! let request = DeleteRequest::new(["user-42"], DeletionScope::Organizations(vec!["org-1".into()]));
 //! for job in client.delete_user_data(&request).await? {
 //!     let done = client
-//!         .wait_for_deletion(&job.job_id, WaitOptions::default(), |status| {
-//!             eprintln!("job {}: {:?} tasks left", job.job_id, status.tasks_left)
+//!         .wait_for_deletion(&job.job_id, WaitOptions::default(), |event| {
+//!             if let WaitEvent::Status(status) = event {
+//!                 eprintln!("job {}: {:?} tasks left", job.job_id, status.tasks_left)
+//!             }
 //!         })
 //!         .await?;
 //!     assert!(done.completed);
@@ -97,6 +99,8 @@
 
 #![warn(missing_docs)]
 
+mod atomic;
+mod backoff;
 mod client;
 mod deletion;
 mod error;
@@ -105,16 +109,20 @@ mod export;
 mod fuzz;
 pub mod generated;
 mod item;
+mod manifest;
+mod receipt;
 mod retry;
 pub mod transport;
 mod users;
 
+pub use atomic::write_atomically;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DELETE_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_AUTH_TOKEN,
 };
 pub use deletion::{
-    DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, MAX_USERS_PER_DELETE, WaitOptions,
+    DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, MAX_USERS_PER_DELETE, WaitEvent,
+    WaitOptions,
 };
 pub use error::{ApiStatus, Error, Operation, PaginationError};
 pub use export::{
@@ -123,6 +131,8 @@ pub use export::{
 };
 pub use generated::types;
 pub use item::{RawItem, UserData};
+pub use manifest::{ExportManifest, ExportRecord, SPEC_VERSION};
+pub use receipt::{DeletionReceipt, ErasureCheck, ReceiptJob, ReceiptScope, Verification};
 pub use retry::RetryPolicy;
 pub use users::{MAX_IDS_PER_USERS_QUERY, UsersQuery};
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-use crate::{Error, Operation};
+use crate::{Error, Operation, backoff::Backoff};
 
 /// How failed calls are retried: exponential backoff with jitter, a bounded number of
 /// attempts and a bounded total time, and the server's `Retry-After` honoured.
@@ -111,12 +111,12 @@ impl RetryPolicy {
         if let Some(wait) = retry_after {
             return wait;
         }
-        let exp = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
-            .min(self.max_backoff);
-        let half = exp / 2;
-        half + half.mul_f64(fastrand::f64())
+        Backoff {
+            initial: self.initial_backoff,
+            max: self.max_backoff,
+            factor: 2.0,
+        }
+        .delay(attempt)
     }
 }
 

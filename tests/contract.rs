@@ -570,7 +570,11 @@ async fn status_decodes_and_wait_polls_until_completed() {
     };
     let mut seen = Vec::new();
     let last = client
-        .wait_for_deletion("yourJobId", options, |s| seen.push(s.tasks_left))
+        .wait_for_deletion("yourJobId", options, |event| {
+            if let velt_api::WaitEvent::Status(s) = event {
+                seen.push(s.tasks_left)
+            }
+        })
         .await
         .unwrap();
     assert!(last.completed);

@@ -13,10 +13,10 @@ use std::{
 };
 
 use futures::StreamExt;
-use velt_api::{Client, ExportItem, ExportPage, ExportSummary, UserData, UserPage};
+use velt_api::{Client, ExportItem, ExportManifest, ExportPage, ExportSummary, UserData, UserPage};
 
 use crate::{
-    ExportArgs, Format,
+    ExportArgs, Format, VerifyExportArgs,
     export_file::{Opened, Start, UserFile, sibling},
     failure::{Failure, io_failure, stdout_failure},
     progress::Progress,
@@ -175,7 +175,11 @@ impl Sink {
     }
 
     /// Ends a complete export: the file moved into place, or the document written.
-    fn finish(self, stdout: &mut BufWriter<Stdout>) -> Result<ExportSummary, Failure> {
+    fn finish(
+        self,
+        stdout: &mut BufWriter<Stdout>,
+        base_url: &str,
+    ) -> Result<ExportSummary, Failure> {
         match self {
             Sink::Lines { summary, .. } => Ok(summary),
             Sink::Document { items } => {
@@ -189,7 +193,7 @@ impl Sink {
                 stdout.write_all(b"\n").map_err(stdout_failure)?;
                 Ok(summary)
             }
-            Sink::File(file) => file.finish(),
+            Sink::File(file) => file.finish(base_url),
         }
     }
 }
@@ -339,7 +343,7 @@ fn open_sinks(
                 sinks.insert(user_id.clone(), Sink::File(file));
             }
             None => {
-                let summary = file.finish()?;
+                let summary = file.finish(client.base_url())?;
                 outcome.completed(&plan.organization_id, user_id, summary);
             }
         }
@@ -397,7 +401,7 @@ async fn export(client: &Client, plan: &Plan) -> Result<(), Failure> {
             return Err(failure);
         }
         if last {
-            let summary = sink.finish(&mut stdout)?;
+            let summary = sink.finish(&mut stdout, client.base_url())?;
             outcome.completed(&plan.organization_id, &user_id, summary);
         } else {
             sinks.insert(user_id, sink);
@@ -434,6 +438,42 @@ async fn export(client: &Client, plan: &Plan) -> Result<(), Failure> {
         ),
     }
     outcome.result(plan)
+}
+
+/// Runs `velt data verify-export FILE`: the file against its manifest.
+pub fn verify(args: &VerifyExportArgs) -> Result<(), Failure> {
+    let manifest_path = args
+        .manifest
+        .clone()
+        .unwrap_or_else(|| ExportManifest::path_for(&args.file));
+    if !manifest_path.exists() {
+        return Err(Failure::Usage(format!(
+            "no manifest at {}; velt writes FILE.manifest.json beside every export it writes with --out or --out-dir (or pass --manifest)",
+            manifest_path.display()
+        )));
+    }
+    let manifest = ExportManifest::load(&manifest_path)?;
+    let differences = manifest.verify(&args.file)?;
+    if differences.is_empty() {
+        eprintln!(
+            "{} matches {}: {} items of user {} in organization {}, {} bytes, SHA-256 {}",
+            args.file.display(),
+            manifest_path.display(),
+            manifest.items,
+            manifest.user_id,
+            manifest.organization_id,
+            manifest.bytes,
+            manifest.sha256
+        );
+        Ok(())
+    } else {
+        Err(Failure::Failed(format!(
+            "{} does not match {}:\n  {}",
+            args.file.display(),
+            manifest_path.display(),
+            differences.join("\n  ")
+        )))
+    }
 }
 
 /// A file name for a user id: letters, digits, `-`, `_`, `.` and `@` kept, anything else

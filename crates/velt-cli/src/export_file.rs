@@ -9,7 +9,8 @@
 //! `FILE.part` may be shorter than its checkpoint, and `--resume` then refuses (asking to
 //! start over) rather than leave a gap. At the end `FILE.part` is synced and becomes `FILE`
 //! (for `--format json`, the NDJSON lines are regrouped into one document first) and the
-//! checkpoint is removed. The checkpoint also records what shapes the output (organization,
+//! checkpoint is removed; `FILE.manifest.json` beside it records what the file holds (see
+//! [`velt_api::ExportManifest`]). The checkpoint also records what shapes the output (organization,
 //! user, format), and `--resume` with other options is refused.
 
 use std::{
@@ -18,8 +19,9 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use velt_api::{Client, Export, ExportPage, ExportSummary};
+use velt_api::{Client, Export, ExportManifest, ExportPage, ExportRecord, ExportSummary};
 
 use crate::{
     Format,
@@ -40,6 +42,8 @@ struct Checkpoint {
     summary: ExportSummary,
     /// Length of `FILE.part` covering exactly the pages written.
     bytes: u64,
+    /// When the export started (its first run), for the manifest.
+    started_at: DateTime<Utc>,
 }
 
 /// The path `path` + `suffix`, e.g. `export.ndjson.part`.
@@ -108,8 +112,21 @@ impl UserFile {
             next_page_token: None,
             summary: ExportSummary::default(),
             bytes: 0,
+            started_at: Utc::now(),
         };
         let (checkpoint, start) = match (resume, read_checkpoint(&checkpoint_path)?) {
+            // Stopped after the file was moved into place, before the checkpoint was removed.
+            (true, Some(saved))
+                if saved.next_page_token.is_none()
+                    && saved.summary.pages > 0
+                    && out.exists()
+                    && !part_path.exists() =>
+            {
+                refuse_other_options(&checkpoint_path, &saved, &fresh)?;
+                fs::remove_file(&checkpoint_path)
+                    .map_err(|e| io_failure("remove", &checkpoint_path, e))?;
+                return Ok(Opened::Complete);
+            }
             (true, Some(saved)) => {
                 refuse_other_options(&checkpoint_path, &saved, &fresh)?;
                 let start = Start::Resumed {
@@ -186,9 +203,14 @@ impl UserFile {
         write_checkpoint(&self.checkpoint_path, &self.checkpoint)
     }
 
-    /// Turns the saved pages into the final file, under its final name, and removes the
-    /// checkpoint. Returns what the file holds.
-    pub fn finish(mut self) -> Result<ExportSummary, Failure> {
+    /// Turns the saved pages into the final file, under its final name, with its manifest
+    /// (`FILE.manifest.json`) beside it, and removes the checkpoint. Returns what the file
+    /// holds.
+    ///
+    /// The manifest is written (atomically) before the file is moved into place, and the
+    /// checkpoint is removed last: a crash anywhere leaves either a `--resume` that finishes
+    /// the job, or the file and its manifest.
+    pub fn finish(mut self, base_url: &str) -> Result<ExportSummary, Failure> {
         self.part
             .flush()
             .map_err(|e| io_failure("write", &self.part_path, e))?;
@@ -204,10 +226,8 @@ impl UserFile {
             checkpoint,
         } = self;
         drop(part);
-        match checkpoint.format {
-            Format::Ndjson => {
-                fs::rename(&part_path, &out).map_err(|e| io_failure("rename into", &out, e))?
-            }
+        let ready = match checkpoint.format {
+            Format::Ndjson => part_path.clone(),
             Format::Json => {
                 let tmp = sibling(&out, ".json.tmp");
                 let mut writer =
@@ -216,9 +236,27 @@ impl UserFile {
                     .and_then(|()| writer.flush())
                     .and_then(|()| writer.get_ref().sync_data())
                     .map_err(|e| io_failure("write", &tmp, e))?;
-                fs::rename(&tmp, &out).map_err(|e| io_failure("rename into", &out, e))?;
-                fs::remove_file(&part_path).map_err(|e| io_failure("remove", &part_path, e))?;
+                tmp
             }
+        };
+        let record = ExportRecord {
+            organization_id: &checkpoint.organization_id,
+            user_id: &checkpoint.user_id,
+            format: checkpoint.format.as_str(),
+            started_at: checkpoint.started_at,
+            summary: &checkpoint.summary,
+            base_url,
+        };
+        let final_name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        ExportManifest::describe(&record, &ready, &final_name)
+            .and_then(|manifest| manifest.save(&ExportManifest::path_for(&out)))
+            .map_err(Failure::from)?;
+        fs::rename(&ready, &out).map_err(|e| io_failure("rename into", &out, e))?;
+        if part_path.exists() {
+            fs::remove_file(&part_path).map_err(|e| io_failure("remove", &part_path, e))?;
         }
         fs::remove_file(&checkpoint_path).map_err(|e| io_failure("remove", &checkpoint_path, e))?;
         Ok(checkpoint.summary)

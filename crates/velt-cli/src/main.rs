@@ -8,6 +8,7 @@
 //! are not needed at all with `--fake`.
 
 mod commands;
+mod erase;
 mod export;
 mod export_file;
 mod failure;
@@ -98,6 +99,19 @@ pub enum DataCommand {
     Delete(DeleteArgs),
     /// Show how far a deletion job has got.
     DeleteStatus(DeleteStatusArgs),
+    /// Check an export file against the manifest written beside it (size, SHA-256, items per
+    /// feature); exit 1 naming what differs. Needs no credentials.
+    VerifyExport(VerifyExportArgs),
+}
+
+/// `velt data verify-export`
+#[derive(Debug, Args)]
+pub struct VerifyExportArgs {
+    /// The export file (written with --out or --out-dir).
+    pub file: PathBuf,
+    /// The manifest to check it against [default: FILE.manifest.json].
+    #[arg(long, value_name = "MANIFEST")]
+    pub manifest: Option<PathBuf>,
 }
 
 /// The output formats of an export.
@@ -168,20 +182,55 @@ pub struct DeleteArgs {
     /// Do not ask for confirmation (required when standard input is not a terminal).
     #[arg(long)]
     pub yes: bool,
-    /// Wait until every deletion job has completed, showing progress.
+    /// Wait until every deletion job has completed, showing progress. Failed status calls
+    /// (network, 5xx, 429, UNAVAILABLE) are reported and waited out, up to 24 hours.
     #[arg(long)]
     pub wait: bool,
+    /// Keep a receipt in FILE (JSON, no secret): per batch the users, scope, job id, task
+    /// count and start time, updated as jobs finish and with the --verify result. A new
+    /// file: an existing one is never overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+    /// The proof of erasure.
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+/// `--verify` of `velt data delete` and `delete-status`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Once every job has completed, export each erased user again in each organization of
+    /// --organization-id and --verify-organization-id, and record what remains in the
+    /// receipt; exit 1 when anything does. Needs --wait (and, for delete-status, --receipt).
+    #[arg(long, requires = "wait")]
+    pub verify: bool,
+    /// Also check this organization with --verify; repeat for several. Needed when the
+    /// erasure covers every organization: the check covers only the organizations named.
+    #[arg(
+        long = "verify-organization-id",
+        value_name = "ORG",
+        requires = "verify"
+    )]
+    pub verify_organization_ids: Vec<String>,
 }
 
 /// `velt data delete-status`
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("job").args(["job_id", "receipt"]).required(true)))]
 pub struct DeleteStatusArgs {
     /// The job id printed by `velt data delete`.
     #[arg(long)]
-    pub job_id: String,
-    /// Poll until the job has completed, showing progress.
+    pub job_id: Option<String>,
+    /// Every unfinished job of this receipt (written by `velt data delete --receipt`); the
+    /// receipt is updated and printed. With --wait, resumes an interrupted wait.
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+    /// Poll until the job(s) have completed, showing progress and riding out outages.
     #[arg(long)]
     pub wait: bool,
+    /// The proof of erasure (with --receipt only).
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }
 
 /// `velt fake ...`

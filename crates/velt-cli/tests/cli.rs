@@ -560,7 +560,7 @@ async fn a_part_file_shorter_than_its_checkpoint_is_refused_not_resumed_with_a_g
         "{\"feature\":\"comments\",\"item\":{}}\n",
     )
     .unwrap();
-    let checkpoint = json!({"organizationId": "org-0001", "userId": "user-0001", "format": "ndjson",
+    let checkpoint = json!({"organizationId": "org-0001", "userId": "user-0001", "format": "ndjson", "startedAt": "2026-11-23T10:00:00Z",
         "nextPageToken": "t", "pages": 3, "items": 900, "bytes": 1_000_000});
     std::fs::write(dir.join("export.ndjson.checkpoint"), checkpoint.to_string()).unwrap();
     let output = run(velt(

@@ -230,7 +230,8 @@ async fn resume_refuses_other_options_and_names_them() {
     let out = dir.join("export.out");
     std::fs::write(dir.join("export.out.part"), "").unwrap();
     let checkpoint = serde_json::json!({"organizationId": "org-0002", "userId": "user-0001",
-        "format": "json", "nextPageToken": "t", "pages": 1, "items": 0, "bytes": 0});
+        "format": "json", "nextPageToken": "t", "pages": 1, "items": 0, "bytes": 0,
+        "startedAt": "2026-11-23T10:00:00Z"});
     std::fs::write(dir.join("export.out.checkpoint"), checkpoint.to_string()).unwrap();
     let output = run(velt(
         &fake,
@@ -285,4 +286,106 @@ async fn resume_with_nothing_to_resume_starts_a_new_export() {
     assert_stderr_has(&output, "starting a new export");
     assert!(!stderr(&output).contains("resuming after page"));
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 12);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_leaves_a_manifest_that_verify_export_checks() {
+    let fake = FakeVelt::start(FakeConfig {
+        items_per_feature: 150,
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = scratch("export_manifest");
+    for (name, format) in [("export.ndjson", "ndjson"), ("export.json", "json")] {
+        let out = dir.join(name);
+        let output = run(velt(
+            &fake,
+            &export_args(out.to_str().unwrap(), &["--format", format]),
+        ))
+        .await;
+        assert!(output.status.success(), "{}", stderr(&output));
+        let manifest_path = dir.join(format!("{name}.manifest.json"));
+        let text = std::fs::read_to_string(&manifest_path).unwrap();
+        assert!(!text.contains(fake.api_key()) && !text.contains(fake.auth_token()));
+        let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let bytes = std::fs::read(&out).unwrap();
+        assert_eq!(manifest["file"], name);
+        assert_eq!(manifest["format"], format);
+        assert_eq!(manifest["organizationId"], "org-0001");
+        assert_eq!(manifest["userId"], "user-0001");
+        assert_eq!(manifest["items"], 600);
+        assert_eq!(manifest["pages"], 2);
+        assert_eq!(manifest["itemsPerFeature"]["comments"], 150);
+        assert_eq!(manifest["bytes"], bytes.len());
+        assert_eq!(
+            manifest["veltHost"],
+            fake.base_url().trim_start_matches("http://")
+        );
+        assert!(
+            manifest["startedAt"].as_str().unwrap() <= manifest["finishedAt"].as_str().unwrap()
+        );
+        // The SHA-256 is the file's, computed here by another program.
+        let sum = std::process::Command::new("sha256sum")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let sum = String::from_utf8(sum.stdout).unwrap();
+        assert_eq!(manifest["sha256"], sum.split_whitespace().next().unwrap());
+
+        let verified = run(velt(
+            &fake,
+            &["data", "verify-export", out.to_str().unwrap()],
+        ))
+        .await;
+        assert!(verified.status.success(), "{}", stderr(&verified));
+        assert_stderr_has(&verified, "matches");
+
+        // One byte changed: the check fails and says what differs.
+        let mut tampered = bytes.clone();
+        let at = tampered.iter().position(|&b| b == b'a').unwrap();
+        tampered[at] = b'b';
+        std::fs::write(&out, &tampered).unwrap();
+        let refused = run(velt(
+            &fake,
+            &["data", "verify-export", out.to_str().unwrap()],
+        ))
+        .await;
+        assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+        assert_stderr_has(&refused, "does not match");
+        assert_stderr_has(&refused, "SHA-256");
+
+        // A line removed: the counts name the feature.
+        if format == "ndjson" {
+            let text = String::from_utf8(bytes).unwrap();
+            let fewer: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
+            std::fs::write(&out, fewer).unwrap();
+            let refused = run(velt(
+                &fake,
+                &["data", "verify-export", out.to_str().unwrap()],
+            ))
+            .await;
+            assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+            assert_stderr_has(
+                &refused,
+                "items of \"comments\": 149 in the file, the manifest says 150",
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_export_without_a_manifest_says_where_it_looked() {
+    let dir = scratch("verify_no_manifest");
+    let file = dir.join("export.ndjson");
+    std::fs::write(&file, "").unwrap();
+    let output = run(velt_at(
+        "http://127.0.0.1:9",
+        "k",
+        "t",
+        &["data", "verify-export", file.to_str().unwrap()],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_stderr_has(&output, "export.ndjson.manifest.json");
 }

@@ -58,6 +58,18 @@ pub struct FakeConfig {
     /// How long each task of a deletion job takes; a job has one task per organization and
     /// its tasks run one after the other.
     pub deletion_task_duration: Duration,
+    /// Status calls (Get Delete All User Data Status) answer 503 `UNAVAILABLE` for this long
+    /// after the server starts: an outage to wait out. Zero (the default) for none; see also
+    /// [`FakeVelt::start_status_outage`](crate::FakeVelt::start_status_outage).
+    pub status_outage: Duration,
+    /// How many comments of each user a finished deletion leaves behind in each organization
+    /// (a Velt bug to test proofs of erasure against). Zero by default: everything goes.
+    pub deletion_leaves_comments: usize,
+    /// How long a connection may take to send a request's headers, and then its body.
+    /// Headers not complete in time: the connection is closed (idle keep-alive connections
+    /// too). A body not complete in time: 408 `DEADLINE_EXCEEDED` in Velt's envelope. So a
+    /// client that sends half a request cannot hold a connection for long. Default 10 s.
+    pub read_timeout: Duration,
 }
 
 impl Default for FakeConfig {
@@ -74,6 +86,9 @@ impl Default for FakeConfig {
             api_key: DEMO_API_KEY.to_owned(),
             auth_token: DEMO_AUTH_TOKEN.to_owned(),
             deletion_task_duration: Duration::from_millis(500),
+            status_outage: Duration::ZERO,
+            deletion_leaves_comments: 0,
+            read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -95,6 +110,9 @@ impl fmt::Debug for FakeConfig {
             .field("api_key", &self.api_key)
             .field("auth_token", &"<redacted>")
             .field("deletion_task_duration", &self.deletion_task_duration)
+            .field("status_outage", &self.status_outage)
+            .field("deletion_leaves_comments", &self.deletion_leaves_comments)
+            .field("read_timeout", &self.read_timeout)
             .finish()
     }
 }

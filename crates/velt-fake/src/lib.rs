@@ -31,8 +31,19 @@
 //!   `INVALID_ARGUMENT`, as Firebase callable functions answer. Unknown fields in `data`
 //!   (such as the SDKs' `veltUserIds`) are ignored. Unknown paths: 404 `NOT_FOUND`.
 //!
+//! - Request headers over [`MAX_HEADER_BYTES`]: 431, and bodies over [`MAX_BODY_BYTES`]: 413,
+//!   both `INVALID_ARGUMENT` in Velt's envelope. Headers are measured first, before faults
+//!   and credentials (a front end refuses them before any check; the credentials are in
+//!   those headers). The body is read only after the credentials are checked, so an
+//!   unauthenticated client is refused without the server reading its body.
+//! - A request whose headers or body do not arrive within [`FakeConfig::read_timeout`]: the
+//!   connection is closed (headers), or answered 408 `DEADLINE_EXCEEDED` (body).
+//!
 //! Every request is counted; [`Faults`] turn every Nth one into a 503, a 429 with
-//! `Retry-After`, a 500 or an HTML 502, and [`FakeConfig::latency`] delays every answer.
+//! `Retry-After`, a 500 or an HTML 502, [`FakeConfig::status_outage`] and
+//! [`FakeVelt::start_status_outage`] make status calls fail for a while,
+//! [`FakeConfig::deletion_leaves_comments`] makes deletions leave data behind, and
+//! [`FakeConfig::latency`] delays every answer.
 
 #![warn(missing_docs)]
 
@@ -47,7 +58,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, ToSocketAddrs};
@@ -58,6 +69,14 @@ pub use dataset::{Dataset, Feature, SeededUser};
 
 /// Items of each feature on one export page.
 pub const PAGE_SIZE: usize = server::PAGE_SIZE;
+
+/// The largest request body the fake accepts (2 MiB); larger ones get 413 in Velt's envelope.
+pub const MAX_BODY_BYTES: usize = server::MAX_BODY_BYTES;
+
+/// The most bytes of request headers (names and values) the fake accepts (32 KiB); more get
+/// 431 in Velt's envelope. Headers beyond hyper's own buffer (about 400 KiB) or more than 100
+/// headers are refused by hyper itself with a bare 431.
+pub const MAX_HEADER_BYTES: usize = server::MAX_HEADER_BYTES;
 
 /// A running fake Velt server.
 ///
@@ -104,6 +123,11 @@ impl FakeVelt {
         let addr = listener.local_addr()?;
         let shared = Arc::new(server::Shared::new(config));
         let app = server::router(shared.clone());
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(shared.config.read_timeout);
         let task = tokio::spawn(async move {
             // Connections live in this set, so stopping the server task closes them all.
             let mut connections = JoinSet::new();
@@ -112,9 +136,10 @@ impl FakeVelt {
                     accepted = listener.accept() => match accepted {
                         Ok((stream, _)) => {
                             let service = TowerToHyperService::new(app.clone());
+                            let builder = builder.clone();
                             connections.spawn(async move {
                                 // A connection error concerns that client only.
-                                let _ = auto::Builder::new(TokioExecutor::new())
+                                let _ = builder
                                     .serve_connection(TokioIo::new(stream), service)
                                     .await;
                             });
@@ -172,6 +197,13 @@ impl FakeVelt {
             .faults
             .write()
             .unwrap_or_else(|e| e.into_inner()) = faults;
+    }
+
+    /// Makes status calls (Get Delete All User Data Status) answer 503 `UNAVAILABLE` from now
+    /// for `duration`, as in an outage; `Duration::ZERO` ends an outage at once. Other calls
+    /// are not affected.
+    pub fn start_status_outage(&self, duration: Duration) {
+        self.shared.start_status_outage(duration);
     }
 
     /// Stops the server and waits until its socket and connections are closed.

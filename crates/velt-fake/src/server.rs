@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Map, Value, json};
 
 use crate::config::{EndOfPages, FakeConfig, Faults};
@@ -18,6 +19,12 @@ use crate::token;
 
 /// Items of each feature on one export page, as Velt documents.
 pub(crate) const PAGE_SIZE: usize = 100;
+
+/// The largest request body accepted.
+pub(crate) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// The most bytes of request header names and values accepted.
+pub(crate) const MAX_HEADER_BYTES: usize = 32 * 1024;
 
 /// The most ids Get Users accepts in `userIds` or `organizationUserGroupIds`, and the most
 /// `userIds` a deletion keeps.
@@ -30,6 +37,8 @@ pub(crate) struct Shared {
     pub(crate) faults: RwLock<Faults>,
     pub(crate) requests: AtomicU64,
     state: Mutex<State>,
+    /// Status calls fail until then.
+    status_outage_until: Mutex<Option<Instant>>,
 }
 
 #[derive(Default)]
@@ -60,10 +69,25 @@ impl Shared {
         Shared {
             dataset: Dataset::new(&config),
             faults: RwLock::new(config.faults.clone()),
-            config,
             requests: AtomicU64::new(0),
             state: Mutex::new(State::default()),
+            status_outage_until: Mutex::new(Instant::now().checked_add(config.status_outage)),
+            config,
         }
+    }
+
+    pub(crate) fn start_status_outage(&self, duration: Duration) {
+        *self
+            .status_outage_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Instant::now().checked_add(duration);
+    }
+
+    fn status_outage(&self) -> bool {
+        self.status_outage_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|until| Instant::now() < until)
     }
 
     /// The state with every deletion task that is due applied.
@@ -112,8 +136,8 @@ enum Operation {
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let route = |op: Operation| {
         let shared = shared.clone();
-        post(move |headers: HeaderMap, body: Bytes| async move {
-            handle(&shared, op, &headers, &body).await
+        post(move |headers: HeaderMap, body: Body| async move {
+            handle(&shared, op, &headers, body).await
         })
     };
     Router::new()
@@ -172,13 +196,26 @@ fn invalid(message: impl Into<String>) -> ApiError {
     error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message)
 }
 
-async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: Body) -> Response {
     let n = shared.requests.fetch_add(1, Ordering::SeqCst) + 1;
     if !shared.config.latency.is_zero() {
         tokio::time::sleep(shared.config.latency).await;
     }
+    // Oversized headers first: a front end refuses them before anything else looks at them,
+    // and the credentials are in them.
+    if let Err(e) = check_header_size(headers) {
+        return e.into_response();
+    }
     if let Some(response) = injected_fault(shared, n) {
         return response;
+    }
+    if matches!(op, Operation::DeleteStatus) && shared.status_outage() {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
+            "The service is currently unavailable (an outage of the fake server).",
+        )
+        .into_response();
     }
     if let Err(e) = authenticate(&shared.config, headers) {
         return e.into_response();
@@ -186,7 +223,12 @@ async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: &[u8]
     if let Err(e) = check_content_type(headers) {
         return e.into_response();
     }
-    let data = match parse_data(body) {
+    // The body is read only for an authenticated client, within the size and time limits.
+    let body = match read_body(body, shared.config.read_timeout).await {
+        Ok(body) => body,
+        Err(e) => return e.into_response(),
+    };
+    let data = match parse_data(&body) {
         Ok(data) => data,
         Err(e) => return e.into_response(),
     };
@@ -197,6 +239,50 @@ async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: &[u8]
         Operation::GetUsers => get_users(shared, &data),
     };
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// 431 in Velt's envelope when the header names and values add up to more than
+/// [`MAX_HEADER_BYTES`].
+fn check_header_size(headers: &HeaderMap) -> Result<(), ApiError> {
+    let size: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if size > MAX_HEADER_BYTES {
+        return Err(error(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "INVALID_ARGUMENT",
+            format!(
+                "The request headers take {size} bytes; at most {MAX_HEADER_BYTES} are accepted."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The whole body, or 413 when it is larger than [`MAX_BODY_BYTES`], or 408 when it does not
+/// arrive within `timeout`; both in Velt's envelope.
+async fn read_body(body: Body, timeout: Duration) -> Result<Vec<u8>, ApiError> {
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "INVALID_ARGUMENT",
+            format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+        )
+    };
+    match tokio::time::timeout(timeout, Limited::new(body, MAX_BODY_BYTES).collect()).await {
+        Err(_) => Err(error(
+            StatusCode::REQUEST_TIMEOUT,
+            "DEADLINE_EXCEEDED",
+            format!(
+                "The request body did not arrive within {} ms.",
+                timeout.as_millis()
+            ),
+        )),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => Err(too_large()),
+        Ok(Err(e)) => Err(invalid(format!("The request body could not be read: {e}."))),
+        Ok(Ok(collected)) => Ok(collected.to_bytes().to_vec()),
+    }
 }
 
 fn injected_fault(shared: &Shared, n: u64) -> Option<Response> {
@@ -387,19 +473,29 @@ fn get_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Respo
             }
         },
     };
-    // Unknown organizations and users, non-members and erased users get an empty last page.
-    let member = dataset
-        .member(organization_id, user_id)
-        .filter(|pair| !shared.state().deleted.contains(pair));
+    // Unknown organizations and users, non-members and erased users get an empty last page
+    // (erased users keep `deletion_leaves_comments` comments, on that one page).
+    let pair = dataset.member(organization_id, user_id);
+    let erased = pair.is_some_and(|pair| shared.state().deleted.contains(&pair));
+    let member = pair.filter(|_| !erased);
     let start = page * PAGE_SIZE;
     let end = (start + PAGE_SIZE).min(total);
+    let left_behind = shared
+        .config
+        .deletion_leaves_comments
+        .min(total)
+        .min(PAGE_SIZE);
     let mut page_data = Map::new();
     for feature in Feature::ALL {
-        let items: Vec<Value> = match member {
-            Some((o, u)) => (start..end)
+        let items: Vec<Value> = match (member, pair) {
+            (Some((o, u)), _) => (start..end)
                 .map(|i| Value::Object(dataset.item_at(o, u, feature, i)))
                 .collect(),
-            None => Vec::new(),
+            (None, Some((o, u))) if erased && page == 0 && feature == Feature::Comments => (0
+                ..left_behind)
+                .map(|i| Value::Object(dataset.item_at(o, u, feature, i)))
+                .collect(),
+            (None, _) => Vec::new(),
         };
         page_data.insert(feature.as_str().to_owned(), Value::Array(items));
     }

@@ -1,0 +1,401 @@
+//! `velt data delete` and `velt data delete-status`: erase users, wait for the jobs through
+//! outages, keep a receipt, and prove the erasure by exporting again.
+
+use std::{
+    io::{BufRead, IsTerminal},
+    path::Path,
+    time::Duration,
+};
+
+use velt_api::{
+    Client, DeleteRequest, DeletionReceipt, DeletionScope, DeletionStatus, ReceiptScope, WaitEvent,
+    WaitOptions,
+};
+
+use crate::{DeleteArgs, DeleteStatusArgs, commands::print_json, failure::Failure, progress};
+
+/// `velt data delete`.
+pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
+    let scope = if args.organization_ids.is_empty() {
+        DeletionScope::AllOrganizations
+    } else {
+        DeletionScope::Organizations(args.organization_ids.clone())
+    };
+    let request = DeleteRequest::new(args.user_ids.clone(), scope);
+    // Everything that can be refused is refused before anything is erased.
+    let check_in = if args.verify.verify {
+        organizations_to_check(request.scope(), &args.verify.verify_organization_ids)?
+    } else {
+        Vec::new()
+    };
+    if let Some(path) = &args.receipt {
+        check_new_receipt(path)?;
+    }
+    if !args.yes {
+        confirm(&request)?;
+    }
+    let (jobs, incomplete) = match client.delete_user_data(&request).await {
+        Ok(jobs) => (jobs, None),
+        Err(velt_api::Error::DeletionIncomplete {
+            started,
+            unsent_user_ids,
+            source,
+        }) => (started, Some((unsent_user_ids, source))),
+        Err(error) => return Err(error.into()),
+    };
+    for job in &jobs {
+        println!("{}", job.job_id);
+        eprintln!(
+            "started deletion job {} for {} user(s){}",
+            job.job_id,
+            job.user_ids.len(),
+            job.tasks_count
+                .map(|n| format!(", {n} task(s)"))
+                .unwrap_or_default()
+        );
+    }
+    let mut receipt = DeletionReceipt::new(client, &request, &jobs);
+    if let Some((unsent, _)) = &incomplete {
+        receipt.unsent_user_ids = unsent.clone();
+    }
+    let receipt_path = args.receipt.as_deref();
+    save(&receipt, receipt_path)?;
+    if let Some((unsent, source)) = incomplete {
+        return Err(Failure::Failed(format!(
+            "{source}\n{} job(s) started (printed above{}); these users were NOT sent, run the command again for them: {}",
+            jobs.len(),
+            receipt_path
+                .map(|p| format!(", recorded in {}", p.display()))
+                .unwrap_or_default(),
+            unsent.join(" ")
+        )));
+    }
+    if args.wait {
+        finish_or_interrupt(client, &mut receipt, receipt_path, &check_in).await?;
+    }
+    Ok(())
+}
+
+/// `velt data delete-status`: one job by id, or every job of a receipt.
+pub async fn delete_status(client: &Client, args: DeleteStatusArgs) -> Result<(), Failure> {
+    let Some(path) = &args.receipt else {
+        if args.verify.verify {
+            return Err(Failure::Usage(
+                "--verify needs --receipt FILE: a job id alone does not say which users to check"
+                    .into(),
+            ));
+        }
+        let job_id = args.job_id.as_deref().unwrap_or_default();
+        let status = if args.wait {
+            wait(client, job_id).await?
+        } else {
+            client.deletion_status(job_id).await?
+        };
+        return print_json(&serde_json::json!({
+            "jobId": job_id,
+            "completed": status.completed,
+            "tasksLeft": status.tasks_left,
+            "lastTaskCompletedAt": status.last_task_completed_at,
+            "warnings": status.warnings,
+        }));
+    };
+    let mut receipt = DeletionReceipt::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
+    let check_in = if args.verify.verify {
+        let scope = match &receipt.scope {
+            ReceiptScope::EveryOrganization => DeletionScope::AllOrganizations,
+            ReceiptScope::Organizations(ids) => DeletionScope::Organizations(ids.clone()),
+        };
+        organizations_to_check(&scope, &args.verify.verify_organization_ids)?
+    } else {
+        Vec::new()
+    };
+    if args.wait {
+        finish_or_interrupt(client, &mut receipt, Some(path), &check_in).await?;
+    } else {
+        let unfinished: Vec<String> = receipt
+            .unfinished_jobs()
+            .map(|job| job.job_id.clone())
+            .collect();
+        for job_id in unfinished {
+            let status = client.deletion_status(&job_id).await?;
+            receipt.record_status(&job_id, &status);
+        }
+        save(&receipt, Some(path))?;
+    }
+    print_json(&receipt)
+}
+
+/// The organizations `--verify` exports from: those of the scope, then the extra
+/// `--verify-organization-id`s. An erasure of every organization has no list to take them
+/// from (Velt has no call that lists a user's organizations), so it needs at least one.
+fn organizations_to_check(scope: &DeletionScope, extra: &[String]) -> Result<Vec<String>, Failure> {
+    let mut organizations = match scope {
+        DeletionScope::Organizations(ids) => ids.clone(),
+        DeletionScope::AllOrganizations => Vec::new(),
+    };
+    for id in extra {
+        if !organizations.contains(id) {
+            organizations.push(id.clone());
+        }
+    }
+    if organizations.is_empty() {
+        return Err(Failure::Usage(
+            "--verify needs organizations to export from: the erasure covers every organization and Velt cannot list a user's organizations; pass --verify-organization-id ORG for each organization to check (the receipt then says the check covers only those)".into(),
+        ));
+    }
+    Ok(organizations)
+}
+
+/// Refuses a receipt path that would overwrite an earlier receipt or cannot be written.
+fn check_new_receipt(path: &Path) -> Result<(), Failure> {
+    if path.exists() {
+        return Err(Failure::Usage(format!(
+            "the receipt {} already exists; it may record an earlier erasure: choose another file, or resume that one with `velt data delete-status --receipt {} --wait`",
+            path.display(),
+            path.display()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(Failure::Usage(format!(
+            "cannot write the receipt {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Saves the receipt when there is one.
+fn save(receipt: &DeletionReceipt, path: Option<&Path>) -> Result<(), Failure> {
+    match path {
+        Some(path) => receipt.save(path).map_err(Failure::from),
+        None => Ok(()),
+    }
+}
+
+/// The hint that ends a failed wait with a receipt.
+fn resume_hint(path: Option<&Path>) -> String {
+    match path {
+        Some(path) => format!(
+            "\nthe receipt {} records where things stand; resume with `velt data delete-status --receipt {} --wait`",
+            path.display(),
+            path.display()
+        ),
+        None => String::new(),
+    }
+}
+
+/// [`finish`], or on Ctrl-C a message saying how to go on (the receipt is saved at every
+/// change, so nothing it recorded is lost).
+async fn finish_or_interrupt(
+    client: &Client,
+    receipt: &mut DeletionReceipt,
+    path: Option<&Path>,
+    check_in: &[String],
+) -> Result<(), Failure> {
+    tokio::select! {
+        result = finish(client, receipt, path, check_in) => result,
+        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(match path {
+            Some(path) => format!(
+                "the deletion jobs go on at Velt; resume the wait with `velt data delete-status --receipt {} --wait`",
+                path.display()
+            ),
+            None => "the deletion jobs go on at Velt; follow them with `velt data delete-status --job-id JOB --wait`".to_owned(),
+        })),
+    }
+}
+
+/// Waits for every unfinished job of `receipt`, recording each as it completes, then checks
+/// `check_in` when it is not empty. The receipt is saved after every change.
+async fn finish(
+    client: &Client,
+    receipt: &mut DeletionReceipt,
+    path: Option<&Path>,
+    check_in: &[String],
+) -> Result<(), Failure> {
+    let unfinished: Vec<String> = receipt
+        .unfinished_jobs()
+        .map(|job| job.job_id.clone())
+        .collect();
+    for job_id in unfinished {
+        match wait(client, &job_id).await {
+            Ok(status) => {
+                receipt.record_status(&job_id, &status);
+                save(receipt, path)?;
+            }
+            Err(failure) => {
+                save(receipt, path)?;
+                return Err(match failure {
+                    Failure::Failed(message) => {
+                        Failure::Failed(format!("{message}{}", resume_hint(path)))
+                    }
+                    other => other,
+                });
+            }
+        }
+    }
+    if check_in.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<String> = receipt.user_ids().map(str::to_owned).collect();
+    let mut checks = Vec::with_capacity(users.len() * check_in.len());
+    for organization in check_in {
+        for user in &users {
+            let check = client
+                .verify_erasure(organization, user)
+                .await
+                .map_err(|e| {
+                    let failure = Failure::from(e);
+                    Failure::Failed(format!(
+                        "the check of {user} in {organization} failed: {failure}{}",
+                        resume_hint(path)
+                    ))
+                })?;
+            eprintln!(
+                "checked {user} in {organization}: {} remains",
+                check.describe_remaining()
+            );
+            checks.push(check);
+        }
+    }
+    receipt.record_verification(check_in.to_vec(), checks);
+    save(receipt, path)?;
+    let Some(verification) = &receipt.verification else {
+        return Ok(());
+    };
+    eprintln!("verification: {}", verification.coverage);
+    if verification.nothing_remains {
+        eprintln!(
+            "verified: nothing remains of {} user(s) in {} organization(s)",
+            users.len(),
+            check_in.len()
+        );
+        return Ok(());
+    }
+    let remains: Vec<String> = verification
+        .checks
+        .iter()
+        .filter(|check| !check.nothing_remains())
+        .map(|check| {
+            format!(
+                "{} in {}: {}",
+                check.user_id,
+                check.organization_id,
+                check.describe_remaining()
+            )
+        })
+        .collect();
+    Err(Failure::Failed(format!(
+        "data remains after Velt said the deletion completed:\n{}{}",
+        remains.join("\n"),
+        path.map(|p| format!("\nrecorded in {}", p.display()))
+            .unwrap_or_default()
+    )))
+}
+
+/// Asks on the terminal before erasing anything; refuses when nobody can answer.
+fn confirm(request: &DeleteRequest) -> Result<(), Failure> {
+    let scope = match request.scope() {
+        DeletionScope::AllOrganizations => {
+            "in EVERY organization of the workspace (no --organization-id given)".to_owned()
+        }
+        DeletionScope::Organizations(ids) => format!("in organization(s) {}", ids.join(", ")),
+    };
+    let users = request.user_ids();
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::Usage(format!(
+            "refusing to erase {} user(s) {scope} without confirmation: standard input is not a terminal; pass --yes",
+            users.len()
+        )));
+    }
+    let shown: Vec<&str> = users.iter().take(10).map(String::as_str).collect();
+    let more = users.len().saturating_sub(shown.len());
+    eprint!(
+        "This erases all data of {} user(s) ({}{}) {scope}. It cannot be undone.\nType 'yes' to continue: ",
+        users.len(),
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    );
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::Failed(format!("cannot read the answer: {e}")))?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Failure::Usage("not confirmed; nothing was deleted".into()))
+    }
+}
+
+/// Polls a job until it completes, riding out outages: a spinner on a terminal and a line
+/// per change otherwise; every failed status call is reported on standard error.
+async fn wait(client: &Client, job_id: &str) -> Result<DeletionStatus, Failure> {
+    let bar = progress::spinner();
+    let options = WaitOptions {
+        first_interval: Duration::from_millis(500),
+        max_interval: Duration::from_secs(30),
+        ..WaitOptions::default()
+    };
+    let mut last_left = None;
+    let describe = |s: &DeletionStatus| match (s.completed, s.tasks_left) {
+        (true, _) => format!("job {job_id}: completed"),
+        (false, Some(n)) => format!("job {job_id}: {n} task(s) left"),
+        (false, None) => format!("job {job_id}: running"),
+    };
+    let result = client
+        .wait_for_deletion(job_id, options, |event| match event {
+            WaitEvent::Status(status) => match &bar {
+                Some(bar) => bar.set_message(describe(status)),
+                None if last_left != Some((status.completed, status.tasks_left)) => {
+                    last_left = Some((status.completed, status.tasks_left));
+                    eprintln!("{}", describe(status));
+                }
+                None => {}
+            },
+            WaitEvent::Retrying {
+                error,
+                attempt,
+                next_in,
+                waited,
+            } => {
+                let line = format!(
+                    "job {job_id}: status call failed ({error}); still waiting, next try in {}s (failure {attempt} in a row, {} waited)",
+                    next_in.as_secs_f32().ceil(),
+                    human(waited)
+                );
+                match &bar {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+            _ => {}
+        })
+        .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let status = result?;
+    if bar.is_some() {
+        eprintln!("{}", describe(&status));
+    }
+    Ok(status)
+}
+
+/// `1h02m`, `3m05s`, `12s`.
+fn human(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    match (secs / 3600, secs % 3600 / 60, secs % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}

@@ -1,0 +1,111 @@
+//! Files that are either wholly there or not changed at all.
+
+use std::{
+    fs::{self, File},
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::Error;
+
+/// Writes `bytes` to `path` so that a crash leaves either the old file or the new one, never
+/// a mix: the bytes go to a temporary file in the same directory, which is flushed to disk
+/// and renamed over `path` (and, on Unix, the directory is flushed too).
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// let dir = std::env::temp_dir().join(format!("velt-atomic-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("receipt.json");
+/// velt_api::write_atomically(&path, b"{}\n")?;
+/// assert_eq!(std::fs::read(&path)?, b"{}\n");
+/// # std::fs::remove_dir_all(&dir)
+/// # }
+/// ```
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = temporary_sibling(path);
+    let written = (|| {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written?;
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// `DIR/.NAME.tmp-PID` beside `DIR/NAME`: same file system, so the rename is atomic.
+fn temporary_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Writes `value` to `path` as pretty JSON and a newline, atomically; `what` names the record
+/// in errors (e.g. "deletion receipt").
+pub(crate) fn save_json<T: Serialize>(path: &Path, value: &T, what: &str) -> Result<(), Error> {
+    let mut text = serde_json::to_vec_pretty(value).map_err(|e| {
+        Error::io(
+            &format!("cannot encode the {what}"),
+            std::io::Error::other(e),
+        )
+    })?;
+    text.push(b'\n');
+    write_atomically(path, &text)
+        .map_err(|e| Error::io(&format!("cannot write the {what} {}", path.display()), e))
+}
+
+/// Reads a record written by [`save_json`]; the error says what the file should have been.
+pub(crate) fn load_json<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T, Error> {
+    let context = format!("cannot read the {what} {}", path.display());
+    let text = fs::read(path).map_err(|e| Error::io(&context, e))?;
+    serde_json::from_slice(&text).map_err(|e| {
+        Error::io(
+            &format!("{context}: it is not a {what} ({e})"),
+            std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not a {what}")),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_file_and_leaves_no_temporary_behind() {
+        let dir = std::env::temp_dir().join(format!("velt-atomic-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("r.json");
+        write_atomically(&path, b"old").unwrap();
+        write_atomically(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["r.json"]);
+        // A directory where the file should go: the write fails, nothing is left behind.
+        let blocked = dir.join("blocked");
+        fs::create_dir(&blocked).unwrap();
+        assert!(write_atomically(&blocked, b"x").is_err());
+        assert!(!temporary_sibling(&blocked).exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

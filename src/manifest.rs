@@ -1,0 +1,251 @@
+//! The record of an export: what was exported, when, from where, and the file's size and
+//! SHA-256, so that the file handed to a person can be checked later ([`ExportManifest`]).
+
+use std::{
+    collections::BTreeMap,
+    fs::File,
+    io::{BufRead, BufReader, Read},
+    path::{Path, PathBuf},
+};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize, de::IgnoredAny};
+
+use crate::{Error, ExportSummary, Feature, atomic};
+
+/// The version of `openapi/velt.yaml` (its `info.version`) this crate was generated from.
+pub const SPEC_VERSION: &str = env!("VELT_SPEC_VERSION");
+
+/// The record written beside an export file (`FILE.manifest.json`): organization, user, when,
+/// pages, items per feature and per other key, the file's bytes and SHA-256, the crate and
+/// spec versions and Velt's host. It holds no secret.
+///
+/// ```no_run
+/// # fn run() -> Result<(), velt_api::Error> {
+/// use std::path::Path;
+/// use velt_api::ExportManifest;
+///
+/// let file = Path::new("export.ndjson");
+/// let manifest = ExportManifest::load(&ExportManifest::path_for(file))?;
+/// let differences = manifest.verify(file)?;
+/// if differences.is_empty() {
+///     println!("{} items of {} match", manifest.items, manifest.user_id);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportManifest {
+    /// The manifest format, [`ExportManifest::FORMAT`].
+    pub manifest_format: u32,
+    /// The export file's name (beside the manifest).
+    pub file: String,
+    /// `ndjson` or `json`.
+    pub format: String,
+    /// The organization exported.
+    pub organization_id: String,
+    /// The user exported.
+    pub user_id: String,
+    /// When the export started (its first page was asked for), in UTC.
+    pub started_at: DateTime<Utc>,
+    /// When the file was complete, in UTC.
+    pub finished_at: DateTime<Utc>,
+    /// Pages read.
+    pub pages: usize,
+    /// Items in the file.
+    pub items: usize,
+    /// Items per known feature, zero included.
+    pub items_per_feature: BTreeMap<String, usize>,
+    /// Items per key of `data` this crate does not know (empty normally).
+    pub items_per_other_key: BTreeMap<String, usize>,
+    /// The file's size.
+    pub bytes: u64,
+    /// The file's SHA-256, in hex.
+    pub sha256: String,
+    /// The crate that wrote the file, e.g. `velt-api 0.1.0`.
+    pub written_by: String,
+    /// The spec version the crate was generated from.
+    pub spec_version: String,
+    /// The host (and port) of the Velt base URL the data came from.
+    pub velt_host: String,
+}
+
+/// The facts of an export that the manifest records beside the file's own.
+#[derive(Clone, Debug)]
+pub struct ExportRecord<'a> {
+    /// The organization exported.
+    pub organization_id: &'a str,
+    /// The user exported.
+    pub user_id: &'a str,
+    /// `ndjson` or `json`.
+    pub format: &'a str,
+    /// When the export started.
+    pub started_at: DateTime<Utc>,
+    /// What the export wrote.
+    pub summary: &'a ExportSummary,
+    /// The Velt base URL (only its host is kept).
+    pub base_url: &'a str,
+}
+
+impl ExportManifest {
+    /// The current manifest format.
+    pub const FORMAT: u32 = 1;
+
+    /// Where the manifest of `file` lives: `FILE.manifest.json`.
+    pub fn path_for(file: &Path) -> PathBuf {
+        let mut name = file.file_name().unwrap_or_default().to_os_string();
+        name.push(".manifest.json");
+        file.with_file_name(name)
+    }
+
+    /// The manifest of the finished export `record` written to `file` (read once to measure
+    /// its size and SHA-256). `file` may still have a temporary name: the manifest names
+    /// `final_name`.
+    pub fn describe(
+        record: &ExportRecord<'_>,
+        file: &Path,
+        final_name: &str,
+    ) -> Result<ExportManifest, Error> {
+        let (bytes, sha256) = measure(file)?;
+        let summary = record.summary;
+        Ok(ExportManifest {
+            manifest_format: Self::FORMAT,
+            file: final_name.to_owned(),
+            format: record.format.to_owned(),
+            organization_id: record.organization_id.to_owned(),
+            user_id: record.user_id.to_owned(),
+            started_at: record.started_at,
+            finished_at: Utc::now(),
+            pages: summary.pages,
+            items: summary.items,
+            items_per_feature: Feature::ALL
+                .iter()
+                .zip(summary.per_feature)
+                .map(|(f, n)| (f.as_str().to_owned(), n))
+                .collect(),
+            items_per_other_key: summary.other.iter().cloned().collect(),
+            bytes,
+            sha256,
+            written_by: crate::receipt::written_by(),
+            spec_version: SPEC_VERSION.to_owned(),
+            velt_host: crate::receipt::host_of(record.base_url),
+        })
+    }
+
+    /// Writes the manifest as pretty JSON, atomically.
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
+        atomic::save_json(path, self, "export manifest")
+    }
+
+    /// Reads a manifest written by [`ExportManifest::save`].
+    pub fn load(path: &Path) -> Result<ExportManifest, Error> {
+        let manifest: ExportManifest = atomic::load_json(path, "export manifest")?;
+        if manifest.manifest_format != Self::FORMAT {
+            return Err(Error::io(
+                &format!(
+                    "{}: manifest format {} is not the format {} this version reads",
+                    path.display(),
+                    manifest.manifest_format,
+                    Self::FORMAT
+                ),
+                std::io::Error::new(std::io::ErrorKind::InvalidData, "unknown manifest format"),
+            ));
+        }
+        Ok(manifest)
+    }
+
+    /// Checks `file` against the manifest: size, SHA-256, and the items per feature and per
+    /// other key counted again from the file. Returns what differs (empty when it matches).
+    pub fn verify(&self, file: &Path) -> Result<Vec<String>, Error> {
+        let mut differences = Vec::new();
+        let (bytes, sha256) = measure(file)?;
+        if bytes != self.bytes {
+            differences.push(format!(
+                "size: {bytes} bytes, the manifest says {}",
+                self.bytes
+            ));
+        }
+        if sha256 != self.sha256 {
+            differences.push(format!(
+                "SHA-256: {sha256}, the manifest says {}",
+                self.sha256
+            ));
+        }
+        match count_items(file, &self.format) {
+            Ok(counts) => {
+                let mut expected = self.items_per_feature.clone();
+                expected.extend(self.items_per_other_key.clone());
+                expected.retain(|_, n| *n > 0);
+                let keys: std::collections::BTreeSet<&String> =
+                    expected.keys().chain(counts.keys()).collect();
+                for key in keys {
+                    let want = expected.get(key).copied().unwrap_or(0);
+                    let got = counts.get(key).copied().unwrap_or(0);
+                    if want != got {
+                        differences.push(format!(
+                            "items of \"{key}\": {got} in the file, the manifest says {want}"
+                        ));
+                    }
+                }
+            }
+            Err(reason) => differences.push(format!("content: {reason}")),
+        }
+        Ok(differences)
+    }
+}
+
+/// Size and SHA-256 (hex) of a file, read once.
+fn measure(path: &Path) -> Result<(u64, String), Error> {
+    let context = format!("cannot read {}", path.display());
+    let mut file = File::open(path).map_err(|e| Error::io(&context, e))?;
+    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut buffer = vec![0; 256 * 1024];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buffer).map_err(|e| Error::io(&context, e))?;
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+        digest.update(&buffer[..n]);
+    }
+    let hex = digest
+        .finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((bytes, hex))
+}
+
+/// Items per key, counted from an export file: NDJSON lines by their `feature`, or a JSON
+/// document's lists by their key. Every line or list must be valid JSON.
+fn count_items(path: &Path, format: &str) -> Result<BTreeMap<String, usize>, String> {
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    let mut counts = BTreeMap::new();
+    if format == "json" {
+        let document: BTreeMap<String, Vec<IgnoredAny>> =
+            serde_json::from_reader(BufReader::new(file))
+                .map_err(|e| format!("not an export document: {e}"))?;
+        for (key, items) in document {
+            if !items.is_empty() {
+                counts.insert(key, items.len());
+            }
+        }
+        return Ok(counts);
+    }
+    #[derive(Deserialize)]
+    struct Line {
+        feature: String,
+        #[allow(dead_code)]
+        item: IgnoredAny,
+    }
+    for (n, line) in BufReader::new(file).split(b'\n').enumerate() {
+        let line = line.map_err(|e| e.to_string())?;
+        let line: Line = serde_json::from_slice(&line)
+            .map_err(|e| format!("line {} is not an export line: {e}", n + 1))?;
+        *counts.entry(line.feature).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
