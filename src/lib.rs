@@ -131,7 +131,7 @@ pub use export::{
 };
 pub use generated::types;
 pub use item::{RawItem, UserData};
-pub use manifest::{ExportManifest, ExportRecord, SPEC_VERSION};
+pub use manifest::{ExportManifest, ExportRecord, HashingWriter, SPEC_VERSION};
 pub use receipt::{DeletionReceipt, ErasureCheck, ReceiptJob, ReceiptScope, Verification};
 pub use retry::RetryPolicy;
 pub use users::{MAX_IDS_PER_USERS_QUERY, UsersQuery};

@@ -4,7 +4,7 @@
 use std::{
     collections::BTreeMap,
     fs::File,
-    io::{BufRead, BufReader, Read},
+    io::{BufRead, BufReader},
     path::{Path, PathBuf},
 };
 
@@ -99,19 +99,14 @@ impl ExportManifest {
         file.with_file_name(name)
     }
 
-    /// The manifest of the finished export `record` written to `file` (read once to measure
-    /// its size and SHA-256). `file` may still have a temporary name: the manifest names
-    /// `final_name`.
-    pub fn describe(
-        record: &ExportRecord<'_>,
-        file: &Path,
-        final_name: &str,
-    ) -> Result<ExportManifest, Error> {
-        let (bytes, sha256) = measure(file)?;
+    /// The manifest of the finished export `record`, whose file (named `file` in the
+    /// manifest) has `bytes` bytes with the SHA-256 `sha256` (hex), e.g. as a
+    /// [`HashingWriter`] counted them while the file was written.
+    pub fn new(record: &ExportRecord<'_>, file: &str, bytes: u64, sha256: String) -> Self {
         let summary = record.summary;
-        Ok(ExportManifest {
+        ExportManifest {
             manifest_format: Self::FORMAT,
-            file: final_name.to_owned(),
+            file: file.to_owned(),
             format: record.format.to_owned(),
             organization_id: record.organization_id.to_owned(),
             user_id: record.user_id.to_owned(),
@@ -130,7 +125,18 @@ impl ExportManifest {
             written_by: crate::receipt::written_by(),
             spec_version: SPEC_VERSION.to_owned(),
             velt_host: crate::receipt::host_of(record.base_url),
-        })
+        }
+    }
+
+    /// The manifest of the finished export `record` written to `file`, which is read once to
+    /// measure its size and SHA-256. The manifest names the file by its file name.
+    pub fn describe(record: &ExportRecord<'_>, file: &Path) -> Result<ExportManifest, Error> {
+        let (bytes, sha256) = measure(file)?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Self::new(record, &name, bytes, sha256))
     }
 
     /// Writes the manifest as pretty JSON, atomically.
@@ -199,24 +205,87 @@ impl ExportManifest {
 fn measure(path: &Path) -> Result<(u64, String), Error> {
     let context = format!("cannot read {}", path.display());
     let mut file = File::open(path).map_err(|e| Error::io(&context, e))?;
-    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buffer = vec![0; 256 * 1024];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buffer).map_err(|e| Error::io(&context, e))?;
-        if n == 0 {
-            break;
+    let mut hashing = HashingWriter::new(std::io::sink());
+    std::io::copy(&mut file, &mut hashing).map_err(|e| Error::io(&context, e))?;
+    Ok((hashing.bytes(), hashing.sha256()))
+}
+
+/// A writer that counts and hashes (SHA-256) every byte it passes on, so that a file's
+/// manifest needs no second read of the file.
+///
+/// ```
+/// use std::io::Write;
+/// use velt_api::HashingWriter;
+///
+/// let mut out = HashingWriter::new(Vec::new());
+/// out.write_all(b"abc")?;
+/// assert_eq!(out.bytes(), 3);
+/// assert_eq!(
+///     out.sha256(),
+///     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+/// );
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct HashingWriter<W> {
+    inner: W,
+    digest: ring::digest::Context,
+    bytes: u64,
+}
+
+impl<W> HashingWriter<W> {
+    /// Wraps `inner`, with nothing counted yet.
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            digest: ring::digest::Context::new(&ring::digest::SHA256),
+            bytes: 0,
         }
-        bytes += n as u64;
-        digest.update(&buffer[..n]);
     }
-    let hex = digest
-        .finish()
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((bytes, hex))
+
+    /// Counts and hashes `bytes` that are already in the destination (e.g. the part of a file
+    /// written before a resume), without writing them.
+    pub fn account(&mut self, bytes: &[u8]) {
+        self.digest.update(bytes);
+        self.bytes += bytes.len() as u64;
+    }
+
+    /// Bytes passed on so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The SHA-256 of the bytes so far, in lowercase hex.
+    pub fn sha256(&self) -> String {
+        self.digest
+            .clone()
+            .finish()
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The wrapped writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The wrapped writer, to change (bytes written to it directly are not counted).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.account(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Items per key, counted from an export file: NDJSON lines by their `feature`, or a JSON

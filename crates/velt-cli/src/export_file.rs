@@ -15,13 +15,15 @@
 
 use std::{
     fs::{self, File, OpenOptions},
-    io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write},
+    io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write},
     path::{Path, PathBuf},
 };
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use velt_api::{Client, Export, ExportManifest, ExportPage, ExportRecord, ExportSummary};
+use velt_api::{
+    Client, Export, ExportManifest, ExportPage, ExportRecord, ExportSummary, HashingWriter,
+};
 
 use crate::{
     Format,
@@ -82,7 +84,8 @@ pub struct UserFile {
     out: PathBuf,
     part_path: PathBuf,
     checkpoint_path: PathBuf,
-    part: BufWriter<File>,
+    /// `FILE.part`, counted and hashed as it is written, for the manifest.
+    part: BufWriter<HashingWriter<File>>,
     checkpoint: Checkpoint,
 }
 
@@ -193,11 +196,7 @@ impl UserFile {
         self.part
             .flush()
             .map_err(|e| io_failure("write", &self.part_path, e))?;
-        self.checkpoint.bytes = self
-            .part
-            .get_mut()
-            .stream_position()
-            .map_err(|e| io_failure("write", &self.part_path, e))?;
+        self.checkpoint.bytes = self.part.get_ref().bytes();
         self.checkpoint.summary = summary;
         self.checkpoint.next_page_token = next_page_token;
         write_checkpoint(&self.checkpoint_path, &self.checkpoint)
@@ -216,6 +215,7 @@ impl UserFile {
             .map_err(|e| io_failure("write", &self.part_path, e))?;
         self.part
             .get_ref()
+            .get_ref()
             .sync_all()
             .map_err(|e| io_failure("write", &self.part_path, e))?;
         let UserFile {
@@ -225,18 +225,21 @@ impl UserFile {
             part,
             checkpoint,
         } = self;
-        drop(part);
-        let ready = match checkpoint.format {
-            Format::Ndjson => part_path.clone(),
+        let (ready, bytes, sha256) = match checkpoint.format {
+            Format::Ndjson => (
+                part_path.clone(),
+                part.get_ref().bytes(),
+                part.get_ref().sha256(),
+            ),
             Format::Json => {
                 let tmp = sibling(&out, ".json.tmp");
-                let mut writer =
-                    BufWriter::new(File::create(&tmp).map_err(|e| io_failure("create", &tmp, e))?);
+                let file = File::create(&tmp).map_err(|e| io_failure("create", &tmp, e))?;
+                let mut writer = BufWriter::new(HashingWriter::new(file));
                 regroup_as_json(&part_path, &checkpoint.summary, &mut writer)
                     .and_then(|()| writer.flush())
-                    .and_then(|()| writer.get_ref().sync_data())
+                    .and_then(|()| writer.get_ref().get_ref().sync_data())
                     .map_err(|e| io_failure("write", &tmp, e))?;
-                tmp
+                (tmp, writer.get_ref().bytes(), writer.get_ref().sha256())
             }
         };
         let record = ExportRecord {
@@ -251,8 +254,8 @@ impl UserFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        ExportManifest::describe(&record, &ready, &final_name)
-            .and_then(|manifest| manifest.save(&ExportManifest::path_for(&out)))
+        ExportManifest::new(&record, &final_name, bytes, sha256)
+            .save(&ExportManifest::path_for(&out))
             .map_err(Failure::from)?;
         fs::rename(&ready, &out).map_err(|e| io_failure("rename into", &out, e))?;
         if part_path.exists() {
@@ -318,10 +321,12 @@ fn write_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), Failure>
     fs::rename(&tmp, path).map_err(|e| io_failure("write", path, e))
 }
 
-/// Opens `FILE.part` for appending after its first `bytes` bytes (complete pages only).
-fn open_part(path: &Path, bytes: u64) -> Result<BufWriter<File>, Failure> {
-    let mut file = OpenOptions::new()
+/// Opens `FILE.part` for appending after its first `bytes` bytes (complete pages only),
+/// those bytes already counted and hashed.
+fn open_part(path: &Path, bytes: u64) -> Result<BufWriter<HashingWriter<File>>, Failure> {
+    let file = OpenOptions::new()
         .create(true)
+        .read(true)
         .write(true)
         .truncate(bytes == 0)
         .open(path)
@@ -338,9 +343,24 @@ fn open_part(path: &Path, bytes: u64) -> Result<BufWriter<File>, Failure> {
     }
     file.set_len(bytes)
         .map_err(|e| io_failure("truncate", path, e))?;
-    file.seek(SeekFrom::End(0))
+    // The saved pages count towards the manifest's size and SHA-256: read them once.
+    let mut hashing = HashingWriter::new(file);
+    let mut buffer = vec![0; 256 * 1024];
+    loop {
+        let mut reader: &File = hashing.get_ref();
+        let n = reader
+            .read(&mut buffer)
+            .map_err(|e| io_failure("read", path, e))?;
+        if n == 0 {
+            break;
+        }
+        hashing.account(&buffer[..n]);
+    }
+    hashing
+        .get_mut()
+        .seek(SeekFrom::End(0))
         .map_err(|e| io_failure("seek in", path, e))?;
-    Ok(BufWriter::with_capacity(256 * 1024, file))
+    Ok(BufWriter::with_capacity(256 * 1024, hashing))
 }
 
 /// Writes the NDJSON lines of `part` as one JSON document: the four known lists, empty ones

@@ -277,7 +277,10 @@ fn main() -> ExitCode {
             tracing::Level::WARN
         })
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: an export's work per item is a JSON scan and a copy, and waiting on Velt
+    // dominates, so more threads only add wake-ups (measured in BENCHMARKS.md (f)). Several
+    // users' exports still run concurrently on it.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
