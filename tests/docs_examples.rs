@@ -197,3 +197,102 @@ fn a_renamed_field_is_named() {
     let problems = check::<types::DeleteAllUserDataRequest>(&example, true);
     assert!(problems[0].contains("$.data.orgIds"), "{problems:?}");
 }
+
+/// The examples of one operation and kind in the spec: (example name, value).
+fn spec_examples(spec: &Value, path: &str, kind: ExampleKind) -> Vec<(String, Value)> {
+    let operation = &spec["paths"][path]["post"];
+    let media = |content: &Value| content["content"]["application/json"]["examples"].clone();
+    let examples = match kind {
+        ExampleKind::Request => media(&operation["requestBody"]),
+        ExampleKind::SuccessResponse => {
+            let responses = operation["responses"].as_object().expect("responses");
+            let (_, success) = responses
+                .iter()
+                .find(|(status, _)| status.starts_with('2'))
+                .expect("a success response");
+            media(success)
+        }
+        ExampleKind::FailureResponse => media(&operation["responses"]["4XX"]),
+    };
+    examples
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .map(|(name, example)| (name.clone(), example["value"].clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The spec carries every example of the pinned pages (request, success, failure) for each
+/// operation, and nothing else under names starting with `docs`: a mock built from the spec
+/// answers as the docs do, and an edit of either shows up here.
+#[test]
+fn spec_examples_equal_the_pinned_pages() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/velt.yaml"))
+            .expect("the spec is readable");
+    let spec: Value = serde_yaml::from_str(&text).expect("the spec is YAML");
+    let mut from_docs: std::collections::BTreeMap<
+        (String, String),
+        std::collections::BTreeSet<String>,
+    > = Default::default();
+    for path in pages() {
+        let page = Page::from_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let operation = page.path.clone().expect("page documents an endpoint");
+        for example in &page.examples {
+            from_docs
+                .entry((operation.clone(), format!("{:?}", example.kind)))
+                .or_default()
+                .insert(example.json.to_string());
+        }
+    }
+    let mut problems = Vec::new();
+    for ((operation, kind), docs) in &from_docs {
+        let kind_value = match kind.as_str() {
+            "Request" => ExampleKind::Request,
+            "SuccessResponse" => ExampleKind::SuccessResponse,
+            _ => ExampleKind::FailureResponse,
+        };
+        let in_spec: std::collections::BTreeSet<String> =
+            spec_examples(&spec, operation, kind_value)
+                .into_iter()
+                .filter(|(name, _)| name.starts_with("docs"))
+                .map(|(_, value)| value.to_string())
+                .collect();
+        for missing in docs.difference(&in_spec) {
+            problems.push(format!(
+                "{operation} {kind}: the docs show {missing}, the spec does not"
+            ));
+        }
+        for extra in in_spec.difference(docs) {
+            problems.push(format!(
+                "{operation} {kind}: the spec shows {extra}, the docs do not"
+            ));
+        }
+    }
+    assert_eq!(
+        from_docs.len(),
+        12,
+        "four operations with three kinds of example each"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The spec's last-page example has no token, so a static mock built from the spec serves an
+/// export that ends.
+#[test]
+fn the_spec_has_a_last_page_example() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/velt.yaml"))
+            .expect("the spec is readable");
+    let spec: Value = serde_yaml::from_str(&text).expect("the spec is YAML");
+    let examples = spec_examples(&spec, "/v2/users/data/get", ExampleKind::SuccessResponse);
+    let (_, last) = examples
+        .iter()
+        .find(|(name, _)| name == "lastPage")
+        .expect("a lastPage example");
+    let page: types::GetAllUserDataResponse =
+        serde_json::from_value(last.clone()).expect("the last page decodes");
+    assert_eq!(page.result.next_page_token, None);
+}
