@@ -98,16 +98,20 @@ impl DeleteRequest {
                 ids.clone()
             }
         };
-        Ok(self
-            .user_ids
+        // Built through the generated builders, so that a new optional field in the spec
+        // changes nothing here.
+        self.user_ids
             .chunks(MAX_USERS_PER_DELETE)
-            .map(|chunk| types::DeleteAllUserDataRequest {
-                data: types::DeleteAllUserDataRequestData {
-                    user_ids: chunk.to_vec(),
-                    organization_ids: organization_ids.clone(),
-                },
+            .map(|chunk| {
+                let data = types::DeleteAllUserDataRequestData::builder()
+                    .user_ids(chunk.to_vec())
+                    .organization_ids(organization_ids.clone());
+                types::DeleteAllUserDataRequest::builder()
+                    .data(data)
+                    .try_into()
+                    .map_err(|e: types::error::ConversionError| invalid(e.to_string()))
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -430,11 +434,8 @@ impl Client {
             operation: Operation::GetDeleteAllUserDataStatus,
             message,
         })?;
-        let body = types::GetDeleteAllUserDataStatusRequest {
-            data: types::GetDeleteAllUserDataStatusRequestData {
-                job_id: job_id.to_owned(),
-            },
-        };
+        let body = types::GetDeleteAllUserDataStatusRequest::builder()
+            .data(types::GetDeleteAllUserDataStatusRequestData::builder().job_id(job_id));
         let response = self
             .call(Operation::GetDeleteAllUserDataStatus, |client| {
                 let body = body.clone();

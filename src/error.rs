@@ -398,6 +398,24 @@ impl Error {
         }
     }
 
+    /// The HTTP status of the answer as a number (e.g. `404`), when there was one; no need
+    /// to depend on the `http` crate for it ([`crate::StatusCode`] is re-exported too).
+    ///
+    /// ```
+    /// # async fn run(client: velt_api::Client) {
+    /// if let Err(e) = client.deletion_status("job-1").await {
+    ///     match e.http_status_code() {
+    ///         Some(404) => println!("no such job"),
+    ///         Some(code) => println!("HTTP {code}: {e}"),
+    ///         None => println!("no answer: {e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn http_status_code(&self) -> Option<u16> {
+        self.http_status().map(|status| status.as_u16())
+    }
+
     /// Velt's status string, when the answer carried its error envelope.
     pub fn api_status(&self) -> Option<&ApiStatus> {
         match self {

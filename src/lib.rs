@@ -130,6 +130,8 @@ pub use export::{
     write_user_ndjson_line,
 };
 pub use generated::types;
+/// The HTTP status type of [`Error::http_status`], re-exported from the `http` crate.
+pub use http::StatusCode;
 pub use item::{RawItem, UserData};
 pub use manifest::{ExportManifest, ExportRecord, HashingWriter, SPEC_VERSION};
 pub use receipt::{DeletionReceipt, ErasureCheck, ReceiptJob, ReceiptScope, Verification};
@@ -144,26 +146,33 @@ pub struct ReadmeDoctests;
 /// Typed httpmock helpers generated from `openapi/velt.yaml`, for mocking Velt in tests with
 /// the same request and response types the client uses (feature `httpmock`).
 ///
+/// `velt_api::mock::httpmock` is the httpmock these helpers were generated for, so your tests
+/// need no version of their own. Build answers through the generated builders, as below: a
+/// field Velt adds to its docs (and so to the spec) then changes nothing in your tests.
+///
 /// ```
-/// use httpmock::MockServer;
-/// use velt_api::mock::MockServerExt;
+/// use velt_api::mock::{MockServerExt, httpmock::MockServer};
 /// use velt_api::types;
 ///
 /// let server = MockServer::start();
+/// let answer: types::GetUsersResponse = types::GetUsersResponse::builder()
+///     .result(
+///         types::GetUsersResult::builder()
+///             .status(Some("success".to_owned()))
+///             .data(vec![types::User::builder().user_id("alice").try_into().unwrap()]),
+///     )
+///     .try_into()
+///     .unwrap();
 /// let mock = server.get_users(|when, then| {
 ///     when.into_inner().header("x-velt-api-key", "key");
-///     then.ok(&types::GetUsersResponse {
-///         result: types::GetUsersResult {
-///             status: Some("success".into()),
-///             message: None,
-///             data: vec![],
-///         },
-///     });
+///     then.ok(&answer);
 /// });
 /// # let _ = mock;
 /// ```
 #[cfg(feature = "httpmock")]
 pub mod mock {
     #![allow(missing_docs, clippy::all, unused_imports)]
+    /// The httpmock crate the helpers target (0.9), re-exported.
+    pub use httpmock;
     include!(concat!(env!("OUT_DIR"), "/httpmock.rs"));
 }

@@ -155,7 +155,8 @@ async fn get_users_failure_keeps_unknown_status_string() {
         err.api_status(),
         Some(&ApiStatus::Unknown("ERROR_CODE".into()))
     );
-    assert_eq!(err.http_status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(err.http_status_code(), Some(400));
+    assert_eq!(err.http_status(), Some(velt_api::StatusCode::BAD_REQUEST));
     assert!(!err.is_retryable());
     in_snapshots(|| {
         insta::assert_snapshot!("error_display_get_users_unknown_status", err.to_string())

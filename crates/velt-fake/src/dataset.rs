@@ -210,8 +210,9 @@ impl Dataset {
         self.user_index(user_id).map(|u| self.seeded_user(u))
     }
 
-    /// The exact items an export of `user_id` in `organization_id` returns, feature by
-    /// feature in [`Feature::ALL`] order and item by item in page order.
+    /// The exact items an export of `user_id` in `organization_id` returns, grouped feature
+    /// by feature in [`Feature::ALL`] order, item by item in page order (not the order an
+    /// export yields them: see [`Dataset::expected_items_in_export_order`]).
     ///
     /// Empty when the user does not belong to the organization (or either is unknown).
     /// Items are generated lazily, one per call to `next`.
@@ -229,6 +230,31 @@ impl Dataset {
         let (o, u) = member.unwrap_or((0, 0));
         Feature::ALL.into_iter().flat_map(move |feature| {
             (0..count).map(move |i| (feature, self.item_at(o, u, feature, i)))
+        })
+    }
+
+    /// The same items as [`Dataset::expected_items`], in the order an export yields them:
+    /// page by page (up to [`crate::PAGE_SIZE`] items of each feature per page), and within a
+    /// page feature by feature in [`Feature::ALL`] order. Compare an export's items with this
+    /// without sorting.
+    pub fn expected_items_in_export_order(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+    ) -> impl Iterator<Item = (Feature, Map<String, Value>)> + '_ {
+        let member = self.member(organization_id, user_id);
+        let count = if member.is_some() {
+            self.items_per_feature
+        } else {
+            0
+        };
+        let (o, u) = member.unwrap_or((0, 0));
+        let page_size = crate::PAGE_SIZE;
+        (0..count.div_ceil(page_size)).flat_map(move |page| {
+            let (start, end) = (page * page_size, ((page + 1) * page_size).min(count));
+            Feature::ALL.into_iter().flat_map(move |feature| {
+                (start..end).map(move |i| (feature, self.item_at(o, u, feature, i)))
+            })
         })
     }
 

@@ -45,6 +45,45 @@
 //! [`FakeConfig::deletion_leaves_comments`] makes deletions leave data behind, and
 //! [`FakeConfig::latency`] delays every answer.
 
+//!
+//! # In your own tests
+//!
+//! Add it as a dev-dependency beside `velt-api` (`velt-fake = { path = ... }` or a git
+//! dependency on this repository), start it in a test, and point the client at it with its
+//! demo credentials. [`Dataset::expected_items_in_export_order`] says exactly what an export
+//! must give back:
+//!
+//! ```
+//! use futures::TryStreamExt;
+//! use velt_fake::{FakeConfig, FakeVelt};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let fake = FakeVelt::start(FakeConfig { items_per_feature: 150, ..FakeConfig::default() })
+//!     .await
+//!     .expect("the fake starts on a free loopback port");
+//! let client = velt_api::Client::builder()
+//!     .base_url(fake.base_url())
+//!     .api_key(fake.api_key())
+//!     .auth_token(fake.auth_token())
+//!     .build()
+//!     .expect("a client for the fake");
+//! let items: Vec<velt_api::ExportItem> = client
+//!     .export_user_data("org-0001", "user-0001")
+//!     .items()
+//!     .try_collect()
+//!     .await
+//!     .expect("the export succeeds");
+//! let expected: Vec<_> = fake.dataset().expected_items_in_export_order("org-0001", "user-0001").collect();
+//! assert_eq!(items.len(), expected.len());
+//! for (item, (feature, want)) in items.iter().zip(&expected) {
+//!     assert_eq!(item.feature.as_str(), feature.as_str());
+//!     assert_eq!(item.item.parse::<serde_json::Map<_, _>>().unwrap(), *want);
+//! }
+//! fake.shutdown().await;
+//! # }
+//! ```
+
 #![warn(missing_docs)]
 
 mod config;
