@@ -70,6 +70,19 @@ impl Fixture {
         self
     }
 
+    /// Lists a file in SOURCES with its page URL, as `fetch` and `check` read it.
+    pub fn add_source(&self, rel: &str, url: &str) -> &Self {
+        let path = self.docs().join("SOURCES");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(&format!("{rel}\t{url}\t2026-08-19\n"));
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.docs().join(rel)).unwrap()
+    }
+
     pub fn check(&self) -> Report {
         velt_drift::check::check(&self.docs(), &self.spec()).unwrap()
     }
@@ -81,6 +94,28 @@ pub const DELETE_MD: &str = "md/delete-all-user-data.md";
 pub const DELETE_MDX: &str = "mdx/delete-all-user-data-gdpr.mdx";
 pub const STATUS_MDX: &str = "mdx/get-delete-user-data-status-gdpr.mdx";
 pub const USERS_MDX: &str = "mdx/get-users.mdx";
+
+/// The page URL the delete operation is bound to (`externalDocs.url` in the spec).
+pub const DELETE_PAGE: &str =
+    "https://docs.velt.dev/api-reference/rest-apis/v2/gdpr/delete-all-user-data-gdpr";
+
+/// The 1-based line of the first line of `page` (relative to the docs) containing `needle`:
+/// tests compute line numbers from the page instead of pinning them.
+pub fn line_of(fx: &Fixture, page: &str, needle: &str) -> usize {
+    let text = fx.read(page);
+    let idx = text.lines().position(|l| l.contains(needle));
+    idx.unwrap_or_else(|| panic!("{page} has no line containing {needle:?}")) + 1
+}
+
+/// The 1-based lines of every line of `page` containing `needle`.
+pub fn lines_of(fx: &Fixture, page: &str, needle: &str) -> Vec<usize> {
+    fx.read(page)
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .map(|(idx, _)| idx + 1)
+        .collect()
+}
 
 /// The one finding at `path`; fails listing all findings when there is not exactly one.
 pub fn only<'r>(report: &'r Report, path: &str) -> &'r Finding {
