@@ -392,7 +392,7 @@ impl PageCheck<'_> {
                     "wrapped in `result`".into(),
                     "not wrapped".into(),
                     "the page wraps the answer in `result`, the spec does not: the crate would \
-                     find none of its fields (the fields below are compared inside the wrapper)",
+                     find none of its fields (the other response findings compare what the wrapper holds)",
                     Some(line),
                 );
                 (inner, schema, "response")
@@ -405,7 +405,7 @@ impl PageCheck<'_> {
                     "not wrapped".into(),
                     "wrapped in `result`".into(),
                     "the page's answer is not wrapped in `result`, the spec's is: the crate would \
-                     find none of its fields (the fields below are compared as if wrapped)",
+                     find none of its fields (the other response findings compare the fields as if wrapped)",
                     Some(line),
                 );
                 (value, inner_schema, "response.result")

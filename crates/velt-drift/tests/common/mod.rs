@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
 use velt_drift::Severity;
@@ -139,4 +141,64 @@ pub fn assert_findings(report: &Report, expected: &[(Severity, FindingKind, &str
     got.sort();
     want.sort();
     assert_eq!(got, want, "{:#?}", report.findings);
+}
+
+/// A tiny HTTP server on 127.0.0.1 standing in for the docs sites: answers `GET path` with the
+/// route's content type and body, anything else with 404. Serves at most `requests` requests
+/// (a bounded loop), then stops. Returns the base URL (`http://127.0.0.1:PORT`).
+pub fn serve(routes: Vec<(String, &'static str, String)>, requests: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+                    break;
+                }
+            }
+            let path = request_line.split_whitespace().nth(1).unwrap_or("");
+            let (status, ty, body) = match routes.iter().find(|(p, _, _)| p == path) {
+                Some((_, ty, body)) => ("200 OK", *ty, body.as_str()),
+                None => ("404 Not Found", "text/plain", "no such page"),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: {ty}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    base
+}
+
+/// Routes serving every page of a docs directory the way the two live sources do: the `.md`
+/// export under `/site/KEY.md`, the `.mdx` source under `/raw/KEY.mdx` (KEY from the page's
+/// SOURCES URL). `edit` may change a page's text before it is served.
+pub fn live_routes(
+    docs: &Path,
+    edit: impl Fn(&str, String) -> String,
+) -> Vec<(String, &'static str, String)> {
+    let text = std::fs::read_to_string(docs.join("SOURCES")).unwrap();
+    let sources = velt_drift::sources::parse(&text, Path::new("SOURCES")).unwrap();
+    sources
+        .iter()
+        .filter(|s| s.is_page())
+        .map(|s| {
+            let key = velt_drift::sources::page_key(&s.url);
+            let body = edit(
+                &s.local,
+                std::fs::read_to_string(docs.join(&s.local)).unwrap(),
+            );
+            if s.local.ends_with(".mdx") {
+                (format!("/raw/{key}.mdx"), "text/plain", body)
+            } else {
+                (format!("/site/{key}.md"), "text/markdown", body)
+            }
+        })
+        .collect()
 }
