@@ -141,7 +141,7 @@ impl Report {
     /// [`crate::EXIT_CLEAN`] or [`crate::EXIT_DRIFT`]. With `strict`, a page not covered by
     /// the spec counts as drift too.
     pub fn exit_code(&self, strict: bool) -> i32 {
-        if self.is_clean() && !(strict && !self.not_covered.is_empty()) {
+        if self.is_clean() && (!strict || self.not_covered.is_empty()) {
             crate::EXIT_CLEAN
         } else {
             crate::EXIT_DRIFT

@@ -166,11 +166,14 @@ fn finding_text(out: &mut String, f: &Finding) {
 
 fn diff_text(report: &DiffReport) -> String {
     let mut out = String::new();
+    let verdict = |breaks: bool| if breaks { "breaks" } else { "fine" };
     for c in &report.changes {
         let _ = writeln!(out, "{}  {}  {}", c.severity, c.endpoint, c.path);
         let _ = writeln!(out, "  {}", c.message);
         let _ = writeln!(out, "  old: {}", c.old);
         let _ = writeln!(out, "  new: {}", c.new);
+        let _ = writeln!(out, "  wire: {}: {}", verdict(c.wire.breaks), c.wire.reason);
+        let _ = writeln!(out, "  rust: {}: {}", verdict(c.rust.breaks), c.rust.reason);
         out.push('\n');
     }
     let breaking = report
@@ -186,6 +189,24 @@ fn diff_text(report: &DiffReport) -> String {
             "{}: {breaking} breaking, {} additive",
             plural(report.changes.len(), "change"),
             report.changes.len() - breaking
+        );
+        let _ = writeln!(
+            out,
+            "callers of the HTTP API: {}",
+            if report.breaks_wire() {
+                "some break"
+            } else {
+                "none break"
+            }
+        );
+        let _ = writeln!(
+            out,
+            "Rust code using the crate: {}",
+            if report.breaks_rust() {
+                "breaks (a semver-incompatible release)"
+            } else {
+                "unchanged (a compatible release)"
+            }
         );
     }
     out

@@ -85,6 +85,9 @@ pub struct Schema {
     pub kind: Kind,
     /// `nullable: true`.
     pub nullable: bool,
+    /// The allowed values of a string `enum` (progenitor makes a Rust enum of them); empty when
+    /// the schema is no enum.
+    pub values: Vec<String>,
 }
 
 /// The type of a [`Schema`].
@@ -124,6 +127,7 @@ impl Schema {
         Schema {
             kind,
             nullable: false,
+            values: Vec::new(),
         }
     }
 
@@ -485,6 +489,7 @@ impl Resolver<'_> {
                             return Ok(Schema {
                                 kind: Kind::Any,
                                 nullable,
+                                values: Vec::new(),
                             });
                         }
                     }
@@ -493,7 +498,15 @@ impl Resolver<'_> {
             }
             _ => Kind::Any,
         };
-        Ok(Schema { kind, nullable })
+        let values = match &s.schema_kind {
+            SchemaKind::Type(Type::String(t)) => t.enumeration.iter().flatten().cloned().collect(),
+            _ => Vec::new(),
+        };
+        Ok(Schema {
+            kind,
+            nullable,
+            values,
+        })
     }
 }
 

@@ -267,10 +267,6 @@ fn not_covered_pages_are_listed_and_exit_0() {
 
 // ---- spec against spec ----
 
-fn spec_text() -> String {
-    std::fs::read_to_string(repo().join("openapi/velt.yaml")).unwrap()
-}
-
 fn diff_with(new_text: &str, extra: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.yaml");
@@ -287,11 +283,6 @@ fn diff_with(new_text: &str, extra: &[&str]) -> Output {
     args.extend(extra.iter().map(|s| s.to_string()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     run(&refs)
-}
-
-fn changed(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "spec does not contain {from:?}");
-    text.replacen(from, to, 1)
 }
 
 fn changes(out: &Output) -> Vec<(String, String, String)> {
@@ -442,5 +433,31 @@ fn fetch_network_failure_exits_2_and_writes_nothing() {
     assert_eq!(
         std::fs::read_to_string(fx.docs().join(GET_MD)).unwrap(),
         before
+    );
+}
+
+#[test]
+fn diff_text_says_what_a_change_means_on_the_wire_and_for_rust_code() {
+    let text = changed(
+        &spec_text(),
+        "        organizationIds:\n",
+        "        reason:\n          type: string\n        organizationIds:\n",
+    );
+    let out = diff_with(&text, &[]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains(
+            "additive  POST /v2/users/data/delete  request.data.reason\n  a new field\n  old: absent\n  new: string, optional\n  wire: fine: "
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("\n  rust: fine: the generated struct gains a Option<T> field"),
+        "{report}"
+    );
+    assert!(
+        report.ends_with("Rust code using the crate: unchanged (a compatible release)\n"),
+        "{report}"
     );
 }

@@ -13,6 +13,18 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The real spec's text.
+pub fn spec_text() -> String {
+    std::fs::read_to_string(repo().join("openapi/velt.yaml")).unwrap()
+}
+
+/// `text` with the first `from` replaced by `to`; fails when `from` does not occur, so an edit
+/// can never silently become a no-op.
+pub fn changed(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "spec does not contain {from:?}");
+    text.replacen(from, to, 1)
+}
+
 pub struct Fixture {
     pub dir: tempfile::TempDir,
 }
