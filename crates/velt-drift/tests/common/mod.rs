@@ -13,6 +13,13 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// How many pages (`.md`, `.mdx`) SOURCES lists in the real snapshot.
+pub fn pinned_pages() -> usize {
+    let docs = repo().join("openapi/docs");
+    let sources = velt_drift::sources::read(&docs).unwrap().unwrap();
+    sources.iter().filter(|s| s.is_page()).count()
+}
+
 /// The real spec's text.
 pub fn spec_text() -> String {
     std::fs::read_to_string(repo().join("openapi/velt.yaml")).unwrap()
