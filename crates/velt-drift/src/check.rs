@@ -639,7 +639,11 @@ impl PageCheck<'_> {
                 for (name, s) in &obj.properties {
                     if !map.contains_key(name) {
                         let required = obj.required.contains(name);
-                        self.missing_field(s, required, format!("{path}.{name}"), mode, line);
+                        let docs = match renamed_to(obj, map, name) {
+                            Some(other) => format!("absent; `{other}` instead (renamed?)"),
+                            None => "absent".to_string(),
+                        };
+                        self.missing_field(s, required, format!("{path}.{name}"), docs, mode, line);
                     }
                 }
             }
@@ -678,6 +682,7 @@ impl PageCheck<'_> {
         schema: &Schema,
         required: bool,
         path: String,
+        docs: String,
         mode: Mode,
         line: usize,
     ) {
@@ -709,7 +714,7 @@ impl PageCheck<'_> {
             severity,
             kind,
             path,
-            "absent".into(),
+            docs,
             describe_param(schema, required),
             message,
             Some(line),
@@ -778,6 +783,51 @@ impl PageCheck<'_> {
             }
         }
     }
+}
+
+/// The example field that probably replaced the schema field `missing`: the one field the
+/// schema lacks whose value fits `missing`'s type, when `missing` is the only absent field
+/// it fits (`taskId` for `jobId`, both strings).
+fn renamed_to<'m>(
+    obj: &ObjectSchema,
+    map: &'m serde_json::Map<String, Value>,
+    missing: &str,
+) -> Option<&'m str> {
+    if obj.free_form {
+        return None;
+    }
+    let schema = obj.properties.get(missing)?;
+    let unknown: Vec<(&String, &Value)> = map
+        .iter()
+        .filter(|(k, _)| !obj.properties.contains_key(*k))
+        .collect();
+    let [(candidate, value)] = unknown
+        .iter()
+        .filter(|(_, v)| fits(v, schema))
+        .copied()
+        .collect::<Vec<_>>()[..]
+    else {
+        return None;
+    };
+    let rivals = obj
+        .properties
+        .iter()
+        .filter(|(n, s)| !map.contains_key(*n) && fits(value, s))
+        .count();
+    (rivals == 1).then_some(candidate.as_str())
+}
+
+/// Whether a value has the schema's type at the top level.
+fn fits(value: &Value, schema: &Schema) -> bool {
+    matches!(
+        (&schema.kind, value),
+        (Kind::Any, _)
+            | (Kind::String, Value::String(_))
+            | (Kind::Integer | Kind::Number, Value::Number(_))
+            | (Kind::Boolean, Value::Bool(_))
+            | (Kind::Array(_), Value::Array(_))
+            | (Kind::Object(_), Value::Object(_))
+    )
 }
 
 fn required_word(required: bool) -> &'static str {

@@ -42,7 +42,7 @@ fn renamed_response_field() {
         ],
     );
     let missing = only(&report, "response.data.tasksCount");
-    assert_eq!(missing.docs, "absent");
+    assert_eq!(missing.docs, "absent; `taskCount` instead (renamed?)");
     assert_eq!(missing.spec, "integer, optional");
     // Both forms, both success examples (Success Response and ResponseExample): grouped.
     assert_eq!(
@@ -600,6 +600,12 @@ fn old_delete_page_at_another_url_is_compared_in_full() {
             .iter()
             .all(|f| pages(f).iter().all(|p| *p == DELETE_MDX))
     );
+    assert_eq!(
+        only(&report, "response.data.jobId").docs,
+        "absent; `taskId` instead (renamed?)",
+        "the one string field the spec lacks"
+    );
+    assert_eq!(only(&report, "response.data.tasksCount").docs, "absent");
     let status = only(&report, "status");
     assert_eq!(
         (status.docs.as_str(), status.spec.as_str()),
