@@ -197,6 +197,18 @@ fn rust_type(schema: &Schema, required: bool) -> &'static str {
     }
 }
 
+/// Rust's side of a change of a field's generated type (`T`, `Option<T>`, `Vec<T>`).
+fn field_type_change(from: &str, to: &str) -> Impact {
+    if from == to {
+        fine(format!("the generated field is {to} either way"))
+    } else {
+        breaks(format!(
+            "the generated field changes from {from} to {to}: reads and setter calls stop \
+             compiling"
+        ))
+    }
+}
+
 impl Differ {
     #[allow(clippy::too_many_arguments)]
     fn push(
@@ -403,17 +415,12 @@ impl Differ {
             (Direction::Response, false) => breaks("callers that rely on it may not get it"),
         };
         let (from, to) = (rust_type(schema, old), rust_type(schema, new));
-        let rust = if from != to {
-            breaks(format!(
-                "the generated field changes from {from} to {to}: reads and setter calls \
-                 stop compiling"
-            ))
-        } else if dir == Direction::Request && new {
+        let rust = if from == to && dir == Direction::Request && new {
             breaks(format!(
                 "still {to}, but the generated builder now fails at run time until it is set"
             ))
         } else {
-            fine(format!("the generated field is {to} either way"))
+            field_type_change(from, to)
         };
         self.push(
             ep,
@@ -448,15 +455,7 @@ impl Differ {
                 (Direction::Response, true) => breaks("callers may get null"),
                 (Direction::Response, false) => fine("callers no longer get null"),
             };
-            let (from, to) = (rust_type(o, required), rust_type(n, required));
-            let rust = if from != to {
-                breaks(format!(
-                    "the generated field changes from {from} to {to}: reads and setter calls \
-                     stop compiling"
-                ))
-            } else {
-                fine(format!("the generated field is {to} either way"))
-            };
+            let rust = field_type_change(rust_type(o, required), rust_type(n, required));
             self.push(
                 ep,
                 path,
