@@ -115,13 +115,7 @@ fn drift_exits_1_with_a_readable_report() {
 #[test]
 fn moved_page_report() {
     let fx = Fixture::new();
-    fx.edit(DELETE_MDX, "/v2/users/data/delete", "/v1/users/data/delete");
-    fx.edit(DELETE_MDX, "return a 202 response", "return a 201 response");
-    fx.edit(
-        DELETE_MDX,
-        "{\n  \"status\": \"success\",\n  \"message\": \"Data deletion process has been initiated.\",\n  \"data\": {\n    \"jobId\": \"dsQuvPmIynANgPLLEhCm\",\n    \"tasksCount\": 5\n  },\n  \"statusCode\": 202\n}",
-        "{\n  \"result\": {\n    \"status\": \"success\",\n    \"message\": \"Data deletion process has been initiated.\",\n    \"data\": {\n      \"taskId\": \"dsQuvPmIynANgPLLEhCm\"\n    }\n  }\n}",
-    );
+    make_old_delete_page(&fx);
     let out = run_check(&fx, &[]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     insta::assert_snapshot!("moved_page", without_line_numbers(&stdout(&out)));
@@ -441,14 +435,14 @@ fn diff_text_says_what_a_change_means_on_the_wire_and_for_rust_code() {
     let text = changed(
         &spec_text(),
         "        organizationIds:\n",
-        "        reason:\n          type: string\n        organizationIds:\n",
+        "        newRequestField:\n          type: string\n        organizationIds:\n",
     );
     let out = diff_with(&text, &[]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     let report = stdout(&out);
     assert!(
         report.contains(
-            "additive  POST /v2/users/data/delete  request.data.reason\n  a new field\n  old: absent\n  new: string, optional\n  wire: fine: "
+            "additive  POST /v2/users/data/delete  request.data.newRequestField\n  a new field\n  old: absent\n  new: string, optional\n  wire: fine: "
         ),
         "{report}"
     );

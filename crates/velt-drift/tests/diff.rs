@@ -30,26 +30,32 @@ const DELETE_DATA: &str = "        organizationIds:\n";
 const DELETION_JOB: &str =
     "        tasksCount:\n          description: How many tasks the job was split into.\n";
 
-/// The experiment of issue 12: an optional `reason` in the delete request and a new optional
+/// The experiment of issue 12: a new optional field in the delete request and a new optional
 /// field in its answer. Nothing breaks, on the wire or in Rust code built through builders.
 #[test]
 fn new_optional_request_and_response_fields_break_nothing() {
     let text = changed(
         &spec_text(),
         DELETE_DATA,
-        &format!("        reason:\n          type: string\n{DELETE_DATA}"),
+        &format!("        newRequestField:\n          type: string\n{DELETE_DATA}"),
     );
     let text = changed(
         &text,
         DELETION_JOB,
-        &format!("        queuedAt:\n          type: integer\n{DELETION_JOB}"),
+        &format!("        newResponseField:\n          type: integer\n{DELETION_JOB}"),
     );
     let report = diff_to(&text);
     assert_eq!(report.changes.len(), 2, "{:#?}", report.changes);
-    assert_eq!(verdict(&report, "request.data.reason"), (false, false));
-    assert_eq!(verdict(&report, "response.data.queuedAt"), (false, false));
+    assert_eq!(
+        verdict(&report, "request.data.newRequestField"),
+        (false, false)
+    );
+    assert_eq!(
+        verdict(&report, "response.data.newResponseField"),
+        (false, false)
+    );
     assert!(
-        at(&report, "request.data.reason")
+        at(&report, "request.data.newRequestField")
             .rust
             .reason
             .contains("builder")
@@ -63,23 +69,29 @@ fn new_required_fields() {
     let text = changed(
         &spec_text(),
         "      required: [userIds]\n",
-        "      required: [userIds, reason]\n",
+        "      required: [userIds, newRequestField]\n",
     );
     let text = changed(
         &text,
         DELETE_DATA,
-        &format!("        reason:\n          type: string\n{DELETE_DATA}"),
+        &format!("        newRequestField:\n          type: string\n{DELETE_DATA}"),
     );
     let text = changed(
         &text,
         "      required: [jobId]\n      properties:\n        jobId:\n          description: Identifies",
-        "      required: [jobId, queuedAt]\n      properties:\n        queuedAt:\n          type: integer\n        jobId:\n          description: Identifies",
+        "      required: [jobId, newResponseField]\n      properties:\n        newResponseField:\n          type: integer\n        jobId:\n          description: Identifies",
     );
     let report = diff_to(&text);
     // Requests without it are refused, and the builder fails until it is set.
-    assert_eq!(verdict(&report, "request.data.reason"), (true, true));
+    assert_eq!(
+        verdict(&report, "request.data.newRequestField"),
+        (true, true)
+    );
     // Callers ignore an extra field; the generated struct gains a non-Option field.
-    assert_eq!(verdict(&report, "response.data.queuedAt"), (false, true));
+    assert_eq!(
+        verdict(&report, "response.data.newResponseField"),
+        (false, true)
+    );
     assert!(report.breaks_rust());
     assert_eq!(report.exit_code(), 1);
 }

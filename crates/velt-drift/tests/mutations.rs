@@ -534,33 +534,10 @@ fn url_moved_and_response_field_renamed_on_the_same_page_are_both_reported() {
     assert_eq!(pages(f), [DELETE_MD, DELETE_MD, DELETE_MDX, DELETE_MDX]);
 }
 
-const CURRENT_DELETE_ANSWER: &str = r#"{
-  "status": "success",
-  "message": "Data deletion process has been initiated.",
-  "data": {
-    "jobId": "dsQuvPmIynANgPLLEhCm",
-    "tasksCount": 5
-  },
-  "statusCode": 202
-}"#;
-
-/// An older Delete All User Data page: v1 URL, 201, a `result` wrapper and `taskId`.
-const OLD_DELETE_ANSWER: &str = r#"{
-  "result": {
-    "status": "success",
-    "message": "Data deletion process has been initiated.",
-    "data": {
-      "taskId": "dsQuvPmIynANgPLLEhCm"
-    }
-  }
-}"#;
-
 #[test]
 fn old_delete_page_at_another_url_is_compared_in_full() {
     let fx = Fixture::new();
-    fx.edit(DELETE_MDX, "/v2/users/data/delete", "/v1/users/data/delete");
-    fx.edit(DELETE_MDX, "return a 202 response", "return a 201 response");
-    fx.edit(DELETE_MDX, CURRENT_DELETE_ANSWER, OLD_DELETE_ANSWER);
+    make_old_delete_page(&fx);
     let report = fx.check();
     assert_findings(
         &report,
@@ -631,27 +608,9 @@ fn old_delete_page_at_another_url_is_compared_in_full() {
 #[test]
 fn result_wrapper_removed() {
     let fx = Fixture::new();
-    let wrapped = r#"{
-    "result": {
-        "status": "success",
-        "message": "Data fetched successfully.",
-        "data": {
-            "isDeleteCompleted": true,
-            "tasksLeft": 0,
-            "lastTaskCompletedTime": 1748972106739
-        }
-    }
-}"#;
-    let unwrapped = r#"{
-    "status": "success",
-    "message": "Data fetched successfully.",
-    "data": {
-        "isDeleteCompleted": true,
-        "tasksLeft": 0,
-        "lastTaskCompletedTime": 1748972106739
-    }
-}"#;
-    fx.edit(STATUS_MDX, wrapped, unwrapped);
+    let unwrapped = rewrite_success_examples(&fx.read(STATUS_MDX), |v| v["result"].clone());
+    fx.write(STATUS_MDX, &unwrapped);
+
     let report = fx.check();
     assert_findings(
         &report,

@@ -6,6 +6,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
+use serde_json::{Value, json};
+use velt_docs::{ExampleKind, Page};
 use velt_drift::Severity;
 use velt_drift::check::{Finding, FindingKind, Report};
 
@@ -220,4 +222,61 @@ pub fn live_routes(
             }
         })
         .collect()
+}
+
+/// `text` (a page) with the JSON of every success example replaced by `f` of it, pretty-printed
+/// and indented like the example's fence. Built on what the parser reads, so an edit made this
+/// way survives fields Velt adds to the example later.
+pub fn rewrite_success_examples(text: &str, f: impl Fn(Value) -> Value) -> String {
+    let page = Page::parse(text).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut fences: Vec<(usize, Value)> = page
+        .examples_of(ExampleKind::SuccessResponse)
+        .map(|e| (e.line - 1, e.json.clone()))
+        .collect();
+    assert!(!fences.is_empty(), "the page has success examples");
+    // From the bottom up, so that the line numbers of the others stay valid.
+    fences.sort_by_key(|(open, _)| std::cmp::Reverse(*open));
+    for (open, value) in fences {
+        let indent: String = lines[open]
+            .chars()
+            .take_while(|c| c.is_whitespace())
+            .collect();
+        let close = (open + 1..lines.len())
+            .find(|&i| lines[i].trim_start().starts_with("```"))
+            .unwrap();
+        let pretty = serde_json::to_string_pretty(&f(value)).unwrap();
+        lines.splice(
+            open + 1..close,
+            pretty.lines().map(|l| format!("{indent}{l}")),
+        );
+    }
+    lines.join("\n") + "\n"
+}
+
+/// The delete page's success answer as an older version of Velt's docs had it: wrapped in
+/// `result`, `taskId` for `jobId`, no `tasksCount` and no `statusCode`.
+pub fn old_delete_answer(answer: Value) -> Value {
+    let mut answer = answer;
+    if let Some(obj) = answer.as_object_mut() {
+        obj.remove("statusCode");
+        if let Some(data) = obj.get_mut("data").and_then(Value::as_object_mut) {
+            data.remove("tasksCount");
+            if let Some(id) = data.remove("jobId") {
+                data.insert("taskId".into(), id);
+            }
+        }
+    }
+    json!({ "result": answer })
+}
+
+/// Turns the `.mdx` form of the delete page of `fx` into the older page: v1 URL, 201 in the
+/// prose, the old answer in every success example.
+pub fn make_old_delete_page(fx: &Fixture) {
+    fx.edit(DELETE_MDX, "/v2/users/data/delete", "/v1/users/data/delete");
+    fx.edit(DELETE_MDX, "return a 202 response", "return a 201 response");
+    fx.write(
+        DELETE_MDX,
+        &rewrite_success_examples(&fx.read(DELETE_MDX), old_delete_answer),
+    );
 }
