@@ -54,6 +54,33 @@ fn pinned() -> Vec<(String, String)> {
     pages
 }
 
+/// Compact JSON with object keys sorted, whatever order `serde_json` keeps them in (its
+/// `preserve_order` feature is on in workspace builds).
+fn sorted_json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::Value::from(k.as_str()),
+                        sorted_json(&map[k])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(sorted_json).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
 /// Everything the parser reads from a page except line numbers, which move with every edit.
 fn summary(p: &Page) -> String {
     let endpoint = |e: &Option<velt_docs::Endpoint>| {
@@ -73,7 +100,9 @@ fn summary(p: &Page) -> String {
     for e in &p.examples {
         out.push_str(&format!(
             "example {:?} under {:?}: {}\n",
-            e.kind, e.heading, e.json
+            e.kind,
+            e.heading,
+            sorted_json(&e.json)
         ));
     }
     let evidence: Vec<String> = p
