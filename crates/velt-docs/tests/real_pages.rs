@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use serde_json::json;
 use velt_docs::{ExampleKind, Page, Param, parse_relaxed_json};
 
 fn docs(rel: &str) -> PathBuf {
@@ -35,192 +34,222 @@ fn shape(params: &[Param]) -> String {
         .join(", ")
 }
 
-const HEADERS: &str = "x-velt-api-key:string!, x-velt-auth-token:string!";
-
-fn assert_endpoint(p: &Page, path: &str) {
-    assert_eq!(p.method.as_deref(), Some("POST"));
-    assert_eq!(p.path.as_deref(), Some(path));
-    assert_eq!(
-        p.url.as_deref(),
-        Some(format!("https://api.velt.dev{path}").as_str())
+/// The pages of `openapi/docs/SOURCES` (`.md` and `.mdx` entries) with their page URLs, in
+/// SOURCES order. (`velt-drift` has the full reader; the parser's tests need only this.)
+fn pinned() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(docs("SOURCES")).unwrap();
+    let pages: Vec<(String, String)> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut fields = l.split('\t');
+            Some((fields.next()?.to_string(), fields.next()?.to_string()))
+        })
+        .filter(|(local, _)| local.ends_with(".md") || local.ends_with(".mdx"))
+        .collect();
+    assert!(
+        pages.len() >= 4,
+        "SOURCES lists the pinned pages: {pages:?}"
     );
-    assert_eq!(shape(&p.headers), HEADERS);
-    assert!(p.headers.iter().all(|h| h.location == "header"));
+    pages
 }
 
-fn kinds(p: &Page) -> Vec<(ExampleKind, &str)> {
-    p.examples
-        .iter()
-        .map(|e| (e.kind, e.heading.as_str()))
-        .collect()
+/// Compact JSON with object keys sorted, whatever order `serde_json` keeps them in (its
+/// `preserve_order` feature is on in workspace builds).
+fn sorted_json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::Value::from(k.as_str()),
+                        sorted_json(&map[k])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(sorted_json).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
+    }
 }
 
-#[test]
-fn get_all_user_data_mdx() {
-    let p = page("mdx/get-all-user-data-gdpr.mdx");
-    assert_eq!(p.title.as_deref(), Some("Get All User Data"));
-    assert_endpoint(&p, "/v2/users/data/get");
-    assert_eq!(
-        p.front_matter_api.as_ref().map(|e| e.path.as_str()),
-        Some("/v2/users/data/get")
-    );
-    assert_eq!(
+/// Everything the parser reads from a page except line numbers, which move with every edit.
+fn summary(p: &Page) -> String {
+    let endpoint = |e: &Option<velt_docs::Endpoint>| {
+        e.as_ref()
+            .map_or("none".to_string(), |e| format!("{} {}", e.method, e.url))
+    };
+    let mut out = format!(
+        "title: {:?}\nfront matter api: {}\nendpoint section: {}\nheaders: {}\nquery: {}\npath: {}\nbody: {}\n",
+        p.title,
+        endpoint(&p.front_matter_api),
+        endpoint(&p.endpoint_section),
+        shape(&p.headers),
+        shape(&p.query),
+        shape(&p.path_params),
         shape(&p.body),
-        "data:object!(organizationId:string!, userId:string!, pageToken:string)"
     );
-    assert!(p.body[0].children.iter().all(|c| c.location == "body"));
-    assert_eq!(
-        kinds(&p),
-        vec![
-            (ExampleKind::Request, "Example Request"),
-            (ExampleKind::SuccessResponse, "Success Response"),
-            (ExampleKind::FailureResponse, "Failure Response"),
-            (ExampleKind::SuccessResponse, "ResponseExample"),
-        ]
-    );
-    assert_eq!(
-        p.examples[0].json,
-        json!({"data": {"organizationId": "yourOrganizationId", "userId": "yourUserId", "pageToken": "yourPageToken"}})
-    );
-    let success = json!({"result": {
-        "status": "success", "message": "Data fetched successfully.",
-        "data": {"comments": [], "reactions": [], "recordings": [], "notifications": []},
-        "nextPageToken": "bhdwdqwjs298e39e479ddkeuw==329"}});
-    assert_eq!(p.examples[1].json, success);
-    assert_eq!(p.examples[3].json, success);
-    assert_eq!(
-        p.examples[2].json,
-        json!({"error": {"message": "ERROR_MESSAGE", "status": "INVALID_ARGUMENT", "code": 500}})
-    );
-    assert_eq!(p.success_status, None);
-}
-
-#[test]
-fn delete_all_user_data_mdx() {
-    let p = page("mdx/delete-all-user-data-gdpr.mdx");
-    assert_endpoint(&p, "/v2/users/data/delete");
-    assert_eq!(
-        shape(&p.body),
-        "data:object!(userIds:string[]!, organizationIds:string[])"
-    );
-    assert_eq!(p.examples.len(), 4);
-    assert_eq!(p.examples[1].json["data"]["jobId"], "dsQuvPmIynANgPLLEhCm");
-    assert_eq!(p.examples[1].json["statusCode"], 202);
-    assert_eq!(
-        p.examples[2].json,
-        json!({"error": {"message": "ERROR_MESSAGE", "status": "INVALID_ARGUMENT"}})
-    );
-    assert_eq!(p.success_status, Some(202));
-    // Both the prose ("return a 202 response") and the examples say 202.
-    let sources: Vec<_> = p
+    for e in &p.examples {
+        out.push_str(&format!(
+            "example {:?} under {:?}: {}\n",
+            e.kind,
+            e.heading,
+            sorted_json(&e.json)
+        ));
+    }
+    let evidence: Vec<String> = p
         .status_evidence
         .iter()
-        .map(|e| (e.status, e.source.as_str()))
+        .map(|e| format!("{} ({})", e.status, e.source))
         .collect();
-    assert_eq!(
-        sources,
-        vec![(202, "prose"), (202, "example"), (202, "example")]
-    );
+    out.push_str(&format!(
+        "success status: {:?} from [{}]\n",
+        p.success_status,
+        evidence.join(", ")
+    ));
+    out
 }
 
+/// One fixture pins what the parser reads from every pinned page. When the pages are
+/// refreshed (`velt-drift fetch`), refresh it with one command and review the diff:
+/// `INSTA_UPDATE=always cargo test -p velt-docs --test real_pages` (or `cargo insta review`).
 #[test]
-fn delete_status_mdx() {
-    let p = page("mdx/get-delete-user-data-status-gdpr.mdx");
-    assert_eq!(p.title.as_deref(), Some("Get Delete All User Data Status"));
-    assert_endpoint(&p, "/v2/users/data/delete/status");
-    assert_eq!(shape(&p.body), "data:object!(jobId:string!)");
-    assert_eq!(p.examples.len(), 4);
-    assert_eq!(
-        p.examples[1].json["result"]["data"],
-        json!({"isDeleteCompleted": true, "tasksLeft": 0, "lastTaskCompletedTime": 1748972106739u64})
-    );
-    assert_eq!(p.success_status, None);
+fn pinned_pages() {
+    let mut all = String::new();
+    for (local, url) in pinned() {
+        all.push_str(&format!(
+            "== {local}  ({url})\n{}\n",
+            summary(&page(&local))
+        ));
+    }
+    insta::assert_snapshot!("pinned_pages", all);
 }
 
+/// Line numbers are not pinned; they are checked against the page text instead.
 #[test]
-fn get_users_mdx_ignores_commented_front_matter() {
-    let p = page("mdx/get-users.mdx");
-    assert_endpoint(&p, "/v1/users/get");
-    // `# api: "POST https://getusers.api.velt.dev/"` is commented out.
-    assert_eq!(
-        p.front_matter_api.as_ref().map(|e| e.url.as_str()),
-        Some("https://api.velt.dev/v1/users/get")
-    );
-    assert_eq!(
-        shape(&p.body),
-        "data:object!(organizationId:string!, documentId:string, userIds:string[], organizationUserGroupIds:string[])"
-    );
-    let requests: Vec<_> = p.examples_of(ExampleKind::Request).collect();
-    assert_eq!(requests.len(), 6);
-    assert_eq!(requests[0].heading, "1. Get users by organizationId");
-    assert_eq!(
-        requests[5].json["data"]["organizationUserGroupIds"],
-        json!(["yourOrganizationUserGroupId"])
-    );
-    assert_eq!(p.examples_of(ExampleKind::SuccessResponse).count(), 2);
-    assert_eq!(
-        p.examples_of(ExampleKind::FailureResponse)
-            .next()
-            .map(|e| &e.json["error"]["status"]),
-        Some(&json!("ERROR_CODE"))
-    );
-    assert_eq!(
-        p.examples_of(ExampleKind::SuccessResponse)
-            .next()
-            .map(|e| &e.json["result"]["data"][0]),
-        Some(&json!({"email": "userEmail@domain.com", "name": "userName", "userId": "yourUserId"}))
-    );
+fn lines_point_at_what_was_read() {
+    for (local, _) in pinned() {
+        let p = page(&local);
+        let text = std::fs::read_to_string(docs(&local)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let at = |n: usize| lines.get(n.wrapping_sub(1)).copied().unwrap_or("");
+        for e in &p.examples {
+            assert!(
+                at(e.line).trim_start().starts_with("```"),
+                "{local}:{} {:?}",
+                e.line,
+                e.heading
+            );
+        }
+        fn params<'a>(ps: &'a [Param], out: &mut Vec<&'a Param>) {
+            for p in ps {
+                out.push(p);
+                params(&p.children, out);
+            }
+        }
+        let mut all = Vec::new();
+        params(&p.headers, &mut all);
+        params(&p.body, &mut all);
+        params(&p.query, &mut all);
+        params(&p.path_params, &mut all);
+        for param in all {
+            let tag = format!("{}=\"{}\"", param.location, param.name);
+            assert!(
+                at(param.line).contains("<ParamField"),
+                "{local}:{}",
+                param.line
+            );
+            assert!(
+                at(param.line).contains(&tag),
+                "{local}:{} {tag}",
+                param.line
+            );
+        }
+        for e in [&p.front_matter_api, &p.endpoint_section]
+            .into_iter()
+            .flatten()
+        {
+            assert!(at(e.line).contains(&e.url), "{local}:{} {}", e.line, e.url);
+        }
+        for e in &p.status_evidence {
+            // Prose names the status on its line; an example's `statusCode` is located by the
+            // example's opening fence.
+            let ok = match e.source.as_str() {
+                "example" => at(e.line).trim_start().starts_with("```"),
+                _ => at(e.line).contains(&e.status.to_string()),
+            };
+            assert!(ok, "{local}:{} {} ({})", e.line, e.status, e.source);
+        }
+    }
 }
 
-/// The .md export and the .mdx source of one page agree on everything but line numbers.
-fn assert_same_page(md: &str, mdx: &str) {
-    let a = page(md);
-    let b = page(mdx);
-    assert!(
-        a.front_matter_api.is_none(),
-        "the .md export has no front matter"
-    );
-    assert_eq!(a.title, b.title);
-    assert_eq!((&a.method, &a.url, &a.path), (&b.method, &b.url, &b.path));
-    assert_eq!(shape(&a.headers), shape(&b.headers));
-    assert_eq!(shape(&a.body), shape(&b.body));
-    let ex = |p: &Page| {
-        p.examples
-            .iter()
-            .map(|e| (e.kind, e.heading.clone(), e.json.clone()))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(ex(&a), ex(&b));
-    assert_eq!(a.success_status, b.success_status);
-}
-
+/// The two forms of one page (same URL in SOURCES) agree on everything but line numbers and
+/// the front matter, which only the `.mdx` source has.
 #[test]
-fn md_and_mdx_agree_get() {
-    assert_same_page("md/get-all-user-data.md", "mdx/get-all-user-data-gdpr.mdx");
-}
-
-#[test]
-fn md_and_mdx_agree_delete() {
-    assert_same_page(
-        "md/delete-all-user-data.md",
-        "mdx/delete-all-user-data-gdpr.mdx",
-    );
-}
-
-#[test]
-fn md_example_lines_point_at_fences() {
-    let p = page("md/get-all-user-data.md");
-    let text = std::fs::read_to_string(docs("md/get-all-user-data.md")).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    for e in &p.examples {
+fn md_and_mdx_forms_agree() {
+    let pages = pinned();
+    let mut pairs = 0;
+    for (md, url) in pages.iter().filter(|(l, _)| l.ends_with(".md")) {
+        let Some((mdx, _)) = pages.iter().find(|(l, u)| {
+            l.ends_with(".mdx") && u.trim_end_matches(".md") == url.trim_end_matches(".md")
+        }) else {
+            continue;
+        };
+        pairs += 1;
+        let (a, b) = (page(md), page(mdx));
         assert!(
-            lines[e.line - 1].trim_start().starts_with("```"),
-            "line {}",
-            e.line
+            a.front_matter_api.is_none(),
+            "{md}: the .md export has no front matter"
+        );
+        let without_front_matter = |p: &Page| {
+            summary(&Page {
+                front_matter_api: None,
+                ..p.clone()
+            })
+        };
+        assert_eq!(
+            without_front_matter(&a),
+            without_front_matter(&b),
+            "{md} vs {mdx}"
         );
     }
-    // The ResponseExample block is indented and tagged `js theme={null}`.
-    assert_eq!(p.examples[3].heading, "ResponseExample");
+    assert!(pairs >= 2, "SOURCES pins both forms of some pages");
+}
+
+#[test]
+fn commented_front_matter_lines_are_ignored() {
+    let text = "---\ntitle: \"Get Users\"\napi: \"POST https://api.velt.dev/v1/users/get\"\n# api: \"POST https://getusers.api.velt.dev/\"\n---\n";
+    let p = Page::parse(text).unwrap();
+    assert_eq!(
+        p.front_matter_api.map(|e| e.url),
+        Some("https://api.velt.dev/v1/users/get".to_string())
+    );
+}
+
+#[test]
+fn status_from_prose_and_from_examples() {
+    let text = "This API may take up to 5 minutes to return a 202 response.\n\n#### Success Response\n\n```JSON\n{\"statusCode\": 202, \"data\": {}}\n```\n\n#### Failure Response\n\n```JSON\n{\"error\": {\"status\": \"INTERNAL\", \"code\": 500}}\n```\n";
+    let p = Page::parse(text).unwrap();
+    assert_eq!(p.success_status, Some(202));
+    let evidence: Vec<_> = p
+        .status_evidence
+        .iter()
+        .map(|e| (e.status, e.source.as_str(), e.line))
+        .collect();
+    assert_eq!(evidence, [(202, "prose", 1), (202, "example", 5)]);
+    let kinds: Vec<_> = p.examples.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [ExampleKind::SuccessResponse, ExampleKind::FailureResponse]
+    );
 }
 
 #[test]
@@ -285,12 +314,8 @@ fn non_json_fences_and_unclassified_blocks_are_skipped() {
 /// No input makes the parser panic: every prefix of every real page, and some noise.
 #[test]
 fn never_panics_on_truncated_pages() {
-    for rel in [
-        "md/get-all-user-data.md",
-        "md/delete-all-user-data.md",
-        "mdx/get-users.mdx",
-        "mdx/get-all-user-data-gdpr.mdx",
-    ] {
+    for (rel, _) in pinned() {
+        let rel = rel.as_str();
         let text = std::fs::read_to_string(docs(rel)).unwrap();
         for (idx, _) in text.char_indices() {
             let _ = Page::parse(&text[..idx]);

@@ -1,12 +1,15 @@
 //! Documentation pages against the spec.
 //!
-//! Each page is matched to an operation by method and path (the `# Endpoint` line, else the
-//! front matter `api:`); a page whose endpoint moved is still matched through its title (the
-//! operation's `summary`) so that the move is reported as a URL change rather than as a new
-//! endpoint. Then, per page: the endpoint, the header/query/path parameters, the body
-//! parameters with their nesting, type and required flag, every example (requests against the
-//! request schema, success responses against the success schema at any depth, failure
-//! responses against the error envelope) and the success status.
+//! Each operation of the spec names the documentation page(s) it is pinned to
+//! (`externalDocs.url`, plus the `x-velt-docs-pages` list); each local page has its URL in
+//! `SOURCES`. A page documents the operations bound to its URL (compared by
+//! [`sources::page_key`], so the `.md` export and the `.mdx` source of one page are the same
+//! page), never the operation its text happens to name: a page bound to no operation is "not
+//! covered" whatever endpoint it documents, and a bound page whose URL moved is compared in
+//! full anyway. Per page: the endpoint, the header/query/path parameters, the body parameters
+//! with their nesting, type and required flag, every example (requests against the request
+//! schema, success responses against the success schema at any depth, the `result` wrapper,
+//! failure responses against the error envelope) and the success status.
 //!
 //! Only the contract is compared: titles, descriptions, warnings and example *values* are
 //! prose, never drift. Identical findings from several pages (the `.md` and `.mdx` forms of one
@@ -51,6 +54,8 @@ pub enum FindingKind {
     ResponseTypeMismatch,
     /// The documented success status differs.
     StatusDiffers,
+    /// A success example wraps the answer in `result` where the spec does not, or the reverse.
+    WrapperDiffers,
     /// A required field of the error envelope is missing from a failure example.
     ErrorFieldMissing,
     /// A failure example has a field the error envelope does not know.
@@ -75,6 +80,8 @@ pub struct Finding {
     pub severity: Severity,
     /// What kind of difference.
     pub kind: FindingKind,
+    /// The spec's `operationId`.
+    pub operation: String,
     /// The spec's endpoint, `POST /v2/users/data/get`.
     pub endpoint: String,
     /// Where: `endpoint.url`, `status`, `header.x-velt-api-key`, `request.data.userIds`,
@@ -90,15 +97,28 @@ pub struct Finding {
     pub pages: Vec<PageRef>,
 }
 
-/// A page documenting an endpoint the spec does not cover. Listed, not drift.
+/// A page no operation of the spec is bound to. Listed, not drift (unless `--strict`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotCovered {
     /// The page.
     pub page: String,
+    /// Its URL in SOURCES; `None` when SOURCES does not list the file.
+    pub url: Option<String>,
     /// `METHOD path` as documented, or `unknown` when the page names none.
     pub endpoint: String,
     /// The page title.
     pub title: Option<String>,
+}
+
+/// A documentation page as the checker reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocPage {
+    /// The file, relative to the docs directory (`mdx/get-users.mdx`).
+    pub name: String,
+    /// Its URL in SOURCES, through which it is bound to operations; `None` when unlisted.
+    pub url: Option<String>,
+    /// The parsed page.
+    pub page: Page,
 }
 
 /// The outcome of a check.
@@ -118,9 +138,10 @@ impl Report {
         self.findings.is_empty()
     }
 
-    /// [`crate::EXIT_CLEAN`] or [`crate::EXIT_DRIFT`].
-    pub fn exit_code(&self) -> i32 {
-        if self.is_clean() {
+    /// [`crate::EXIT_CLEAN`] or [`crate::EXIT_DRIFT`]. With `strict`, a page not covered by
+    /// the spec counts as drift too.
+    pub fn exit_code(&self, strict: bool) -> i32 {
+        if self.is_clean() && (!strict || self.not_covered.is_empty()) {
             crate::EXIT_CLEAN
         } else {
             crate::EXIT_DRIFT
@@ -136,88 +157,102 @@ impl Report {
     }
 }
 
-/// Reads the pages under `docs` (see [`sources::pages`]) and the spec, and compares them.
+/// Reads the pages under `docs` (see [`sources::pages`]) with their SOURCES URLs, and the
+/// spec, and compares them.
 pub fn check(docs: &Path, spec: &Path) -> Result<Report, Error> {
     let spec = Spec::from_file(spec)?;
+    let listed = sources::read(docs)?.unwrap_or_default();
     let mut pages = Vec::new();
     for rel in sources::pages(docs)? {
+        let name = sources::display(&rel);
+        let url = listed
+            .iter()
+            .find(|s| s.local == name)
+            .map(|s| s.url.clone());
         let page = Page::from_file(&docs.join(&rel))?;
-        pages.push((sources::display(&rel), page));
+        pages.push(DocPage { name, url, page });
     }
     Ok(check_pages(&spec, &pages))
 }
 
-/// Compares parsed pages (named by their relative path) with a spec.
-pub fn check_pages(spec: &Spec, pages: &[(String, Page)]) -> Report {
+/// Compares parsed pages with a spec.
+pub fn check_pages(spec: &Spec, pages: &[DocPage]) -> Report {
     let mut raw: Vec<Finding> = Vec::new();
     let mut not_covered = Vec::new();
+    let bindings: Vec<Vec<String>> = spec
+        .operations
+        .iter()
+        .map(|o| o.docs.iter().map(|u| sources::page_key(u)).collect())
+        .collect();
     let mut documented = vec![false; spec.operations.len()];
-    for (name, page) in pages {
-        let Some(idx) = match_operation(spec, page) else {
+    for doc in pages {
+        let key = doc.url.as_deref().map(sources::page_key);
+        let bound: Vec<usize> = bindings
+            .iter()
+            .enumerate()
+            .filter(|(_, keys)| key.as_ref().is_some_and(|k| keys.contains(k)))
+            .map(|(idx, _)| idx)
+            .collect();
+        if bound.is_empty() {
+            let page = &doc.page;
             not_covered.push(NotCovered {
-                page: name.clone(),
+                page: doc.name.clone(),
+                url: doc.url.clone(),
                 endpoint: match (&page.method, &page.path) {
                     (Some(m), Some(p)) => format!("{m} {p}"),
                     _ => "unknown".into(),
                 },
                 title: page.title.clone(),
             });
-            continue;
-        };
-        if let Some(slot) = documented.get_mut(idx) {
-            *slot = true;
         }
-        if let Some(op) = spec.operations.get(idx) {
-            let mut ctx = PageCheck {
-                spec,
-                op,
-                page: name,
-                out: &mut raw,
-            };
-            ctx.run(page);
+        for idx in bound {
+            if let Some(slot) = documented.get_mut(idx) {
+                *slot = true;
+            }
+            if let Some(op) = spec.operations.get(idx) {
+                let mut ctx = PageCheck {
+                    spec,
+                    op,
+                    page: &doc.name,
+                    out: &mut raw,
+                };
+                ctx.run(&doc.page);
+            }
         }
     }
     for (op, seen) in spec.operations.iter().zip(&documented) {
         if !seen {
+            let (docs, message) = if op.docs.is_empty() {
+                (
+                    "no page bound".to_string(),
+                    "the operation names no documentation page: give it an `externalDocs.url` \
+                     and list that page in SOURCES",
+                )
+            } else {
+                (
+                    format!("not in the snapshot: {}", op.docs.join(", ")),
+                    "no page of the snapshot is the one the operation is bound to (removed or \
+                     moved by Velt, or missing from SOURCES)",
+                )
+            };
             raw.push(Finding {
                 severity: Severity::Breaking,
                 kind: FindingKind::OperationUndocumented,
+                operation: op.id.clone(),
                 endpoint: op.endpoint(),
                 path: "endpoint".into(),
-                docs: "no page documents it".into(),
+                docs,
                 spec: format!("operation {}", op.id),
-                message: "the spec has an operation no documentation page covers (removed \
-                          or moved by Velt, or its page is missing from the snapshot)"
-                    .into(),
+                message: message.into(),
                 pages: Vec::new(),
             });
         }
     }
     Report {
-        pages: pages.iter().map(|(n, _)| n.clone()).collect(),
+        pages: pages.iter().map(|d| d.name.clone()).collect(),
         findings: group(raw),
         not_covered,
     }
-}
-
-/// Index of the operation a page documents.
-fn match_operation(spec: &Spec, page: &Page) -> Option<usize> {
-    let by_endpoint = [&page.endpoint_section, &page.front_matter_api]
-        .into_iter()
-        .flatten()
-        .find_map(|e| {
-            spec.operations
-                .iter()
-                .position(|o| o.method.eq_ignore_ascii_case(&e.method) && o.path == e.path)
-        });
-    by_endpoint.or_else(|| {
-        let title = page.title.as_deref()?.trim();
-        spec.operations.iter().position(|o| {
-            o.summary
-                .as_deref()
-                .is_some_and(|s| s.trim().eq_ignore_ascii_case(title))
-        })
-    })
 }
 
 /// Merges findings that differ only in the page they were seen on.
@@ -280,6 +315,7 @@ impl PageCheck<'_> {
         self.out.push(Finding {
             severity,
             kind,
+            operation: self.op.id.clone(),
             endpoint: self.op.endpoint(),
             path,
             docs,
@@ -305,6 +341,11 @@ impl PageCheck<'_> {
                 ExampleKind::FailureResponse => (Mode::Failure, self.op.error.as_ref(), "error"),
             };
             match schema {
+                Some(schema) if mode == Mode::Success => {
+                    let (value, schema, root) =
+                        self.unwrap_result(&example.json, schema, example.line);
+                    self.validate(value, schema, root.to_string(), mode, example.line)
+                }
                 Some(schema) => {
                     self.validate(&example.json, schema, root.to_string(), mode, example.line)
                 }
@@ -324,6 +365,53 @@ impl PageCheck<'_> {
             }
         }
         self.status(page);
+    }
+
+    /// Velt wraps most answers in `result` but not all (Delete All User Data), and has moved
+    /// answers in and out of it. A success example that adds or drops the wrapper is reported
+    /// once, then what it holds is compared with the spec's schema, under the spec's paths.
+    fn unwrap_result<'v, 's>(
+        &mut self,
+        value: &'v Value,
+        schema: &'s Schema,
+        line: usize,
+    ) -> (&'v Value, &'s Schema, &'static str) {
+        let (Some(obj), Value::Object(map)) = (schema.object(), value) else {
+            return (value, schema, "response");
+        };
+        let spec_inner = obj
+            .properties
+            .get("result")
+            .filter(|s| s.object().is_some());
+        match (spec_inner, map.get("result")) {
+            (None, Some(inner @ Value::Object(_))) if !obj.free_form => {
+                self.push(
+                    Severity::Breaking,
+                    FindingKind::WrapperDiffers,
+                    "response.result".into(),
+                    "wrapped in `result`".into(),
+                    "not wrapped".into(),
+                    "the page wraps the answer in `result`, the spec does not: the crate would \
+                     find none of its fields (the other response findings compare what the wrapper holds)",
+                    Some(line),
+                );
+                (inner, schema, "response")
+            }
+            (Some(inner_schema), None) if !map.is_empty() => {
+                self.push(
+                    Severity::Breaking,
+                    FindingKind::WrapperDiffers,
+                    "response.result".into(),
+                    "not wrapped".into(),
+                    "wrapped in `result`".into(),
+                    "the page's answer is not wrapped in `result`, the spec's is: the crate would \
+                     find none of its fields (the other response findings compare the fields as if wrapped)",
+                    Some(line),
+                );
+                (value, inner_schema, "response.result")
+            }
+            _ => (value, schema, "response"),
+        }
     }
 
     fn endpoint(&mut self, page: &Page) {
@@ -551,7 +639,11 @@ impl PageCheck<'_> {
                 for (name, s) in &obj.properties {
                     if !map.contains_key(name) {
                         let required = obj.required.contains(name);
-                        self.missing_field(s, required, format!("{path}.{name}"), mode, line);
+                        let docs = match renamed_to(obj, map, name) {
+                            Some(other) => format!("absent; `{other}` instead (renamed?)"),
+                            None => "absent".to_string(),
+                        };
+                        self.missing_field(s, required, format!("{path}.{name}"), docs, mode, line);
                     }
                 }
             }
@@ -590,6 +682,7 @@ impl PageCheck<'_> {
         schema: &Schema,
         required: bool,
         path: String,
+        docs: String,
         mode: Mode,
         line: usize,
     ) {
@@ -621,7 +714,7 @@ impl PageCheck<'_> {
             severity,
             kind,
             path,
-            "absent".into(),
+            docs,
             describe_param(schema, required),
             message,
             Some(line),
@@ -690,6 +783,51 @@ impl PageCheck<'_> {
             }
         }
     }
+}
+
+/// The example field that probably replaced the schema field `missing`: the one field the
+/// schema lacks whose value fits `missing`'s type, when `missing` is the only absent field
+/// it fits (`taskId` for `jobId`, both strings).
+fn renamed_to<'m>(
+    obj: &ObjectSchema,
+    map: &'m serde_json::Map<String, Value>,
+    missing: &str,
+) -> Option<&'m str> {
+    if obj.free_form {
+        return None;
+    }
+    let schema = obj.properties.get(missing)?;
+    let unknown: Vec<(&String, &Value)> = map
+        .iter()
+        .filter(|(k, _)| !obj.properties.contains_key(*k))
+        .collect();
+    let [(candidate, value)] = unknown
+        .iter()
+        .filter(|(_, v)| fits(v, schema))
+        .copied()
+        .collect::<Vec<_>>()[..]
+    else {
+        return None;
+    };
+    let rivals = obj
+        .properties
+        .iter()
+        .filter(|(n, s)| !map.contains_key(*n) && fits(value, s))
+        .count();
+    (rivals == 1).then_some(candidate.as_str())
+}
+
+/// Whether a value has the schema's type at the top level.
+fn fits(value: &Value, schema: &Schema) -> bool {
+    matches!(
+        (&schema.kind, value),
+        (Kind::Any, _)
+            | (Kind::String, Value::String(_))
+            | (Kind::Integer | Kind::Number, Value::Number(_))
+            | (Kind::Boolean, Value::Bool(_))
+            | (Kind::Array(_), Value::Array(_))
+            | (Kind::Object(_), Value::Object(_))
+    )
 }
 
 fn required_word(required: bool) -> &'static str {

@@ -1,8 +1,10 @@
 //! `velt-drift fetch`: refreshes the snapshot from the URLs in `SOURCES`.
 //!
-//! SOURCES is the one place that lists URLs. For a `.md` entry the docs site's Markdown export
-//! is fetched (the URL, plus `.md` if it lacks it); for a `.mdx` entry the URL is fetched as
-//! listed and must answer with the page source, not a rendered HTML page. Other entries
+//! SOURCES lists the local files and the page each one is a form of. Both download URLs derive
+//! from the page's identity ([`page_key`]): a `.mdx` entry fetches the page's Mintlify source
+//! from the public docs repository ([`DEFAULT_MDX_BASE`] + key + `.mdx`), a `.md` entry the
+//! Markdown export of the docs site ([`DEFAULT_MD_BASE`] + key + `.md`); the bases can be
+//! overridden (tests, mirrors). An answer that is a rendered HTML page is refused. Other entries
 //! (`.rendered.txt`) are reference material and are skipped. Every page is downloaded before
 //! any file is written, so a failed run leaves the snapshot as it was (unless `keep_going`).
 
@@ -10,7 +12,30 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::Error;
-use crate::sources::{self, Source};
+use crate::sources::{self, Source, page_key};
+
+/// Where `.md` exports come from: the docs site.
+pub const DEFAULT_MD_BASE: &str = "https://docs.velt.dev";
+/// Where `.mdx` sources come from: the raw files of Velt's public docs repository.
+pub const DEFAULT_MDX_BASE: &str = "https://raw.githubusercontent.com/velt-js/docs/main";
+
+/// The base URLs the two forms of a page are downloaded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bases {
+    /// Base of the `.md` exports ([`DEFAULT_MD_BASE`]).
+    pub md: String,
+    /// Base of the `.mdx` sources ([`DEFAULT_MDX_BASE`]).
+    pub mdx: String,
+}
+
+impl Default for Bases {
+    fn default() -> Self {
+        Bases {
+            md: DEFAULT_MD_BASE.into(),
+            mdx: DEFAULT_MDX_BASE.into(),
+        }
+    }
+}
 
 /// What a fetch did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -23,19 +48,27 @@ pub struct FetchOutcome {
     pub failed: Vec<(String, String)>,
 }
 
-/// The URL downloaded for an entry.
-pub fn download_url(source: &Source) -> String {
-    if source.local.ends_with(".md") && !source.url.ends_with(".md") {
-        format!("{}.md", source.url)
+/// The URL downloaded for an entry: its page's key under the base of its form; `None` for an
+/// entry that is not a page (`.rendered.txt`).
+pub fn download_url(source: &Source, bases: &Bases) -> Option<String> {
+    let (base, ext) = if source.local.ends_with(".mdx") {
+        (&bases.mdx, "mdx")
+    } else if source.is_page() {
+        (&bases.md, "md")
     } else {
-        source.url.clone()
-    }
+        return None;
+    };
+    Some(format!(
+        "{}/{}.{ext}",
+        base.trim_end_matches('/'),
+        page_key(&source.url)
+    ))
 }
 
 /// Downloads every page listed in `DOCS/SOURCES` and rewrites the files and their dates.
 ///
 /// Without `keep_going` the first failure aborts before anything is written.
-pub fn fetch(docs: &Path, keep_going: bool) -> Result<FetchOutcome, Error> {
+pub fn fetch(docs: &Path, bases: &Bases, keep_going: bool) -> Result<FetchOutcome, Error> {
     let listed = sources::read(docs)?.ok_or_else(|| Error::Sources {
         path: docs.join("SOURCES"),
         line: 0,
@@ -49,13 +82,13 @@ pub fn fetch(docs: &Path, keep_going: bool) -> Result<FetchOutcome, Error> {
     let mut outcome = FetchOutcome::default();
     let mut downloaded = Vec::new();
     for source in &listed {
-        if !source.is_page() {
+        let Some(url) = download_url(source, bases) else {
             outcome
                 .skipped
                 .push((source.local.clone(), "reference only, not parsed".into()));
             continue;
-        }
-        match download(&agent, source) {
+        };
+        match download(&agent, source, url) {
             Ok(text) => downloaded.push((source, text)),
             Err(e) if keep_going => outcome.failed.push((source.local.clone(), e.to_string())),
             Err(e) => return Err(e),
@@ -78,15 +111,14 @@ pub fn fetch(docs: &Path, keep_going: bool) -> Result<FetchOutcome, Error> {
     Ok(outcome)
 }
 
-fn download(agent: &ureq::Agent, source: &Source) -> Result<String, Error> {
-    let url = download_url(source);
+fn download(agent: &ureq::Agent, source: &Source, url: String) -> Result<String, Error> {
     let fail = |message: String| Error::Fetch {
         url: url.clone(),
         message,
     };
     let mut response = agent.get(&url).call().map_err(|e| {
         fail(format!(
-            "{e}; check the network and the URL in SOURCES line {}",
+            "{e}; check the network and the page URL in SOURCES line {}",
             source.line
         ))
     })?;
@@ -106,8 +138,8 @@ fn download(agent: &ureq::Agent, source: &Source) -> Result<String, Error> {
         .to_ascii_lowercase();
     if html_type || head.starts_with("<!doctype") || head.starts_with("<html") {
         return Err(fail(format!(
-            "answered with a rendered HTML page, not the source of {}; SOURCES line {} must \
-             give a URL that serves the page's markup",
+            "answered with a rendered HTML page, not the markup of {}; check the page URL in \
+             SOURCES line {} and the download base",
             source.local, source.line
         )));
     }
@@ -156,24 +188,35 @@ mod tests {
     }
 
     #[test]
-    fn urls() {
+    fn both_forms_derive_from_the_page_url() {
         let s = |local: &str, url: &str| Source {
             local: local.into(),
             url: url.into(),
             date: String::new(),
             line: 1,
         };
+        let page = "https://docs.velt.dev/api-reference/rest-apis/v1/users/get-users";
+        let bases = Bases::default();
+        let md = "https://docs.velt.dev/api-reference/rest-apis/v1/users/get-users.md";
+        let mdx = "https://raw.githubusercontent.com/velt-js/docs/main/api-reference/rest-apis/v1/users/get-users.mdx";
+        for url in [page, md, mdx] {
+            assert_eq!(
+                download_url(&s("md/a.md", url), &bases).as_deref(),
+                Some(md)
+            );
+            assert_eq!(
+                download_url(&s("mdx/a.mdx", url), &bases).as_deref(),
+                Some(mdx)
+            );
+        }
+        assert_eq!(download_url(&s("md/a.rendered.txt", page), &bases), None);
+        let local = Bases {
+            md: "http://127.0.0.1:1/site/".into(),
+            mdx: "http://127.0.0.1:1/raw".into(),
+        };
         assert_eq!(
-            download_url(&s("md/a.md", "https://docs.velt.dev/a.md")),
-            "https://docs.velt.dev/a.md"
-        );
-        assert_eq!(
-            download_url(&s("md/a.md", "https://docs.velt.dev/a")),
-            "https://docs.velt.dev/a.md"
-        );
-        assert_eq!(
-            download_url(&s("mdx/a.mdx", "https://docs.velt.dev/a")),
-            "https://docs.velt.dev/a"
+            download_url(&s("mdx/a.mdx", page), &local).as_deref(),
+            Some("http://127.0.0.1:1/raw/api-reference/rest-apis/v1/users/get-users.mdx")
         );
     }
 

@@ -6,9 +6,12 @@
 //! every difference precisely enough to edit the spec from: page, endpoint, JSON path, what the
 //! docs say, what the spec says, and whether it breaks users of the crate or only adds.
 //!
-//! - [`check`]: documentation pages against the spec ([`check::check`]);
-//! - [`diff`]: an older spec against a newer one ([`diff::diff`]);
-//! - [`sources`] and [`fetch`]: the page list in `openapi/docs/SOURCES` and its download;
+//! - [`check`]: documentation pages against the spec ([`check::check`]), each page matched to
+//!   the operations bound to it (`externalDocs.url` in the spec, the page URL in SOURCES);
+//! - [`diff`]: an older spec against a newer one ([`diff::diff`]), with what each change means
+//!   on the wire and for Rust code using the crate;
+//! - [`sources`] and [`fetch`]: the page list in `openapi/docs/SOURCES` and the download of both
+//!   forms of each page;
 //! - [`report`]: text and JSON rendering.
 //!
 //! `main.rs` only parses the command line and maps results to exit codes.

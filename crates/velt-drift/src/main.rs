@@ -30,6 +30,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// Also exit 1 when a page is bound to no operation ("not covered").
+        #[arg(long)]
+        strict: bool,
     },
     /// Compare an older spec with a newer one; exit 1 when a change is breaking.
     Diff {
@@ -51,6 +54,12 @@ enum Command {
         /// Write the pages that downloaded even when others failed (still exits 2).
         #[arg(long)]
         keep_going: bool,
+        /// Base URL of the `.md` exports (the page key and `.md` are appended).
+        #[arg(long, env = "VELT_DRIFT_MD_BASE", default_value = fetch::DEFAULT_MD_BASE)]
+        md_base: String,
+        /// Base URL of the `.mdx` sources (the page key and `.mdx` are appended).
+        #[arg(long, env = "VELT_DRIFT_MDX_BASE", default_value = fetch::DEFAULT_MDX_BASE)]
+        mdx_base: String,
     },
 }
 
@@ -86,18 +95,32 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<i32, velt_drift::Error> {
     match command {
-        Command::Check { docs, spec, format } => {
+        Command::Check {
+            docs,
+            spec,
+            format,
+            strict,
+        } => {
             let r = check::check(&docs, &spec)?;
             print!("{}", report::check(&r, format.into()));
-            Ok(r.exit_code())
+            Ok(r.exit_code(strict))
         }
         Command::Diff { old, new, format } => {
             let r = diff::diff_files(&old, &new)?;
             print!("{}", report::diff(&r, format.into()));
             Ok(r.exit_code())
         }
-        Command::Fetch { docs, keep_going } => {
-            let outcome = fetch::fetch(&docs, keep_going)?;
+        Command::Fetch {
+            docs,
+            keep_going,
+            md_base,
+            mdx_base,
+        } => {
+            let bases = fetch::Bases {
+                md: md_base,
+                mdx: mdx_base,
+            };
+            let outcome = fetch::fetch(&docs, &bases, keep_going)?;
             for page in &outcome.written {
                 println!("fetched {page}");
             }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::Severity;
-use crate::check::Report;
+use crate::check::{Finding, Report};
 use crate::diff::DiffReport;
 
 /// Output format.
@@ -42,45 +42,66 @@ fn json<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}\n"))
 }
 
+/// Findings grouped by operation, then by the pages they were seen on (one page, or the
+/// forms of a page that agree), each with the lines per page.
 fn check_text(report: &Report) -> String {
     let mut out = String::new();
+    let mut operations: Vec<(&str, &str)> = Vec::new();
     for f in &report.findings {
-        let kind = serde_json::to_value(f.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        let _ = writeln!(out, "{}  {}  {}  [{kind}]", f.severity, f.endpoint, f.path);
-        let _ = writeln!(out, "  {}", f.message);
-        let _ = writeln!(out, "  docs: {}", f.docs);
-        let _ = writeln!(out, "  spec: {}", f.spec);
-        if !f.pages.is_empty() {
-            let pages: Vec<String> = f
-                .pages
-                .iter()
-                .map(|p| match p.line {
-                    Some(line) => format!("{}:{line}", p.page),
-                    None => p.page.clone(),
-                })
-                .collect();
-            let _ = writeln!(out, "  page: {}", pages.join(", "));
+        if !operations.contains(&(f.operation.as_str(), f.endpoint.as_str())) {
+            operations.push((f.operation.as_str(), f.endpoint.as_str()));
+        }
+    }
+    for (operation, endpoint) in operations {
+        let _ = writeln!(out, "{operation}  {endpoint}");
+        let findings: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.operation == operation && f.endpoint == endpoint)
+            .collect();
+        let mut page_sets: Vec<Vec<&str>> = Vec::new();
+        for f in &findings {
+            let set = page_names(f);
+            if !page_sets.contains(&set) {
+                page_sets.push(set);
+            }
+        }
+        for set in page_sets {
+            match set.as_slice() {
+                [] => {
+                    let _ = writeln!(out, "  (no page)");
+                }
+                [one] => {
+                    let _ = writeln!(out, "  page {one}");
+                }
+                many => {
+                    let _ = writeln!(out, "  pages {}", many.join(", "));
+                }
+            }
+            for f in findings.iter().filter(|f| page_names(f) == set) {
+                finding_text(&mut out, f);
+            }
         }
         out.push('\n');
     }
     if !report.not_covered.is_empty() {
         let _ = writeln!(
             out,
-            "not covered (pages for endpoints the spec does not have; not drift):"
+            "not covered (pages bound to no operation of the spec; not drift unless --strict):"
         );
         for n in &report.not_covered {
             let _ = writeln!(
                 out,
-                "  {}  {}{}",
+                "  {}  {}{}\n    {}",
                 n.endpoint,
                 n.page,
                 n.title
                     .as_deref()
                     .map(|t| format!("  \"{t}\""))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                n.url
+                    .as_deref()
+                    .unwrap_or("not listed in SOURCES: add its URL there to bind it")
             );
         }
         out.push('\n');
@@ -106,13 +127,53 @@ fn check_text(report: &Report) -> String {
     out
 }
 
+/// The distinct pages of a finding, in order.
+fn page_names(f: &Finding) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for p in &f.pages {
+        if !names.contains(&p.page.as_str()) {
+            names.push(&p.page);
+        }
+    }
+    names
+}
+
+fn finding_text(out: &mut String, f: &Finding) {
+    let kind = serde_json::to_value(f.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let _ = writeln!(out, "    {}  {}  [{kind}]", f.severity, f.path);
+    let _ = writeln!(out, "      {}", f.message);
+    let _ = writeln!(out, "      docs: {}", f.docs);
+    let _ = writeln!(out, "      spec: {}", f.spec);
+    let lines: Vec<String> = page_names(f)
+        .into_iter()
+        .filter_map(|page| {
+            let numbers: Vec<String> = f
+                .pages
+                .iter()
+                .filter(|p| p.page == page)
+                .filter_map(|p| p.line.map(|l| l.to_string()))
+                .collect();
+            (!numbers.is_empty()).then(|| format!("{page}:{}", numbers.join(",")))
+        })
+        .collect();
+    if !lines.is_empty() {
+        let _ = writeln!(out, "      at: {}", lines.join("  "));
+    }
+}
+
 fn diff_text(report: &DiffReport) -> String {
     let mut out = String::new();
+    let verdict = |breaks: bool| if breaks { "breaks" } else { "fine" };
     for c in &report.changes {
         let _ = writeln!(out, "{}  {}  {}", c.severity, c.endpoint, c.path);
         let _ = writeln!(out, "  {}", c.message);
         let _ = writeln!(out, "  old: {}", c.old);
         let _ = writeln!(out, "  new: {}", c.new);
+        let _ = writeln!(out, "  wire: {}: {}", verdict(c.wire.breaks), c.wire.reason);
+        let _ = writeln!(out, "  rust: {}: {}", verdict(c.rust.breaks), c.rust.reason);
         out.push('\n');
     }
     let breaking = report
@@ -128,6 +189,24 @@ fn diff_text(report: &DiffReport) -> String {
             "{}: {breaking} breaking, {} additive",
             plural(report.changes.len(), "change"),
             report.changes.len() - breaking
+        );
+        let _ = writeln!(
+            out,
+            "callers of the HTTP API: {}",
+            if report.breaks_wire() {
+                "some break"
+            } else {
+                "none break"
+            }
+        );
+        let _ = writeln!(
+            out,
+            "Rust code using the crate: {}",
+            if report.breaks_rust() {
+                "breaks (a semver-incompatible release)"
+            } else {
+                "unchanged (a compatible release)"
+            }
         );
     }
     out

@@ -2,6 +2,12 @@
 //!
 //! One page a line, tab-separated: local path (relative to the docs directory), page URL,
 //! retrieval date. Blank lines and `#` comments are ignored.
+//!
+//! A page comes in two forms, the `.mdx` source and the `.md` export, and both are known by one
+//! identity, its [`page_key`]: the path of the page under the docs site
+//! (`api-reference/rest-apis/v2/gdpr/get-all-user-data-gdpr`). The spec binds each operation to
+//! page URLs (`externalDocs.url`); a local file documents the operations whose binding has the
+//! same key as the file's SOURCES URL.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +32,37 @@ impl Source {
     pub fn is_page(&self) -> bool {
         is_page_path(Path::new(&self.local))
     }
+}
+
+/// The identity of a documentation page, the same for every form of it: the URL's path from
+/// its `api-reference/` segment on (the whole path when there is none), without a `.md` or
+/// `.mdx` ending or trailing slash.
+///
+/// ```
+/// use velt_drift::sources::page_key;
+/// let key = "api-reference/rest-apis/v1/users/get-users";
+/// assert_eq!(page_key("https://docs.velt.dev/api-reference/rest-apis/v1/users/get-users"), key);
+/// assert_eq!(page_key("https://docs.velt.dev/api-reference/rest-apis/v1/users/get-users.md"), key);
+/// assert_eq!(
+///     page_key("https://raw.githubusercontent.com/velt-js/docs/main/api-reference/rest-apis/v1/users/get-users.mdx"),
+///     key
+/// );
+/// ```
+pub fn page_key(url: &str) -> String {
+    let path = velt_docs::url_path(url);
+    let path = path.trim_matches('/');
+    let from = if path.starts_with("api-reference/") {
+        path
+    } else {
+        path.find("/api-reference/")
+            .and_then(|idx| path.get(idx + 1..))
+            .unwrap_or(path)
+    };
+    let key = from
+        .strip_suffix(".mdx")
+        .or_else(|| from.strip_suffix(".md"))
+        .unwrap_or(from);
+    key.trim_end_matches('/').to_string()
 }
 
 /// Whether a path names a parseable page (`*.md`, `*.mdx`).
@@ -155,23 +192,46 @@ pub fn display(rel: &Path) -> String {
 mod tests {
     use super::*;
 
+    /// Every page file of the snapshot is listed in SOURCES (none is checked unbound by
+    /// accident), both forms of a page give the same page URL, and every page file exists.
     #[test]
     fn real_sources() {
         let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/docs");
         let sources = read(&docs).unwrap().unwrap();
-        assert_eq!(sources.len(), 8);
-        assert_eq!(sources.iter().filter(|s| s.is_page()).count(), 6);
-        let pages: Vec<String> = pages(&docs).unwrap().iter().map(|p| display(p)).collect();
+        let mut listed: Vec<String> = sources
+            .iter()
+            .filter(|s| s.is_page())
+            .map(|s| s.local.clone())
+            .collect();
+        listed.sort();
+        let found: Vec<String> = pages(&docs).unwrap().iter().map(|p| display(p)).collect();
+        assert_eq!(found, listed);
+        assert!(listed.iter().any(|l| l.ends_with(".md")));
+        assert!(listed.iter().any(|l| l.ends_with(".mdx")));
+        for s in &sources {
+            assert!(
+                !s.url.ends_with(".md") && !s.url.ends_with(".mdx"),
+                "{}: give the page URL",
+                s.local
+            );
+            assert!(
+                s.url.starts_with("https://docs.velt.dev/api-reference/"),
+                "{}",
+                s.url
+            );
+        }
+    }
+
+    #[test]
+    fn page_keys_ignore_host_form_and_trailing_slash() {
+        assert_eq!(page_key("http://127.0.0.1:8080/raw/a/b.mdx"), "raw/a/b");
         assert_eq!(
-            pages,
-            [
-                "md/delete-all-user-data.md",
-                "md/get-all-user-data.md",
-                "mdx/delete-all-user-data-gdpr.mdx",
-                "mdx/get-all-user-data-gdpr.mdx",
-                "mdx/get-delete-user-data-status-gdpr.mdx",
-                "mdx/get-users.mdx"
-            ]
+            page_key("https://docs.velt.dev/x/api-reference/a/"),
+            "api-reference/a"
+        );
+        assert_eq!(
+            page_key("https://docs.velt.dev/api-reference/a?x=1"),
+            "api-reference/a"
         );
     }
 

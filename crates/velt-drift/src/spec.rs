@@ -15,6 +15,10 @@ use openapiv3::{
 
 use crate::Error;
 
+/// The operation extension listing further documentation pages beside `externalDocs.url`,
+/// for an operation documented on several pages.
+pub const DOCS_EXTENSION: &str = "x-velt-docs-pages";
+
 /// Nesting depth after which a schema is treated as [`Kind::Any`] (guards `$ref` cycles).
 const MAX_DEPTH: usize = 32;
 
@@ -36,8 +40,12 @@ pub struct Operation {
     pub method: String,
     /// The path template (`/v2/users/data/get`).
     pub path: String,
-    /// The `summary`, compared with page titles to recognise a moved endpoint.
+    /// The `summary`.
     pub summary: Option<String>,
+    /// The documentation pages the operation is pinned to: `externalDocs.url`, then every URL
+    /// of the [`DOCS_EXTENSION`] list. Pages are matched to operations through these URLs
+    /// (see [`crate::sources::page_key`]), never through the endpoint a page documents.
+    pub docs: Vec<String>,
     /// Parameters outside the body: security headers (API keys) and declared parameters.
     pub params: Vec<SpecParam>,
     /// The JSON request body schema.
@@ -77,6 +85,9 @@ pub struct Schema {
     pub kind: Kind,
     /// `nullable: true`.
     pub nullable: bool,
+    /// The allowed values of a string `enum` (progenitor makes a Rust enum of them); empty when
+    /// the schema is no enum.
+    pub values: Vec<String>,
 }
 
 /// The type of a [`Schema`].
@@ -116,6 +127,7 @@ impl Schema {
         Schema {
             kind,
             nullable: false,
+            values: Vec::new(),
         }
     }
 
@@ -218,11 +230,25 @@ impl Spec {
                 {
                     error = resolver.response(default).map_err(ctx)?;
                 }
+                let mut docs: Vec<String> =
+                    op.external_docs.iter().map(|d| d.url.clone()).collect();
+                if let Some(extra) = op.extensions.get(DOCS_EXTENSION) {
+                    let urls = extra.as_array().ok_or_else(|| {
+                        ctx(format!("{DOCS_EXTENSION} must be a list of page URLs"))
+                    })?;
+                    for url in urls {
+                        let url = url.as_str().ok_or_else(|| {
+                            ctx(format!("{DOCS_EXTENSION} holds {url}, not a URL string"))
+                        })?;
+                        docs.push(url.to_string());
+                    }
+                }
                 operations.push(Operation {
                     id: op.operation_id.clone().unwrap_or_else(|| endpoint.clone()),
                     method,
                     path: path.clone(),
                     summary: op.summary.clone(),
+                    docs,
                     params,
                     request,
                     success_status,
@@ -463,6 +489,7 @@ impl Resolver<'_> {
                             return Ok(Schema {
                                 kind: Kind::Any,
                                 nullable,
+                                values: Vec::new(),
                             });
                         }
                     }
@@ -471,7 +498,15 @@ impl Resolver<'_> {
             }
             _ => Kind::Any,
         };
-        Ok(Schema { kind, nullable })
+        let values = match &s.schema_kind {
+            SchemaKind::Type(Type::String(t)) => t.enumeration.iter().flatten().cloned().collect(),
+            _ => Vec::new(),
+        };
+        Ok(Schema {
+            kind,
+            nullable,
+            values,
+        })
     }
 }
 
