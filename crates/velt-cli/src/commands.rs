@@ -84,6 +84,9 @@ async fn serve(args: &ServeArgs) -> Result<(), Failure> {
         users: args.users,
         items_per_feature: args.items_per_feature,
         latency: Duration::from_millis(args.latency_ms),
+        status_outage: Duration::from_secs(args.status_outage_secs),
+        deletion_task_duration: Duration::from_millis(args.deletion_task_ms),
+        deletion_leaves_comments: args.deletion_leaves_comments,
         ..FakeConfig::default()
     };
     let fake = FakeVelt::start_on(args.addr, config)

@@ -258,6 +258,16 @@ pub struct ServeArgs {
     /// Delay added to every answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// Make every deletion-status call fail with 503 UNAVAILABLE for this many seconds after
+    /// start (an outage to try `--wait` against).
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub status_outage_secs: u64,
+    /// How long one deletion task takes, in milliseconds.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    pub deletion_task_ms: u64,
+    /// Leave this many comments behind after a user's data is erased (to try `--verify`).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub deletion_leaves_comments: usize,
 }
 
 fn main() -> ExitCode {

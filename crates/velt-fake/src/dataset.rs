@@ -221,13 +221,7 @@ impl Dataset {
         organization_id: &str,
         user_id: &str,
     ) -> impl Iterator<Item = (Feature, Map<String, Value>)> + '_ {
-        let member = self.member(organization_id, user_id);
-        let count = if member.is_some() {
-            self.items_per_feature
-        } else {
-            0
-        };
-        let (o, u) = member.unwrap_or((0, 0));
+        let (count, (o, u)) = self.items_of(organization_id, user_id);
         Feature::ALL.into_iter().flat_map(move |feature| {
             (0..count).map(move |i| (feature, self.item_at(o, u, feature, i)))
         })
@@ -242,13 +236,7 @@ impl Dataset {
         organization_id: &str,
         user_id: &str,
     ) -> impl Iterator<Item = (Feature, Map<String, Value>)> + '_ {
-        let member = self.member(organization_id, user_id);
-        let count = if member.is_some() {
-            self.items_per_feature
-        } else {
-            0
-        };
-        let (o, u) = member.unwrap_or((0, 0));
+        let (count, (o, u)) = self.items_of(organization_id, user_id);
         let page_size = crate::PAGE_SIZE;
         (0..count.div_ceil(page_size)).flat_map(move |page| {
             let (start, end) = (page * page_size, ((page + 1) * page_size).min(count));
@@ -256,6 +244,15 @@ impl Dataset {
                 (start..end).map(move |i| (feature, self.item_at(o, u, feature, i)))
             })
         })
+    }
+
+    /// How many items of each feature `user_id` has in `organization_id` (none when not a
+    /// member), and the pair of indexes that seeds them.
+    fn items_of(&self, organization_id: &str, user_id: &str) -> (usize, (usize, usize)) {
+        match self.member(organization_id, user_id) {
+            Some(pair) => (self.items_per_feature, pair),
+            None => (0, (0, 0)),
+        }
     }
 
     /// Item `index` of `feature` for `user_id` in `organization_id`, if it exists.
