@@ -234,7 +234,7 @@ impl UserData {
             + self.reactions.len()
             + self.recordings.len()
             + self.notifications.len();
-        let other: usize = self.other.iter().map(|(_, v)| other_items(v).len()).sum();
+        let other: usize = self.other.iter().map(|(_, v)| other_len(v)).sum();
         known + other
     }
 
@@ -296,6 +296,15 @@ impl UserData {
     }
 }
 
+/// How many items an unknown key stands for, counted without copying them.
+fn other_len(value: &RawItem) -> usize {
+    if !value.as_str().starts_with('[') {
+        return 1;
+    }
+    serde_json::from_str::<Vec<serde::de::IgnoredAny>>(value.as_str())
+        .map_or(1, |items| items.len())
+}
+
 /// The items an unknown key stands for: an array's elements, or the value itself.
 fn other_items(value: &RawItem) -> Vec<RawItem> {
     value.elements().unwrap_or_else(|| vec![value.clone()])
@@ -332,9 +341,7 @@ impl<'de> Deserialize<'de> for UserData {
                         // A known key twice: both lists are kept, in order. `null` reads as
                         // an empty list.
                         Some(list) => {
-                            let items = map
-                                .next_value::<Option<Vec<RawItem>>>()
-                                .map_err(|e| de::Error::custom(format!("{key}: {e}")))?;
+                            let items = map.next_value::<Option<Vec<RawItem>>>()?;
                             let items = items.unwrap_or_default();
                             // The spec's items are objects; anything else is not Velt's page.
                             if let Some((n, item)) = items
@@ -390,10 +397,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_known_key_that_is_not_a_list_is_an_error_naming_it() {
-        let err = serde_json::from_str::<UserData>(r#"{"comments":{"id":"c1"}}"#).unwrap_err();
-        assert!(err.to_string().contains("comments"), "{err}");
-        let err = serde_json::from_str::<UserData>(r#"{"reactions":[{},7]}"#).unwrap_err();
-        assert!(err.to_string().contains("reactions[1]"), "{err}");
+    fn a_known_list_that_is_not_a_list_of_objects_is_an_error_naming_where() {
+        let decode = |text: &str| {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            let err =
+                serde_path_to_error::deserialize::<_, UserData>(&mut deserializer).unwrap_err();
+            format!("{}: {}", err.path(), err.inner())
+        };
+        let err = decode(r#"{"comments":{"id":"c1"}}"#);
+        assert!(err.starts_with("comments: invalid type: map"), "{err}");
+        let err = decode(r#"{"reactions":[{},7]}"#);
+        assert!(
+            err.starts_with(".: reactions[1]: expected a JSON object, found 7"),
+            "{err}"
+        );
     }
 }

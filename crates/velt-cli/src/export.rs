@@ -247,34 +247,38 @@ impl Outcome {
     }
 
     /// The result of the run: one failure as itself, several as a list.
-    fn result(self, plan: &Plan) -> Result<(), Failure> {
+    fn result(mut self, plan: &Plan) -> Result<(), Failure> {
         let resumable = plan.destination != Destination::Stdout;
         let hint = "run the same command with --resume to continue";
-        match <[_; 1]>::try_from(self.failures) {
-            Ok([(_, error, saved)]) if plan.users.len() == 1 => match Failure::from(error) {
-                Failure::Failed(message) if resumable && saved > 0 => Err(Failure::Failed(
-                    format!("{message}\nthe first {saved} pages are saved; {hint}"),
+        if plan.users.len() == 1
+            && let Some((_, error, saved)) = self.failures.pop()
+        {
+            return Err(match Failure::from(error) {
+                Failure::Failed(message) if resumable && saved > 0 => Failure::Failed(format!(
+                    "{message}\nthe first {saved} pages are saved; {hint}"
                 )),
-                other => Err(other),
-            },
-            Ok(failures) => Err(list_failures(&failures, resumable.then_some(hint))),
-            Err(failures) if failures.is_empty() => Ok(()),
-            Err(failures) => Err(list_failures(&failures, resumable.then_some(hint))),
+                other => other,
+            });
         }
+        if self.failures.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<String> = self
+            .failures
+            .iter()
+            .map(|(user, error, _)| format!("{user}: {error}"))
+            .collect();
+        Err(Failure::Failed(format!(
+            "{} user(s) failed:\n{}{}",
+            self.failures.len(),
+            lines.join("\n"),
+            if resumable {
+                format!("\n{hint}")
+            } else {
+                String::new()
+            }
+        )))
     }
-}
-
-fn list_failures(failures: &[(String, velt_api::Error, usize)], hint: Option<&str>) -> Failure {
-    let lines: Vec<String> = failures
-        .iter()
-        .map(|(user, error, _)| format!("{user}: {error}"))
-        .collect();
-    Failure::Failed(format!(
-        "{} user(s) failed:\n{}{}",
-        failures.len(),
-        lines.join("\n"),
-        hint.map(|h| format!("\n{h}")).unwrap_or_default()
-    ))
 }
 
 /// The file of one user's export, for `--out` and `--out-dir`.

@@ -8,7 +8,7 @@ use velt_fake::{FakeConfig, FakeVelt};
 
 mod common;
 
-use common::{BIN, assert_stderr_has, run, scratch, stderr, velt};
+use common::{BIN, assert_stderr_has, config, run, scratch, stderr, velt};
 
 /// The seeded items of a user, per feature in order, as the export must return them.
 fn expected(fake: &FakeVelt, org: &str, user: &str) -> Map<String, Value> {
@@ -45,13 +45,6 @@ fn ndjson_by_feature(text: &str) -> Map<String, Value> {
             .push(item);
     }
     by_feature
-}
-
-fn config(items_per_feature: usize) -> FakeConfig {
-    FakeConfig {
-        items_per_feature,
-        ..FakeConfig::default()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,7 +5,7 @@ mod common;
 
 use std::{net::SocketAddr, process::Stdio};
 
-use common::{assert_stderr_has, run, scratch, stderr, velt, velt_at};
+use common::{assert_stderr_has, config, run, scratch, stderr, velt, velt_at};
 use tokio::{
     io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
     net::TcpListener,
@@ -190,12 +190,7 @@ async fn an_export_with_no_items_succeeds_and_says_how_to_check_membership() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reader_that_stops_early_ends_the_export_quietly() {
-    let fake = FakeVelt::start(FakeConfig {
-        items_per_feature: 2_000,
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap();
+    let fake = FakeVelt::start(config(2_000)).await.unwrap();
     let mut child = velt(
         &fake,
         &[
@@ -268,12 +263,7 @@ async fn resume_of_a_complete_file_leaves_it_untouched() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn resume_with_nothing_to_resume_starts_a_new_export() {
-    let fake = FakeVelt::start(FakeConfig {
-        items_per_feature: 3,
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap();
+    let fake = FakeVelt::start(config(3)).await.unwrap();
     let dir = scratch("resume_nothing");
     let out = dir.join("export.ndjson");
     let output = run(velt(
@@ -290,12 +280,7 @@ async fn resume_with_nothing_to_resume_starts_a_new_export() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_export_leaves_a_manifest_that_verify_export_checks() {
-    let fake = FakeVelt::start(FakeConfig {
-        items_per_feature: 150,
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap();
+    let fake = FakeVelt::start(config(150)).await.unwrap();
     let dir = scratch("export_manifest");
     for (name, format) in [("export.ndjson", "ndjson"), ("export.json", "json")] {
         let out = dir.join(name);
@@ -388,4 +373,50 @@ async fn verify_export_without_a_manifest_says_where_it_looked() {
     .await;
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert_stderr_has(&output, "export.ndjson.manifest.json");
+}
+
+/// Page 1 of the fixture, then an answer that does not decode.
+fn broken_second_page(body: &str) -> &'static str {
+    if body.contains("\"pageToken\":\"tok-2\"") {
+        r#"{"result":{"data":{"comments":{"not":"a list"}}}}"#
+    } else {
+        PAGE_1
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_are_summed_up_once_for_one_user_or_many() {
+    let addr = raw_server(broken_second_page).await;
+    let dir = scratch("export_failures");
+    let out = dir.join("export.ndjson");
+    // One user into a file: the error itself, and what is saved for --resume.
+    let output = run(velt_raw(addr, &export_args(out.to_str().unwrap(), &[]))).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_stderr_has(&output, "comments");
+    assert_stderr_has(
+        &output,
+        "the first 1 pages are saved; run the same command with --resume to continue",
+    );
+    assert!(!stderr(&output).contains("user(s) failed"));
+    // Two users on standard output: one list naming both, and no --resume hint.
+    let output = run(velt_raw(
+        addr,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "a",
+            "--user-id",
+            "b",
+        ],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_stderr_has(&output, "2 user(s) failed:\n");
+    for user in ["a", "b"] {
+        assert_stderr_has(&output, &format!("\n{user}: getAllUserData: "));
+    }
+    assert!(!stderr(&output).contains("--resume"));
 }

@@ -7,7 +7,7 @@ use std::{
 };
 
 use tokio::process::Command;
-use velt_fake::FakeVelt;
+use velt_fake::{FakeConfig, FakeVelt};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_velt");
 
@@ -52,4 +52,12 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
+}
+
+/// The fake's default workspace with `items_per_feature` items of each feature per user.
+pub fn config(items_per_feature: usize) -> FakeConfig {
+    FakeConfig {
+        items_per_feature,
+        ..FakeConfig::default()
+    }
 }
