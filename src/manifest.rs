@@ -318,3 +318,56 @@ fn count_items(path: &Path, format: &str) -> Result<BTreeMap<String, usize>, Str
     }
     Ok(counts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_described_file_verifies_and_a_changed_one_is_named() {
+        let dir = std::env::temp_dir().join(format!("velt-manifest-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("export.ndjson");
+        let lines = "{\"feature\":\"comments\",\"item\":{\"id\":1}}\n{\"feature\":\"userProfile\",\"item\":{}}\n";
+        std::fs::write(&file, lines).unwrap();
+        let mut summary = ExportSummary {
+            pages: 1,
+            ..ExportSummary::default()
+        };
+        summary.count(&Feature::Comments);
+        summary.count(&Feature::from_key("userProfile"));
+        let record = ExportRecord {
+            organization_id: "org-1",
+            user_id: "user-1",
+            format: "ndjson",
+            started_at: Utc::now(),
+            summary: &summary,
+            base_url: "https://user:secret@api.velt.dev/path?q=1",
+        };
+        let manifest = ExportManifest::describe(&record, &file).unwrap();
+        assert_eq!(manifest.bytes, lines.len() as u64);
+        assert_eq!(manifest.velt_host, "api.velt.dev");
+        assert_eq!(manifest.items_per_other_key["userProfile"], 1);
+        let path = ExportManifest::path_for(&file);
+        manifest.save(&path).unwrap();
+        let loaded = ExportManifest::load(&path).unwrap();
+        assert_eq!(loaded, manifest);
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("secret"));
+        assert_eq!(loaded.verify(&file).unwrap(), Vec::<String>::new());
+
+        std::fs::write(&file, lines.replace("\"id\":1", "\"id\":2")).unwrap();
+        let differences = loaded.verify(&file).unwrap();
+        assert_eq!(differences.len(), 1, "{differences:?}");
+        assert!(differences[0].starts_with("SHA-256: "), "{differences:?}");
+
+        std::fs::write(&file, lines.lines().next().unwrap().to_owned() + "\n").unwrap();
+        let differences = loaded.verify(&file).unwrap();
+        assert!(
+            differences.contains(
+                &"items of \"userProfile\": 0 in the file, the manifest says 1".to_owned()
+            ),
+            "{differences:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

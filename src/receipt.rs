@@ -6,9 +6,7 @@ use std::{collections::BTreeMap, path::Path};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    Client, DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, Error, ExportSummary, atomic,
-};
+use crate::{Client, DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, Error, atomic};
 
 /// What an export of one user in one organization found after the erasure.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,16 +46,6 @@ impl ErasureCheck {
     }
 }
 
-/// The items an export wrote, by kind. The one place that reads an [`ExportSummary`]'s
-/// counts for a check.
-fn remaining_counts(summary: &ExportSummary) -> BTreeMap<String, usize> {
-    // The four features (zero included) and every other key Velt sent.
-    summary
-        .counts()
-        .map(|(key, n)| (key.to_owned(), n))
-        .collect()
-}
-
 impl Client {
     /// Proof of erasure for one user in one organization: exports the user's data again
     /// (every page, nothing kept in memory) and counts what is left. Run it once the deletion
@@ -86,7 +74,11 @@ impl Client {
             user_id: user_id.to_owned(),
             checked_at: Utc::now(),
             pages: summary.pages,
-            remaining: remaining_counts(&summary),
+            // The four features (zero included) and every other key Velt sent.
+            remaining: summary
+                .counts()
+                .map(|(key, n)| (key.to_owned(), n))
+                .collect(),
         })
     }
 }
