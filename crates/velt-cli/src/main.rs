@@ -249,7 +249,10 @@ pub struct ServeArgs {
     /// Seed of the generated data: the same seed gives the same data.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Number of users in the workspace.
+    /// Number of organizations (generated on demand: thousands are cheap).
+    #[arg(long, default_value_t = 3)]
+    pub organizations: usize,
+    /// Number of users in the workspace, spread round-robin over the organizations.
     #[arg(long, default_value_t = 12)]
     pub users: usize,
     /// Items of each feature per user and organization.
