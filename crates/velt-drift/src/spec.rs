@@ -572,9 +572,29 @@ mod tests {
                 "POST /v2/users/data/get",
                 "POST /v2/users/data/delete",
                 "POST /v2/users/data/delete/status",
-                "POST /v1/users/get"
+                "POST /v1/users/get",
+                "POST /v2/organizations/get",
+                "POST /v2/users/get"
             ]
         );
+        // Get Users v2: `data` is one of a list and a map of lists, and `pageToken` is
+        // another name of `nextPageToken`.
+        let users_v2 = spec.operation("POST", "/v2/users/get").unwrap();
+        let answer = users_v2.success.as_ref().unwrap().object().unwrap();
+        let result = answer.properties["result"].object().unwrap();
+        assert_eq!(
+            result.aliases.get("pageToken").map(String::as_str),
+            Some("nextPageToken")
+        );
+        let data = &result.properties["data"];
+        assert_eq!(data.kind, Kind::Any);
+        assert_eq!(data.alternatives.len(), 2);
+        assert!(matches!(data.alternatives[0].kind, Kind::Array(_)));
+        let by_document = data.alternatives[1].object().unwrap();
+        assert!(matches!(
+            by_document.additional.as_deref().map(|s| &s.kind),
+            Some(Kind::Array(_))
+        ));
         let delete = spec.operation("POST", "/v2/users/data/delete").unwrap();
         assert_eq!(delete.success_status, Some(202));
         let headers: Vec<_> = delete.params.iter().map(|p| p.name.as_str()).collect();
