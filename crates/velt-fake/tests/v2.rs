@@ -296,7 +296,7 @@ async fn a_document_only_user_is_listed_only_for_its_documents() {
     let folder = format!(
         "folder-{}-{:02}",
         &document[4..8],
-        (document[9..].parse::<usize>().unwrap() + 1) / 2
+        document[9..].parse::<usize>().unwrap().div_ceil(2)
     );
     assert!(
         dataset
