@@ -197,7 +197,8 @@ impl ClientBuilder {
             None => env_secret(Client::ENV_AUTH_TOKEN, "auth token", "auth_token")?,
         };
         let credentials = Credentials::new(&api_key, &auth_token)?;
-        let base_url = check_base_url(self.base_url.as_deref().unwrap_or(Client::DEFAULT_BASE_URL))?;
+        let base_url =
+            check_base_url(self.base_url.as_deref().unwrap_or(Client::DEFAULT_BASE_URL))?;
 
         let user_agent = self
             .user_agent
@@ -209,7 +210,8 @@ impl ClientBuilder {
         let http = match self.http_client {
             Some(client) => client,
             None => default_http_client(
-                self.connect_timeout.unwrap_or(Client::DEFAULT_CONNECT_TIMEOUT),
+                self.connect_timeout
+                    .unwrap_or(Client::DEFAULT_CONNECT_TIMEOUT),
                 user_agent.clone(),
             )?,
         };

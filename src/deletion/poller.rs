@@ -52,7 +52,11 @@ impl PollOptions {
 
     /// The waits after failed status calls.
     pub fn failure_backoff(&self) -> Backoff {
-        Backoff::new(self.first_interval, self.max_interval, Backoff::RETRY_FACTOR)
+        Backoff::new(
+            self.first_interval,
+            self.max_interval,
+            Backoff::RETRY_FACTOR,
+        )
     }
 }
 
@@ -357,18 +361,24 @@ mod tests {
         calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     ) -> Poller {
         let mut script = std::collections::VecDeque::from(script);
-        Poller::with_fetch("job-1".into(), options, Box::new(move || {
-            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let next = if script.len() > 1 {
-                script.pop_front()
-            } else {
-                script.front().map(|r| match r {
-                    Ok(s) => Ok(s.clone()),
-                    Err(_) => Err(unavailable()),
-                })
-            };
-            Box::pin(std::future::ready(next.unwrap_or_else(|| Err(unavailable()))))
-        }))
+        Poller::with_fetch(
+            "job-1".into(),
+            options,
+            Box::new(move || {
+                calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let next = if script.len() > 1 {
+                    script.pop_front()
+                } else {
+                    script.front().map(|r| match r {
+                        Ok(s) => Ok(s.clone()),
+                        Err(_) => Err(unavailable()),
+                    })
+                };
+                Box::pin(std::future::ready(
+                    next.unwrap_or_else(|| Err(unavailable())),
+                ))
+            }),
+        )
     }
 
     #[tokio::test(start_paused = true)]
@@ -380,17 +390,21 @@ mod tests {
         let outage_ends = started + hours(3);
         let fetch_calls = calls.clone();
         let mut first = true;
-        let poller = Poller::with_fetch("job-1".into(), PollOptions::default(), Box::new(move || {
-            fetch_calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let answer = if std::mem::take(&mut first) {
-                Ok(status(false, 2))
-            } else if Instant::now() < outage_ends {
-                Err(unavailable())
-            } else {
-                Ok(status(true, 0))
-            };
-            Box::pin(std::future::ready(answer))
-        }));
+        let poller = Poller::with_fetch(
+            "job-1".into(),
+            PollOptions::default(),
+            Box::new(move || {
+                fetch_calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let answer = if std::mem::take(&mut first) {
+                    Ok(status(false, 2))
+                } else if Instant::now() < outage_ends {
+                    Err(unavailable())
+                } else {
+                    Ok(status(true, 0))
+                };
+                Box::pin(std::future::ready(answer))
+            }),
+        );
         let mut retries = Vec::new();
         let mut statuses = Vec::new();
         let done = poller

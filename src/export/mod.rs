@@ -281,10 +281,7 @@ impl Export {
     /// }
     /// # }
     /// ```
-    pub fn concurrently<I>(
-        exports: I,
-        concurrency: usize,
-    ) -> BoxStream<'static, UserPage>
+    pub fn concurrently<I>(exports: I, concurrency: usize) -> BoxStream<'static, UserPage>
     where
         I: IntoIterator<Item = Export>,
         I::IntoIter: Send + 'static,

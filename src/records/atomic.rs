@@ -69,7 +69,8 @@ pub(crate) fn save_json<T: Serialize>(path: &Path, value: &T, what: &str) -> Res
 
 /// Reads a record written by [`save_json`]; the error says what the file should have been.
 pub(crate) fn load_json<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
-    let text = fs::read(path).map_err(|e| Error::file(&format!("cannot read the {what}"), path, e))?;
+    let text =
+        fs::read(path).map_err(|e| Error::file(&format!("cannot read the {what}"), path, e))?;
     serde_json::from_slice(&text).map_err(|e| {
         Error::bad_file(
             path,
