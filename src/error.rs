@@ -41,11 +41,20 @@ impl Operation {
         }
     }
 
-    /// The operation whose operationId in `openapi/velt.yaml` is `id`, if there is one.
-    pub fn from_operation_id(id: &str) -> Option<Operation> {
-        Operation::ALL
-            .into_iter()
-            .find(|operation| operation.operation_id() == id)
+    /// The operation progenitor's `OperationInfo` names: the generated method's name, the
+    /// operationId in snake case (`get_all_user_data`).
+    pub(crate) fn from_generated(name: &str) -> Option<Operation> {
+        Operation::ALL.into_iter().find(|operation| {
+            let id = operation.operation_id();
+            let mut snake = String::with_capacity(id.len() + 4);
+            for c in id.chars() {
+                if c.is_ascii_uppercase() {
+                    snake.push('_');
+                }
+                snake.push(c.to_ascii_lowercase());
+            }
+            snake == name
+        })
     }
 
     /// The path of the endpoint, e.g. `/v2/users/data/get`.
@@ -294,7 +303,7 @@ pub(crate) enum Repr {
         operation: Operation,
         message: String,
     },
-    #[error("{operation}: stopped: {}", fmt_pagination(kind))]
+    #[error("{operation}: {} stopped: {}", if *.operation == Operation::GetAllUserData { "export" } else { "listing" }, fmt_pagination(kind))]
     Pagination {
         operation: Operation,
         kind: PaginationError,
@@ -658,4 +667,22 @@ pub(crate) fn snippet(body: &[u8]) -> String {
         text.push('…');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_clients_operation_names_map_back() {
+        assert_eq!(
+            Operation::from_generated("get_all_user_data"),
+            Some(Operation::GetAllUserData)
+        );
+        assert_eq!(
+            Operation::from_generated("get_delete_all_user_data_status"),
+            Some(Operation::GetDeleteAllUserDataStatus)
+        );
+        assert_eq!(Operation::from_generated("getUsers"), None);
+    }
 }

@@ -142,7 +142,7 @@ impl ClientHooks<CallContext> for generated::Client {
         headers.insert(API_KEY_HEADER, settings.credentials.api_key.clone());
         headers.insert(AUTH_TOKEN_HEADER, settings.credentials.auth_token.clone());
         headers.insert(USER_AGENT, settings.user_agent.clone());
-        let timeout = Operation::from_operation_id(info.operation_id)
+        let timeout = Operation::from_generated(info.operation_id)
             .map_or(Client::DEFAULT_TIMEOUT, |operation| {
                 settings.timeout(operation)
             });
