@@ -5,8 +5,8 @@
 //! - `httpmock.rs`: typed httpmock helpers, included behind the `httpmock` feature.
 //!
 //! Exported data is not decoded into generated types: the spec's `UserDataItem` and
-//! `UserDataPage` schemas are replaced by the hand-written `crate::RawItem` and
-//! `crate::UserData` (`src/item.rs`), which keep every item as the exact JSON text Velt sent
+//! `UserDataPage` schemas are replaced by the hand-written `crate::export::RawItem` and
+//! `crate::export::UserData` (`src/export/item.rs`), which keep every item as the exact JSON text Velt sent
 //! and every key of a page, known or not. The generated client still makes the call and
 //! decodes the answer; only those two types are swapped in.
 //!
@@ -45,14 +45,14 @@ fn generate() -> Result<(), String> {
         .with_tag(TagStyle::Merged)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq")
-        // Every call carries a per-call context: credentials, timeout and a slot for the
-        // HTTP status and headers of the answer (see src/transport.rs).
+        // Every attempt carries its own context: the client's settings and the attempt's
+        // record of the answer's head (see src/transport.rs).
         .with_inner_type(quote!(crate::transport::CallContext))
         // Exported data stays the JSON text Velt sent (see the module docs above).
-        .with_replacement("UserDataItem", "crate::RawItem", std::iter::empty())
+        .with_replacement("UserDataItem", "crate::export::RawItem", std::iter::empty())
         .with_replacement(
             "UserDataPage",
-            "crate::UserData",
+            "crate::export::UserData",
             [TypeImpl::Default].into_iter(),
         )
         // Ids carry `minLength: 1` in the spec, which the client checks before sending (with a

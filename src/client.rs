@@ -1,27 +1,21 @@
-//! The client: credentials, base URL, timeouts, retries, and the HTTP connection pool.
+//! The client: its builder (credentials, base URL, timeouts, retries, the HTTP connection
+//! pool) and the one `impl Client` block that holds every call. The calls are thin: the work
+//! lives in the module of each concern ([`crate::export`], [`crate::deletion`],
+//! [`crate::users`], [`crate::records`]).
 
 use std::{collections::HashMap, fmt, sync::Arc, time::Duration};
 
 use reqwest::{Url, header::HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::{Error, Operation, RetryPolicy};
-
-/// The default base URL of Velt's REST API.
-pub const DEFAULT_BASE_URL: &str = "https://api.velt.dev";
-/// Environment variable read for the API key when none is given to the builder.
-pub const ENV_API_KEY: &str = "VELT_API_KEY";
-/// Environment variable read for the auth token when none is given to the builder.
-pub const ENV_AUTH_TOKEN: &str = "VELT_AUTH_TOKEN";
-
-/// Timeout of every call but the deletion.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Timeout of the deletion call: Velt says it may take up to five minutes to answer.
-pub const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(6 * 60);
-/// The largest answer the client reads: a page of 400 items is a few megabytes.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
-/// Timeout for making a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::{
+    Error, Operation, Result, RetryPolicy,
+    deletion::{self, DeleteRequest, Deletion, DeletionStatus, PollOptions, Poller},
+    export::{self, Export, ExportPage},
+    records::ErasureCheck,
+    types,
+    users::{self, UsersQuery},
+};
 
 /// The API key and auth token, ready to be sent.
 ///
@@ -34,7 +28,7 @@ pub(crate) struct Credentials {
 }
 
 impl Credentials {
-    fn new(api_key: &SecretString, auth_token: &SecretString) -> Result<Self, Error> {
+    fn new(api_key: &SecretString, auth_token: &SecretString) -> Result<Self> {
         Ok(Credentials {
             api_key: secret_header(api_key, "API key")?,
             auth_token: secret_header(auth_token, "auth token")?,
@@ -42,15 +36,15 @@ impl Credentials {
     }
 }
 
-fn secret_header(secret: &SecretString, what: &str) -> Result<HeaderValue, Error> {
+fn secret_header(secret: &SecretString, what: &str) -> Result<HeaderValue> {
     let text = secret.expose_secret().trim();
     if text.is_empty() {
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "the {what} is empty; pass the value from the Velt console"
         )));
     }
     let mut value = HeaderValue::from_str(text).map_err(|_| {
-        Error::Config(format!(
+        Error::config(format!(
             "the {what} contains characters that cannot be sent in an HTTP header; copy it again from the Velt console"
         ))
     })?;
@@ -74,7 +68,7 @@ impl fmt::Debug for Credentials {
 /// use std::time::Duration;
 /// use velt_api::{Client, Operation, RetryPolicy};
 ///
-/// # fn main() -> Result<(), velt_api::Error> {
+/// # fn main() -> velt_api::Result<()> {
 /// let client = Client::builder()
 ///     .api_key("my-api-key")
 ///     .auth_token("my-auth-token")
@@ -163,7 +157,7 @@ impl ClientBuilder {
     }
 
     /// The largest answer to read, in bytes; default 64 MiB. A larger answer fails with
-    /// [`Error::TooLarge`] instead of filling memory.
+    /// an error of kind [`crate::ErrorKind::TooLarge`] instead of filling memory.
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = Some(bytes);
         self
@@ -191,40 +185,42 @@ impl ClientBuilder {
 
     /// Checks everything and builds the client.
     ///
-    /// Fails with [`Error::Config`] when a credential is missing or empty, or the base URL is
+    /// Fails with an error of kind [`crate::ErrorKind::Config`] when a credential is missing or empty, or the base URL is
     /// not a valid `https` URL.
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(self) -> Result<Client> {
         let api_key = match self.api_key {
             Some(key) => key,
-            None => env_secret(ENV_API_KEY, "API key", "api_key")?,
+            None => env_secret(Client::ENV_API_KEY, "API key", "api_key")?,
         };
         let auth_token = match self.auth_token {
             Some(token) => token,
-            None => env_secret(ENV_AUTH_TOKEN, "auth token", "auth_token")?,
+            None => env_secret(Client::ENV_AUTH_TOKEN, "auth token", "auth_token")?,
         };
         let credentials = Credentials::new(&api_key, &auth_token)?;
-        let base_url = check_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let base_url =
+            check_base_url(self.base_url.as_deref().unwrap_or(Client::DEFAULT_BASE_URL))?;
 
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| concat!("velt-api/", env!("CARGO_PKG_VERSION")).to_owned());
         let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
-            Error::Config("the user agent contains characters not allowed in a header".into())
+            Error::config("the user agent contains characters not allowed in a header")
         })?;
 
         let http = match self.http_client {
             Some(client) => client,
             None => default_http_client(
-                self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                self.connect_timeout
+                    .unwrap_or(Client::DEFAULT_CONNECT_TIMEOUT),
                 user_agent.clone(),
             )?,
         };
 
-        let read_timeout = self.read_timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let read_timeout = self.read_timeout.unwrap_or(Client::DEFAULT_TIMEOUT);
         let mut timeouts = HashMap::new();
         for operation in Operation::ALL {
             let default = match operation {
-                Operation::DeleteAllUserData => DEFAULT_DELETE_TIMEOUT,
+                Operation::DeleteAllUserData => Client::DEFAULT_DELETE_TIMEOUT,
                 _ => read_timeout,
             };
             let timeout = self.timeouts.get(&operation).copied().unwrap_or(default);
@@ -241,28 +237,29 @@ impl ClientBuilder {
                 retry: self.retry.unwrap_or_default(),
                 max_response_bytes: self
                     .max_response_bytes
-                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                    .unwrap_or(Client::DEFAULT_MAX_RESPONSE_BYTES),
             }),
         })
     }
 }
 
-fn env_secret(var: &str, what: &str, method: &str) -> Result<SecretString, Error> {
+fn env_secret(var: &str, what: &str, method: &str) -> Result<SecretString> {
     match std::env::var(var) {
         Ok(value) => Ok(SecretString::from(value)),
-        Err(std::env::VarError::NotPresent) => Err(Error::Config(format!(
+        Err(std::env::VarError::NotPresent) => Err(Error::config(format!(
             "no {what}: pass it with ClientBuilder::{method} or set {var}"
         ))),
         Err(std::env::VarError::NotUnicode(_)) => {
-            Err(Error::Config(format!("{var} is not valid UTF-8")))
+            Err(Error::config(format!("{var} is not valid UTF-8")))
         }
     }
 }
 
-fn check_base_url(text: &str) -> Result<String, Error> {
+fn check_base_url(text: &str) -> Result<String> {
     let url = Url::parse(text.trim()).map_err(|e| {
-        Error::Config(format!(
-            "base URL {text:?} is not a URL ({e}); use e.g. {DEFAULT_BASE_URL}"
+        Error::config(format!(
+            "base URL {text:?} is not a URL ({e}); use e.g. {}",
+            Client::DEFAULT_BASE_URL
         ))
     })?;
     let loopback = match url.host() {
@@ -275,21 +272,21 @@ fn check_base_url(text: &str) -> Result<String, Error> {
         "https" => {}
         "http" if loopback => {}
         "http" => {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "base URL {text:?} uses http; credentials must travel over https (http is allowed only on localhost)"
             )));
         }
         other => {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "base URL {text:?} has scheme {other:?}; use https"
             )));
         }
     }
     if url.host().is_none() {
-        return Err(Error::Config(format!("base URL {text:?} has no host")));
+        return Err(Error::config(format!("base URL {text:?} has no host")));
     }
     if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "base URL {text:?} must not carry a query, a fragment or a user name"
         )));
     }
@@ -299,7 +296,7 @@ fn check_base_url(text: &str) -> Result<String, Error> {
 fn default_http_client(
     connect_timeout: Duration,
     user_agent: HeaderValue,
-) -> Result<reqwest::Client, Error> {
+) -> Result<reqwest::Client> {
     // reqwest is built without a bundled crypto provider; ring is the one this crate ships.
     // Installing fails harmlessly when the application installed one already.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -310,7 +307,7 @@ fn default_http_client(
         .user_agent(user_agent)
         .pool_idle_timeout(Duration::from_secs(90))
         .build()
-        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+        .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))
 }
 
 /// A client of Velt's user-data API.
@@ -319,11 +316,11 @@ fn default_http_client(
 /// around. Debug shows the base URL and settings, never a credential.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), velt_api::Error> {
+/// # async fn run() -> velt_api::Result<()> {
 /// // Reads VELT_API_KEY and VELT_AUTH_TOKEN.
 /// let client = velt_api::Client::from_env()?;
 /// let users = client
-///     .get_users(&velt_api::UsersQuery::organization("org-1"))
+///     .get_users(&velt_api::users::UsersQuery::organization("org-1"))
 ///     .await?;
 /// println!("{} users", users.len());
 /// # Ok(())
@@ -334,6 +331,7 @@ pub struct Client {
     pub(crate) inner: Arc<ClientInner>,
 }
 
+/// The settings a client was built with, shared by its clones and by every attempt.
 pub(crate) struct ClientInner {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: String,
@@ -342,6 +340,28 @@ pub(crate) struct ClientInner {
     pub(crate) timeouts: HashMap<Operation, Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: u64,
+}
+
+impl ClientInner {
+    /// The timeout of one attempt of `operation`.
+    pub(crate) fn timeout(&self, operation: Operation) -> Duration {
+        self.timeouts
+            .get(&operation)
+            .copied()
+            .unwrap_or(Client::DEFAULT_TIMEOUT)
+    }
+}
+
+impl fmt::Debug for ClientInner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientInner")
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
 }
 
 impl fmt::Debug for Client {
@@ -355,7 +375,26 @@ impl fmt::Debug for Client {
     }
 }
 
+/// Every call of the client, in one place. Each is a thin delegate to the module of its
+/// concern.
 impl Client {
+    /// The default base URL of Velt's REST API.
+    pub const DEFAULT_BASE_URL: &'static str = "https://api.velt.dev";
+    /// Environment variable read for the API key when none is given to the builder.
+    pub const ENV_API_KEY: &'static str = "VELT_API_KEY";
+    /// Environment variable read for the auth token when none is given to the builder.
+    pub const ENV_AUTH_TOKEN: &'static str = "VELT_AUTH_TOKEN";
+    /// Timeout of every call but the deletion.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+    /// Timeout of the deletion call: Velt says it may take up to five minutes to answer.
+    pub const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(6 * 60);
+    /// The largest answer the client reads: a page of 400 items is a few megabytes.
+    pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+    /// Timeout for making a connection.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// The version of `openapi/velt.yaml` (its `info.version`) this crate was generated from.
+    pub const SPEC_VERSION: &'static str = env!("VELT_SPEC_VERSION");
+
     /// A builder with every setting at its default.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -363,7 +402,7 @@ impl Client {
 
     /// A client with default settings and the credentials from `VELT_API_KEY` and
     /// `VELT_AUTH_TOKEN`.
-    pub fn from_env() -> Result<Client, Error> {
+    pub fn from_env() -> Result<Client> {
         ClientBuilder::default().build()
     }
 
@@ -374,16 +413,149 @@ impl Client {
 
     /// The timeout of one attempt of `operation`.
     pub fn timeout(&self, operation: Operation) -> Duration {
-        self.inner
-            .timeouts
-            .get(&operation)
-            .copied()
-            .unwrap_or(DEFAULT_TIMEOUT)
+        self.inner.timeout(operation)
     }
 
     /// The retry policy in force.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    // Export (GDPR access).
+
+    /// Get All User Data: one page of the user's data. `page_token` is `None` for the first
+    /// page and the previous page's [`ExportPage::next_page_token`] after that.
+    ///
+    /// Most callers want [`Client::export_user_data`], which follows the tokens.
+    pub async fn get_user_data_page(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+        page_token: Option<&str>,
+    ) -> Result<ExportPage> {
+        export::get_page(self, organization_id, user_id, page_token).await
+    }
+
+    /// Everything Velt holds about `user_id` in `organization_id`, page after page: an
+    /// [`Export`] to read as pages, items, one collected [`crate::export::UserData`] or
+    /// NDJSON lines. Nothing is sent until it is read.
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let mut items = client.export_user_data("org-1", "user-42").items();
+    /// while let Some(item) = items.try_next().await? {
+    ///     println!("{}: {}", item.feature, item.item);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn export_user_data(
+        &self,
+        organization_id: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> Export {
+        Export::new(self.clone(), organization_id.into(), user_id.into())
+    }
+
+    // Erasure (GDPR erasure).
+
+    /// Delete All User Data: starts the deletion of every user in `request`, in batches of at
+    /// most 30 users, one job per batch ([`DeleteRequest::MAX_USERS_PER_BATCH`]).
+    ///
+    /// The request is checked before anything is sent. The call may take minutes (Velt says
+    /// up to five). It is retried only when the request never left this machine, unless the
+    /// [`RetryPolicy`] says otherwise. When the first batch fails, that is the error. When a
+    /// later batch fails, the answer is still a [`Deletion`]: the jobs that were started, and
+    /// in [`Deletion::incomplete`] the users not sent and why.
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// use velt_api::deletion::{DeleteRequest, DeletionScope, PollEvent, PollOptions, WaitOutcome};
+    ///
+    /// let request = DeleteRequest::new(["user-42"], DeletionScope::Organizations(vec!["org-1".into()]));
+    /// let deletion = client.delete_user_data(&request).await?;
+    /// for job in &deletion.jobs {
+    ///     let outcome = client
+    ///         .poll_deletion(&job.job_id, PollOptions::default())
+    ///         .until_done(|event| match event {
+    ///             PollEvent::Status(s) => eprintln!("{} tasks left", s.tasks_left.unwrap_or(0)),
+    ///             PollEvent::Retrying { error, next_in, .. } => {
+    ///                 eprintln!("{error}; trying again in {next_in:?}")
+    ///             }
+    ///             _ => {}
+    ///         })
+    ///         .await?;
+    ///     assert!(matches!(outcome, WaitOutcome::Completed(_)));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete_user_data(&self, request: &DeleteRequest) -> Result<Deletion> {
+        deletion::delete(self, request).await
+    }
+
+    /// Get Delete All User Data Status: how far the job `job_id` has got. An answer with a
+    /// negative `tasksLeft` or an impossible `lastTaskCompletedTime` is an error of kind
+    /// [`crate::ErrorKind::Decode`] that names the field and the value.
+    pub async fn deletion_status(&self, job_id: &str) -> Result<DeletionStatus> {
+        deletion::status(self, job_id).await
+    }
+
+    /// A [`Poller`] of the job `job_id`: [`Poller::poll`] for one event at a time, or
+    /// [`Poller::until_done`] to wait until the job completes or `options.deadline` passes.
+    /// Transient failures of status calls are ridden out with backoff; permanent ones end
+    /// the polling at once. Nothing is sent until it is polled.
+    pub fn poll_deletion(&self, job_id: impl Into<String>, options: PollOptions) -> Poller {
+        Poller::new(self.clone(), job_id.into(), options)
+    }
+
+    /// Proof of erasure for one user in one organization: exports the user's data again
+    /// (every page, nothing kept in memory) and counts what is left. Run it once the deletion
+    /// jobs have completed.
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// let check = client.verify_erasure("org-1", "user-42").await?;
+    /// if !check.nothing_remains() {
+    ///     eprintln!("still in org-1: {}", check.describe_remaining());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn verify_erasure(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+    ) -> Result<ErasureCheck> {
+        let summary = self
+            .export_user_data(organization_id, user_id)
+            .summarize()
+            .await?;
+        Ok(ErasureCheck::new(organization_id, user_id, &summary))
+    }
+
+    // Users.
+
+    /// Get Users (v1): the users that match `query`.
+    ///
+    /// The query is checked before anything is sent: an empty organization id, or more than
+    /// 30 user ids or group ids, is refused with an error of kind
+    /// [`crate::ErrorKind::InvalidInput`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// use velt_api::users::UsersQuery;
+    ///
+    /// for user in client.get_users(&UsersQuery::organization("org-1")).await? {
+    ///     println!("{} <{}>", user.user_id, user.email.unwrap_or_default());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_users(&self, query: &UsersQuery) -> Result<Vec<types::User>> {
+        users::get_users(self, query).await
     }
 }
 

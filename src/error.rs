@@ -1,6 +1,10 @@
 //! The one error type of the crate, and the pieces it is made of.
 
-use std::{fmt, time::Duration};
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use reqwest::StatusCode;
 
@@ -35,6 +39,13 @@ impl Operation {
             Operation::GetDeleteAllUserDataStatus => "getDeleteAllUserDataStatus",
             Operation::GetUsers => "getUsers",
         }
+    }
+
+    /// The operation whose operationId in `openapi/velt.yaml` is `id`, if there is one.
+    pub fn from_operation_id(id: &str) -> Option<Operation> {
+        Operation::ALL
+            .into_iter()
+            .find(|operation| operation.operation_id() == id)
     }
 
     /// The path of the endpoint, e.g. `/v2/users/data/get`.
@@ -164,7 +175,7 @@ impl fmt::Display for ApiStatus {
     }
 }
 
-/// Why a paginated export stopped with an error.
+/// Why a paginated call stopped with an error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PaginationError {
@@ -180,147 +191,151 @@ pub enum PaginationError {
     },
 }
 
-/// Everything that can go wrong in this crate.
+/// What kind of failure an [`Error`] is; see [`Error::kind`].
+///
+/// Code usually asks the predicates instead ([`Error::is_retryable`], [`Error::is_auth`],
+/// [`Error::is_not_found`], ...); the kind is for a `match` that wants every case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Velt answered with its error envelope (`{"error": {"status", "message", ...}}`):
+    /// [`Error::api_status`], [`Error::api_code`], [`Error::message`], [`Error::details`].
+    Api,
+    /// An HTTP error whose body is not Velt's envelope: empty, HTML from a proxy, or another
+    /// status than the spec lists (a redirect, for one: redirects are never followed).
+    /// [`Error::body`] has the start of the body.
+    Http,
+    /// No answer within the operation's timeout ([`Error::timeout`]).
+    Timeout,
+    /// The connection failed or broke off ([`Error::is_unsent`] when it was never made).
+    Transport,
+    /// A success answer that does not match the documented shape ([`Error::decode_reason`]).
+    Decode,
+    /// The answer was larger than the client's size limit ([`Error::size_limit`]).
+    TooLarge,
+    /// The input was refused before any request was sent ([`Error::message`]).
+    InvalidInput,
+    /// Following the server's page tokens would not end ([`Error::pagination`]).
+    Pagination,
+    /// Reading or writing a local file or stream failed ([`Error::path`] names the file).
+    Io,
+    /// The client could not be built: missing credentials, a bad base URL, and the like.
+    Config,
+}
+
+/// Everything that can go wrong in this crate: one opaque type with a [`kind`](Error::kind)
+/// and predicates, in the manner of google-cloud-rust's `gax` error.
 ///
 /// Display gives one line that names the operation, the HTTP status, Velt's status string,
 /// code and message, and what to do where there is something to do. The accessors answer the
 /// questions code usually asks: [`Error::is_retryable`], [`Error::http_status`],
-/// [`Error::api_status`]. No variant ever holds the API key or the auth token.
+/// [`Error::api_status`]. No error ever holds the API key or the auth token.
+///
+/// Outcomes of a workflow that are not failures of a call (a wait that reached its deadline,
+/// a deletion of which only some batches were sent, data left after an erasure) are not
+/// errors: they are results of their own ([`crate::deletion::WaitOutcome`],
+/// [`crate::deletion::Deletion`], [`crate::records::ErasureCheck`]).
+pub struct Error(Box<Repr>);
+
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// Velt answered with its error envelope (`{"error": {"status", "message", ...}}`).
+pub(crate) enum Repr {
     #[error("{operation}: HTTP {http_status}, Velt status {status}{code}: {message}", code = fmt_code(*.code))]
     Api {
-        /// The call that failed.
         operation: Operation,
-        /// The HTTP status of the answer.
         http_status: StatusCode,
-        /// Velt's `error.status`.
         status: ApiStatus,
-        /// Velt's `error.code`, when the answer had one (it may disagree with the HTTP status).
         code: Option<i64>,
-        /// Velt's `error.message`.
         message: String,
-        /// Velt's `error.details`, when present.
-        details: Option<Box<serde_json::Value>>,
-        /// How long the server asked us to wait (`Retry-After`), when it said.
+        details: Option<serde_json::Value>,
         retry_after: Option<Duration>,
     },
-    /// An HTTP error whose body is not Velt's envelope: empty, HTML from a proxy, or another
-    /// status than the spec lists (a redirect, for one: redirects are never followed).
     #[error(
         "{operation}: HTTP {http_status} without Velt's error envelope{}",
         fmt_snippet(body)
     )]
     Http {
-        /// The call that failed.
         operation: Operation,
-        /// The HTTP status of the answer.
         http_status: StatusCode,
-        /// The start of the body (at most 512 bytes, lossily decoded).
         body: String,
-        /// How long the server asked us to wait (`Retry-After`), when it said.
         retry_after: Option<Duration>,
     },
-    /// No answer within the operation's timeout.
     #[error("{operation}: no answer within {}s; raise the timeout with ClientBuilder::timeout if Velt is slow", timeout.as_secs_f32())]
     Timeout {
-        /// The call that failed.
         operation: Operation,
-        /// The timeout that passed.
         timeout: Duration,
     },
-    /// The connection failed or broke off.
     #[error("{operation}: {}: {}; check the network and the base URL", if *.connect { "could not connect" } else { "connection failed" }, error_chain(source))]
     Transport {
-        /// The call that failed.
         operation: Operation,
-        /// True when the connection could not be made, so the request never left this machine.
         connect: bool,
-        /// What reqwest reported. It names the URL, never a header.
         #[source]
         source: reqwest::Error,
     },
-    /// A success answer that does not match the documented shape.
     #[error(
         "{operation}: HTTP {http_status} answer does not match the documented shape ({reason}){}",
         fmt_snippet(body)
     )]
     Decode {
-        /// The call that failed.
         operation: Operation,
-        /// The HTTP status of the answer.
         http_status: StatusCode,
-        /// What did not fit, from the JSON decoder.
         reason: String,
-        /// The start of the body (at most 512 bytes, lossily decoded).
         body: String,
     },
-    /// The answer was larger than the client's size limit and was not read further.
     #[error(
         "{operation}: HTTP {http_status} answer larger than the limit of {limit} bytes; raise ClientBuilder::max_response_bytes if Velt's pages really are this big"
     )]
     TooLarge {
-        /// The call that failed.
         operation: Operation,
-        /// The HTTP status of the answer.
         http_status: StatusCode,
-        /// The limit in force.
         limit: u64,
     },
-    /// The input was refused before any request was sent.
     #[error("{operation}: invalid input, nothing was sent: {message}")]
     InvalidInput {
-        /// The call that was refused.
         operation: Operation,
-        /// What was wrong and how to fix it.
         message: String,
     },
-    /// An export stopped because following the server's page tokens would not end.
-    #[error("{operation}: export stopped: {}", fmt_pagination(kind))]
+    #[error("{operation}: stopped: {}", fmt_pagination(kind))]
     Pagination {
-        /// Always [`Operation::GetAllUserData`].
         operation: Operation,
-        /// What happened.
         kind: PaginationError,
     },
-    /// A deletion job was still running when the wait's deadline passed.
-    #[error("deletion job {job_id} still running after {}s ({} tasks left); wait again or check later with its job id", waited.as_secs(), tasks_left.map_or_else(|| "unknown".to_owned(), |n| n.to_string()))]
-    DeadlinePassed {
-        /// The job that was being waited for.
-        job_id: String,
-        /// How long the wait lasted.
-        waited: Duration,
-        /// Tasks left at the last status seen.
-        tasks_left: Option<i64>,
-    },
-    /// A deletion of more than 30 users was split into batches and a batch failed. The jobs
-    /// of the batches before it are running; the users of the failed batch and those after
-    /// it have not been sent.
-    #[error("deletion incomplete: {} job(s) started ({}), {} user(s) not sent: {source}", started.len(), started.iter().map(|j| j.job_id.as_str()).collect::<Vec<_>>().join(", "), unsent_user_ids.len())]
-    DeletionIncomplete {
-        /// The jobs that were started, one per batch that got through.
-        started: Vec<crate::DeletionJob>,
-        /// The user ids whose deletion was not started; send them again.
-        unsent_user_ids: Vec<String>,
-        /// Why the failing batch failed.
-        #[source]
-        source: Box<Error>,
-    },
-    /// Reading or writing a local file or stream failed (an export's output, say).
-    #[error("{context}: {source}")]
+    #[error("{context}{}", source.as_ref().map(|s| format!(": {s}")).unwrap_or_default())]
     Io {
-        /// What was being done.
         context: String,
-        /// The I/O error.
+        path: Option<PathBuf>,
         #[source]
-        source: std::io::Error,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
-    /// The client could not be built: missing credentials, a bad base URL, and the like.
     #[error("client configuration: {0}")]
     Config(String),
 }
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl From<Repr> for Error {
+    fn from(repr: Repr) -> Self {
+        Error(Box::new(repr))
+    }
+}
+
+/// The crate's `Result`, with [`Error`] as the error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// An error and its causes, joined: reqwest's own message ("error sending request") says
 /// little without them.
@@ -361,39 +376,115 @@ fn fmt_pagination(kind: &PaginationError) -> String {
     }
 }
 
+// Constructors, for the crate's own use.
 impl Error {
-    /// The operation the error belongs to, when it belongs to one.
-    pub fn operation(&self) -> Option<Operation> {
-        match self {
-            Error::Api { operation, .. }
-            | Error::Http { operation, .. }
-            | Error::Timeout { operation, .. }
-            | Error::Transport { operation, .. }
-            | Error::Decode { operation, .. }
-            | Error::TooLarge { operation, .. }
-            | Error::InvalidInput { operation, .. }
-            | Error::Pagination { operation, .. } => Some(*operation),
-            Error::DeadlinePassed { .. } => Some(Operation::GetDeleteAllUserDataStatus),
-            Error::DeletionIncomplete { .. } => Some(Operation::DeleteAllUserData),
-            Error::Io { .. } | Error::Config(_) => None,
+    pub(crate) fn invalid_input(operation: Operation, message: impl Into<String>) -> Error {
+        Repr::InvalidInput {
+            operation,
+            message: message.into(),
+        }
+        .into()
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Error {
+        Repr::Config(message.into()).into()
+    }
+
+    pub(crate) fn paging(operation: Operation, kind: PaginationError) -> Error {
+        Repr::Pagination { operation, kind }.into()
+    }
+
+    pub(crate) fn decode(
+        operation: Operation,
+        http_status: StatusCode,
+        reason: String,
+        body: String,
+    ) -> Error {
+        Repr::Decode {
+            operation,
+            http_status,
+            reason,
+            body,
+        }
+        .into()
+    }
+
+    /// A failure on a stream that is not a file of ours (an export's output, say).
+    pub(crate) fn io(context: &str, source: std::io::Error) -> Error {
+        Repr::Io {
+            context: context.to_owned(),
+            path: None,
+            source: Some(Box::new(source)),
+        }
+        .into()
+    }
+
+    /// A failure on the file `path`; `what` says what was being done, e.g. "cannot write the
+    /// deletion receipt". The message names the file.
+    pub(crate) fn file(
+        what: &str,
+        path: &Path,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        Repr::Io {
+            context: format!("{what} {}", path.display()),
+            path: Some(path.to_owned()),
+            source: Some(source.into()),
+        }
+        .into()
+    }
+
+    /// A file that was read but is not what it should be (an unknown format, say).
+    pub(crate) fn bad_file(path: &Path, message: String) -> Error {
+        Repr::Io {
+            context: message,
+            path: Some(path.to_owned()),
+            source: None,
+        }
+        .into()
+    }
+}
+
+// What callers ask.
+impl Error {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match &*self.0 {
+            Repr::Api { .. } => ErrorKind::Api,
+            Repr::Http { .. } => ErrorKind::Http,
+            Repr::Timeout { .. } => ErrorKind::Timeout,
+            Repr::Transport { .. } => ErrorKind::Transport,
+            Repr::Decode { .. } => ErrorKind::Decode,
+            Repr::TooLarge { .. } => ErrorKind::TooLarge,
+            Repr::InvalidInput { .. } => ErrorKind::InvalidInput,
+            Repr::Pagination { .. } => ErrorKind::Pagination,
+            Repr::Io { .. } => ErrorKind::Io,
+            Repr::Config(_) => ErrorKind::Config,
         }
     }
 
-    pub(crate) fn io(context: &str, source: std::io::Error) -> Error {
-        Error::Io {
-            context: context.to_owned(),
-            source,
+    /// The operation the error belongs to, when it belongs to one.
+    pub fn operation(&self) -> Option<Operation> {
+        match &*self.0 {
+            Repr::Api { operation, .. }
+            | Repr::Http { operation, .. }
+            | Repr::Timeout { operation, .. }
+            | Repr::Transport { operation, .. }
+            | Repr::Decode { operation, .. }
+            | Repr::TooLarge { operation, .. }
+            | Repr::InvalidInput { operation, .. }
+            | Repr::Pagination { operation, .. } => Some(*operation),
+            Repr::Io { .. } | Repr::Config(_) => None,
         }
     }
 
     /// The HTTP status of the answer, when there was one.
     pub fn http_status(&self) -> Option<StatusCode> {
-        match self {
-            Error::Api { http_status, .. }
-            | Error::Http { http_status, .. }
-            | Error::Decode { http_status, .. }
-            | Error::TooLarge { http_status, .. } => Some(*http_status),
-            Error::DeletionIncomplete { source, .. } => source.http_status(),
+        match &*self.0 {
+            Repr::Api { http_status, .. }
+            | Repr::Http { http_status, .. }
+            | Repr::Decode { http_status, .. }
+            | Repr::TooLarge { http_status, .. } => Some(*http_status),
             _ => None,
         }
     }
@@ -418,17 +509,91 @@ impl Error {
 
     /// Velt's status string, when the answer carried its error envelope.
     pub fn api_status(&self) -> Option<&ApiStatus> {
-        match self {
-            Error::Api { status, .. } => Some(status),
-            Error::DeletionIncomplete { source, .. } => source.api_status(),
+        match &*self.0 {
+            Repr::Api { status, .. } => Some(status),
+            _ => None,
+        }
+    }
+
+    /// Velt's `error.code`, when the answer had one (it may disagree with the HTTP status).
+    pub fn api_code(&self) -> Option<i64> {
+        match &*self.0 {
+            Repr::Api { code, .. } => *code,
+            _ => None,
+        }
+    }
+
+    /// Velt's `error.details`, when present.
+    pub fn details(&self) -> Option<&serde_json::Value> {
+        match &*self.0 {
+            Repr::Api { details, .. } => details.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The message: Velt's `error.message` for [`ErrorKind::Api`], what was wrong with the
+    /// input for [`ErrorKind::InvalidInput`], what was refused for [`ErrorKind::Config`].
+    pub fn message(&self) -> Option<&str> {
+        match &*self.0 {
+            Repr::Api { message, .. } | Repr::InvalidInput { message, .. } => Some(message),
+            Repr::Config(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The start of the answer's body (at most 512 bytes, lossily decoded), for
+    /// [`ErrorKind::Http`] and [`ErrorKind::Decode`].
+    pub fn body(&self) -> Option<&str> {
+        match &*self.0 {
+            Repr::Http { body, .. } | Repr::Decode { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// What did not fit the documented shape, from the JSON decoder ([`ErrorKind::Decode`]).
+    pub fn decode_reason(&self) -> Option<&str> {
+        match &*self.0 {
+            Repr::Decode { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// The timeout that passed ([`ErrorKind::Timeout`]).
+    pub fn timeout(&self) -> Option<Duration> {
+        match &*self.0 {
+            Repr::Timeout { timeout, .. } => Some(*timeout),
+            _ => None,
+        }
+    }
+
+    /// The size limit an answer passed ([`ErrorKind::TooLarge`]).
+    pub fn size_limit(&self) -> Option<u64> {
+        match &*self.0 {
+            Repr::TooLarge { limit, .. } => Some(*limit),
+            _ => None,
+        }
+    }
+
+    /// Why a paginated call stopped ([`ErrorKind::Pagination`]).
+    pub fn pagination(&self) -> Option<&PaginationError> {
+        match &*self.0 {
+            Repr::Pagination { kind, .. } => Some(kind),
+            _ => None,
+        }
+    }
+
+    /// The file a failure of [`ErrorKind::Io`] is about, when it is about a file.
+    pub fn path(&self) -> Option<&Path> {
+        match &*self.0 {
+            Repr::Io { path, .. } => path.as_deref(),
             _ => None,
         }
     }
 
     /// The `Retry-After` the server sent, when it sent one.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Error::Api { retry_after, .. } | Error::Http { retry_after, .. } => *retry_after,
+        match &*self.0 {
+            Repr::Api { retry_after, .. } | Repr::Http { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -438,14 +603,14 @@ impl Error {
     /// connections. The client already retries these within its [`crate::RetryPolicy`];
     /// this tells whether a failure that got through is worth another go later.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Api {
+        match &*self.0 {
+            Repr::Api {
                 http_status,
                 status,
                 ..
             } => status.is_retryable() || is_retryable_http(*http_status),
-            Error::Http { http_status, .. } => is_retryable_http(*http_status),
-            Error::Timeout { .. } | Error::Transport { .. } => true,
+            Repr::Http { http_status, .. } => is_retryable_http(*http_status),
+            Repr::Timeout { .. } | Repr::Transport { .. } => true,
             _ => false,
         }
     }
@@ -453,12 +618,12 @@ impl Error {
     /// True when the request certainly never reached the server, so that even a deletion
     /// can be sent again safely.
     pub fn is_unsent(&self) -> bool {
-        matches!(self, Error::Transport { connect: true, .. })
+        matches!(&*self.0, Repr::Transport { connect: true, .. })
     }
 
     /// True for a timeout.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout { .. })
+        matches!(&*self.0, Repr::Timeout { .. })
     }
 
     /// True when the credentials were refused (HTTP 401 or 403, UNAUTHENTICATED or
@@ -471,6 +636,12 @@ impl Error {
             self.http_status(),
             Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
         )
+    }
+
+    /// True when Velt says what was asked for does not exist (NOT_FOUND): an unknown or
+    /// expired job id, say.
+    pub fn is_not_found(&self) -> bool {
+        self.api_status() == Some(&ApiStatus::NotFound)
     }
 }
 

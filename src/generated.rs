@@ -1,8 +1,9 @@
 //! The client and types progenitor generates from `openapi/velt.yaml` at build time.
 //!
 //! Nothing here is written by hand: `build.rs` writes it to `OUT_DIR` and this module includes
-//! it. Change the spec, not this code. Most users want the hand-written [`crate::Client`]
-//! instead; the generated [`types`] are re-exported at the crate root.
+//! it. Change the spec, not this code. The module is private: the hand-written
+//! [`crate::Client`] makes every call, and the generated [`types`] are public as
+//! `velt_api::types`.
 
 #![allow(
     missing_docs,
@@ -10,7 +11,8 @@
     clippy::pedantic,
     unused_imports,
     rustdoc::all,
-    mismatched_lifetime_syntaxes
+    mismatched_lifetime_syntaxes,
+    private_interfaces
 )]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));

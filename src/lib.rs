@@ -14,15 +14,26 @@
 //!
 //! # Layers
 //! `openapi/velt.yaml` is the single source of truth. `build.rs` generates the typed client
-//! and its [`types`] from it with progenitor ([`generated`]). The hand-written [`Client`] wraps
-//! it with everything above. With the `httpmock` feature, `mock` holds typed httpmock helpers
+//! and its [`types`] from it with progenitor. The hand-written [`Client`] wraps it with
+//! everything above. With the `httpmock` feature, `mock` holds typed httpmock helpers
 //! generated from the same spec, for mocking Velt in your own tests.
+//!
+//! # Where things are
+//! - At the root: the [`Client`] and its [`ClientBuilder`], [`Error`] with its [`ErrorKind`]
+//!   and [`Result`], the [`Operation`]s, the [`RetryPolicy`] and its [`Backoff`], and the
+//!   crates that appear in public signatures ([`serde_json`], [`futures`], [`chrono`],
+//!   [`StatusCode`]).
+//! - Every call is a method of [`Client`], in one `impl` block.
+//! - [`export`]: exports and their items; [`deletion`]: deletion requests, jobs and their
+//!   [`deletion::Poller`]; [`users`]: user look-up; [`records`]: the export manifest, the
+//!   deletion receipt, the proof of erasure and the atomic write; [`error`]: Velt's status
+//!   strings; [`types`]: the generated request and answer types.
 //!
 //! # Export a user
 //! ```no_run
 //! use futures::TryStreamExt;
 //!
-//! # async fn run() -> Result<(), velt_api::Error> {
+//! # async fn run() -> velt_api::Result<()> {
 //! let client = velt_api::Client::builder()
 //!     .api_key("my-api-key")
 //!     .auth_token("my-auth-token")
@@ -50,21 +61,23 @@
 //!
 //! # Delete a user and wait
 //! ```no_run
-//! use velt_api::{DeleteRequest, DeletionScope, WaitEvent, WaitOptions};
+//! use velt_api::deletion::{DeleteRequest, DeletionScope, PollEvent, PollOptions, WaitOutcome};
 //!
-//! # async fn run(client: velt_api::Client) -> Result<(), velt_api::Error> {
+//! # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
 //! // Without organizations the deletion covers every organization of the workspace:
 //! // DeletionScope makes you say which you mean.
 //! let request = DeleteRequest::new(["user-42"], DeletionScope::Organizations(vec!["org-1".into()]));
-//! for job in client.delete_user_data(&request).await? {
-//!     let done = client
-//!         .wait_for_deletion(&job.job_id, WaitOptions::default(), |event| {
-//!             if let WaitEvent::Status(status) = event {
+//! let deletion = client.delete_user_data(&request).await?;
+//! for job in &deletion.jobs {
+//!     let outcome = client
+//!         .poll_deletion(&job.job_id, PollOptions::default())
+//!         .until_done(|event| {
+//!             if let PollEvent::Status(status) = event {
 //!                 eprintln!("job {}: {:?} tasks left", job.job_id, status.tasks_left)
 //!             }
 //!         })
 //!         .await?;
-//!     assert!(done.completed);
+//!     assert!(matches!(outcome, WaitOutcome::Completed(_)));
 //! }
 //! # Ok(())
 //! # }
@@ -72,9 +85,9 @@
 //!
 //! # Look users up
 //! ```no_run
-//! use velt_api::UsersQuery;
+//! use velt_api::users::UsersQuery;
 //!
-//! # async fn run(client: velt_api::Client) -> Result<(), velt_api::Error> {
+//! # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
 //! let users = client
 //!     .get_users(&UsersQuery::organization("org-1").user_ids(["alice", "bob"]))
 //!     .await?;
@@ -90,53 +103,41 @@
 //! # async fn run(client: velt_api::Client) {
 //! match client.deletion_status("job-1").await {
 //!     Ok(status) => println!("completed: {}", status.completed),
-//!     Err(e) if e.api_status() == Some(&velt_api::ApiStatus::NotFound) => println!("no such job"),
+//!     Err(e) if e.is_not_found() => println!("no such job"),
 //!     Err(e) if e.is_retryable() => println!("try again later: {e}"),
-//!     Err(e) => println!("failed: {e}"),
+//!     Err(e) => println!("failed ({:?}): {e}", e.kind()),
 //! }
 //! # }
 //! ```
 
 #![warn(missing_docs)]
 
-mod atomic;
-mod backoff;
 mod client;
-mod deletion;
-mod error;
-mod export;
-#[cfg(test)]
-mod fuzz;
-pub mod generated;
-mod item;
-mod manifest;
-mod receipt;
+pub mod deletion;
+pub mod error;
+pub mod export;
+mod generated;
+mod pager;
+pub mod records;
 mod retry;
-pub mod transport;
-mod users;
+mod transport;
+pub mod users;
 
-pub use atomic::write_atomically;
-pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DELETE_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_AUTH_TOKEN,
-};
-pub use deletion::{
-    DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, MAX_USERS_PER_DELETE, WaitEvent,
-    WaitOptions,
-};
-pub use error::{ApiStatus, Error, Operation, PaginationError};
-pub use export::{
-    BoxStream, Export, ExportItem, ExportPage, ExportSummary, Feature, UserPage, write_ndjson_line,
-    write_user_ndjson_line,
-};
+pub use client::{Client, ClientBuilder};
+pub use error::{Error, ErrorKind, Operation, Result};
+pub use retry::{Backoff, RetryPolicy};
+
 pub use generated::types;
+
 /// The HTTP status type of [`Error::http_status`], re-exported from the `http` crate.
 pub use http::StatusCode;
-pub use item::{RawItem, UserData};
-pub use manifest::{ExportManifest, ExportRecord, HashingWriter, SPEC_VERSION};
-pub use receipt::{DeletionReceipt, ErasureCheck, ReceiptJob, ReceiptScope, Verification};
-pub use retry::RetryPolicy;
-pub use users::{MAX_IDS_PER_USERS_QUERY, UsersQuery};
+
+/// The `chrono` crate, whose `DateTime<Utc>` dates the jobs and records.
+pub use chrono;
+/// The `futures` crate, whose streams carry pages and items.
+pub use futures;
+/// The `serde_json` crate, whose `Value` and `RawValue` items are read into.
+pub use serde_json;
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

@@ -1,10 +1,66 @@
-//! When and how long to wait before sending a failed call again.
+//! When and how long to wait before sending a failed call again ([`RetryPolicy`]), and the
+//! one backoff schedule of the crate ([`Backoff`]): retries of a failed call and the polling
+//! of a deletion job both wait according to it.
 
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-use crate::{Error, Operation, backoff::Backoff};
+use crate::{Error, Operation};
+
+/// Exponential backoff with equal jitter: the wait before step `n` (from 1) is
+/// `initial * factor^(n-1)`, capped at `max`, of which the upper half is random.
+///
+/// One type serves retries ([`RetryPolicy`], factor [`Backoff::RETRY_FACTOR`]) and the polling
+/// of deletion jobs ([`crate::deletion::PollOptions`], factor [`Backoff::POLL_FACTOR`] between
+/// statuses and [`Backoff::RETRY_FACTOR`] after failed status calls).
+///
+/// ```
+/// use std::time::Duration;
+/// use velt_api::Backoff;
+///
+/// let backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1), Backoff::RETRY_FACTOR);
+/// let first = backoff.delay(1);
+/// assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+/// assert!(backoff.delay(50) <= Duration::from_secs(1));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Backoff {
+    /// The wait before the second attempt or poll.
+    pub initial: Duration,
+    /// The longest wait.
+    pub max: Duration,
+    /// How much each wait grows over the one before (at least 1).
+    pub factor: f64,
+}
+
+impl Backoff {
+    /// The growth of waits between retries of a failed call: each wait doubles.
+    pub const RETRY_FACTOR: f64 = 2.0;
+    /// The growth of waits between status calls of a running deletion job: by half each time.
+    pub const POLL_FACTOR: f64 = 1.5;
+
+    /// Waits from `initial`, growing by `factor`, never more than `max`.
+    pub const fn new(initial: Duration, max: Duration, factor: f64) -> Backoff {
+        Backoff {
+            initial,
+            max,
+            factor,
+        }
+    }
+
+    /// The wait before step `step + 1` (`step` counts from 1). Never more than `max`, never
+    /// less than half of the exponential value; saturates instead of overflowing.
+    pub fn delay(&self, step: u32) -> Duration {
+        let exponent = i32::try_from(step.saturating_sub(1)).unwrap_or(i32::MAX);
+        let grown = self.factor.max(1.0).powi(exponent);
+        let exp = Duration::try_from_secs_f64(self.initial.as_secs_f64() * grown)
+            .unwrap_or(Duration::MAX)
+            .min(self.max);
+        let half = exp / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
 
 /// How failed calls are retried: exponential backoff with jitter, a bounded number of
 /// attempts and a bounded total time, and the server's `Retry-After` honoured.
@@ -27,11 +83,10 @@ use crate::{Error, Operation, backoff::Backoff};
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
-    pub(crate) max_attempts: u32,
-    pub(crate) initial_backoff: Duration,
-    pub(crate) max_backoff: Duration,
-    pub(crate) max_total: Duration,
-    pub(crate) retry_sent_deletions: bool,
+    max_attempts: u32,
+    backoff: Backoff,
+    max_total: Duration,
+    retry_sent_deletions: bool,
 }
 
 impl Default for RetryPolicy {
@@ -39,8 +94,11 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 4,
-            initial_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
+            backoff: Backoff::new(
+                Duration::from_millis(500),
+                Duration::from_secs(30),
+                Backoff::RETRY_FACTOR,
+            ),
             max_total: Duration::from_secs(120),
             retry_sent_deletions: false,
         }
@@ -64,20 +122,26 @@ impl RetryPolicy {
 
     /// The wait before the second attempt; it doubles after each further failure.
     pub fn initial_backoff(mut self, backoff: Duration) -> Self {
-        self.initial_backoff = backoff;
+        self.backoff.initial = backoff;
         self
     }
 
     /// The longest wait between two attempts of the backoff. A server's `Retry-After` is
     /// honoured even when longer, as long as it fits in [`RetryPolicy::max_total`].
     pub fn max_backoff(mut self, backoff: Duration) -> Self {
-        self.max_backoff = backoff;
+        self.backoff.max = backoff;
         self
     }
 
     /// No new attempt starts, and no wait is begun, past this much time since the first one.
     pub fn max_total(mut self, total: Duration) -> Self {
         self.max_total = total;
+        self
+    }
+
+    /// The whole backoff schedule at once (see [`Backoff`]).
+    pub fn backoff_schedule(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
         self
     }
 
@@ -111,12 +175,7 @@ impl RetryPolicy {
         if let Some(wait) = retry_after {
             return wait;
         }
-        Backoff {
-            initial: self.initial_backoff,
-            max: self.max_backoff,
-            factor: 2.0,
-        }
-        .delay(attempt)
+        self.backoff.delay(attempt)
     }
 }
 
@@ -134,6 +193,8 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ApiStatus;
+    use proptest::prelude::*;
     use reqwest::header::HeaderValue;
 
     #[test]
@@ -152,6 +213,27 @@ mod tests {
     }
 
     #[test]
+    fn grows_by_the_factor_with_jitter_and_is_capped() {
+        let backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1), 1.5);
+        for _ in 0..100 {
+            let first = backoff.delay(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let third = backoff.delay(3); // 225 ms before jitter
+            assert!(
+                third >= Duration::from_micros(112_500) && third <= Duration::from_millis(225),
+                "{third:?}"
+            );
+            assert!(backoff.delay(u32::MAX) <= Duration::from_secs(1));
+        }
+    }
+
+    #[test]
+    fn huge_values_saturate() {
+        let backoff = Backoff::new(Duration::MAX, Duration::MAX, 2.0);
+        assert!(backoff.delay(1000) >= Duration::MAX / 2);
+    }
+
+    #[test]
     fn retry_after_is_honoured_even_past_the_backoff_cap() {
         let policy = RetryPolicy::default().max_backoff(Duration::from_secs(5));
         assert_eq!(
@@ -166,11 +248,12 @@ mod tests {
 
     #[test]
     fn deletions_are_retried_only_when_unsent_unless_opted_in() {
-        use crate::{Error, Operation};
-        let timeout = Error::Timeout {
+        use crate::{Error, Operation, error::Repr};
+        let timeout: Error = Repr::Timeout {
             operation: Operation::DeleteAllUserData,
             timeout: Duration::from_secs(1),
-        };
+        }
+        .into();
         let policy = RetryPolicy::default();
         assert!(!policy.should_retry(Operation::DeleteAllUserData, &timeout, 1));
         assert!(policy.should_retry(Operation::GetUsers, &timeout, 1));
@@ -180,10 +263,7 @@ mod tests {
         );
         let opted_in = RetryPolicy::default().retry_sent_deletions(true);
         assert!(opted_in.should_retry(Operation::DeleteAllUserData, &timeout, 1));
-        let invalid = Error::InvalidInput {
-            operation: Operation::GetUsers,
-            message: String::new(),
-        };
+        let invalid = Error::invalid_input(Operation::GetUsers, "");
         assert!(!policy.should_retry(Operation::GetUsers, &invalid, 1));
     }
 
@@ -209,5 +289,57 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&headers), None);
+    }
+
+    /// 64 cases by default, `PROPTEST_CASES` when it is set.
+    fn config() -> proptest::test_runner::Config {
+        let mut config = proptest::test_runner::Config::default();
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            config.cases = 64;
+        }
+        config
+    }
+
+    proptest::proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn fuzz_status_strings_retry_after_and_waits(
+            status in prop_oneof![any::<String>(), "[A-Z_]{0,20}"],
+            header in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..40),
+                any::<u64>().prop_map(|n| n.to_string().into_bytes()),
+                (any::<i64>(), "[A-Za-z, :0-9+-]{0,40}").prop_map(|(n, s)| format!("{n} {s}").into_bytes()),
+                "(Mon|Tue|Wed|Sun), [0-9]{1,2} (Jan|Feb|Oct|Dec) [0-9]{1,6} [0-9]{2}:[0-9]{2}:[0-9]{2} (GMT|\\+[0-9]{4}|-[0-9]{4})".prop_map(String::into_bytes),
+            ],
+            attempt in any::<u32>(),
+            initial_ms in any::<u64>(),
+            max_ms in any::<u64>(),
+            elapsed_ms in any::<u64>(),
+            total_ms in any::<u64>(),
+        ) {
+            let parsed = ApiStatus::parse(&status);
+            prop_assert_eq!(parsed.as_str(), status.as_str());
+            let mut headers = HeaderMap::new();
+            let wait = match HeaderValue::from_bytes(&header) {
+                Ok(value) => {
+                    headers.insert(RETRY_AFTER, value);
+                    retry_after(&headers)
+                }
+                Err(_) => None,
+            };
+            let policy = RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(initial_ms))
+                .max_backoff(Duration::from_millis(max_ms))
+                .max_total(Duration::from_millis(total_ms));
+            let backoff = policy.backoff(attempt, wait);
+            match wait {
+                // The server's wait is honoured as given; the budget decides whether to wait.
+                Some(wait) => prop_assert_eq!(backoff, wait),
+                None => prop_assert!(backoff <= Duration::from_millis(max_ms)),
+            }
+            let _ = policy.within_budget(Duration::from_millis(elapsed_ms), backoff);
+            let _ = policy.within_budget(Duration::from_millis(elapsed_ms), Duration::MAX);
+        }
     }
 }

@@ -1,15 +1,16 @@
-//! Get Users (v1): look users up by organization, document, user ids and group ids.
+//! Users: Get Users (v1), looking users up by organization, document, user ids and group
+//! ids ([`crate::Client::get_users`]).
 
-use crate::{Client, Error, Operation, types};
+use crate::{Client, Error, Operation, Result, types};
 
-/// The most user ids, and the most group ids, one Get Users request may carry.
-pub const MAX_IDS_PER_USERS_QUERY: usize = 30;
+/// A user as Velt holds it (the generated type of the spec's `User`).
+pub use crate::types::User;
 
 /// Which users to look up: all users of one organization, narrowed down by any combination
 /// of a document, user ids and organization user group ids.
 ///
 /// ```
-/// use velt_api::UsersQuery;
+/// use velt_api::users::UsersQuery;
 ///
 /// let query = UsersQuery::organization("org-1")
 ///     .document("doc-7")
@@ -25,6 +26,9 @@ pub struct UsersQuery {
 }
 
 impl UsersQuery {
+    /// The most user ids, and the most group ids, one Get Users request may carry.
+    pub const MAX_IDS: usize = 30;
+
     /// All users of the organization `organization_id`.
     pub fn organization(organization_id: impl Into<String>) -> Self {
         UsersQuery {
@@ -60,11 +64,8 @@ impl UsersQuery {
     }
 
     /// The request body, or why it cannot be sent.
-    fn to_request(&self) -> Result<types::GetUsersRequest, Error> {
-        let invalid = |message: String| Error::InvalidInput {
-            operation: Operation::GetUsers,
-            message,
-        };
+    fn to_request(&self) -> Result<types::GetUsersRequest> {
+        let invalid = |message: String| Error::invalid_input(Operation::GetUsers, message);
         require_id("organization id", &self.organization_id).map_err(invalid)?;
         if let Some(document_id) = &self.document_id {
             require_id("document id", document_id).map_err(invalid)?;
@@ -73,10 +74,11 @@ impl UsersQuery {
             ("user ids", &self.user_ids),
             ("organization user group ids", &self.group_ids),
         ] {
-            if ids.len() > MAX_IDS_PER_USERS_QUERY {
+            if ids.len() > Self::MAX_IDS {
                 return Err(invalid(format!(
-                    "{} {what} given, Velt accepts at most {MAX_IDS_PER_USERS_QUERY} per request; split them into several queries",
-                    ids.len()
+                    "{} {what} given, Velt accepts at most {} per request; split them into several queries",
+                    ids.len(),
+                    Self::MAX_IDS
                 )));
             }
             for id in ids {
@@ -106,32 +108,16 @@ pub(crate) fn require_id(what: &str, id: &str) -> Result<(), String> {
     }
 }
 
-impl Client {
-    /// Get Users (v1): the users that match `query`.
-    ///
-    /// The query is checked before anything is sent: an empty organization id, or more than
-    /// 30 user ids or group ids, is refused with [`Error::InvalidInput`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: velt_api::Client) -> Result<(), velt_api::Error> {
-    /// use velt_api::UsersQuery;
-    ///
-    /// for user in client.get_users(&UsersQuery::organization("org-1")).await? {
-    ///     println!("{} <{}>", user.user_id, user.email.unwrap_or_default());
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn get_users(&self, query: &UsersQuery) -> Result<Vec<types::User>, Error> {
-        let body = query.to_request()?;
-        let response = self
-            .call(Operation::GetUsers, |client| {
-                let body = body.clone();
-                async move { client.get_users().body(body).send().await }
-            })
-            .await?;
-        Ok(response.result.data)
-    }
+/// Get Users (v1), checked before it is sent.
+pub(crate) async fn get_users(client: &Client, query: &UsersQuery) -> Result<Vec<User>> {
+    let body = query.to_request()?;
+    let response = client
+        .call(Operation::GetUsers, |generated| {
+            let body = body.clone();
+            async move { generated.get_users().body(body).send().await }
+        })
+        .await?;
+    Ok(response.result.data)
 }
 
 #[cfg(test)]

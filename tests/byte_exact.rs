@@ -7,8 +7,8 @@ mod common;
 use common::client;
 use futures::TryStreamExt;
 use httpmock::MockServer;
+use velt_api::export::{ExportItem, Feature, UserData};
 use velt_api::mock::MockServerExt;
-use velt_api::{ExportItem, Feature, UserData};
 
 const PAGE_1: &str = include_str!("fixtures/byte_exact/page1.json");
 const PAGE_2: &str = include_str!("fixtures/byte_exact/page2.json");

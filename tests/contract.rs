@@ -17,8 +17,11 @@ use serde_json::{Value, json};
 use velt_api::mock::{MockServerExt, operations::GetAllUserDataThen};
 use velt_api::types;
 use velt_api::{
-    ApiStatus, DeleteRequest, DeletionScope, Error, Feature, Operation, PaginationError,
-    RetryPolicy, UsersQuery, WaitOptions,
+    ErrorKind, Operation, RetryPolicy,
+    deletion::{DeleteRequest, DeletionScope, PollOptions, WaitOutcome},
+    error::{ApiStatus, PaginationError},
+    export::Feature,
+    users::UsersQuery,
 };
 
 /// What a request carries as Velt documents it: both credentials, the JSON content type and no
@@ -128,20 +131,14 @@ async fn get_users_refuses_bad_input_before_sending() {
         .await
         .unwrap_err();
     assert!(
-        matches!(
-            err,
-            Error::InvalidInput {
-                operation: Operation::GetUsers,
-                ..
-            }
-        ),
+        err.kind() == ErrorKind::InvalidInput && err.operation() == Some(Operation::GetUsers),
         "{err:?}"
     );
     let err = client
         .get_users(&UsersQuery::organization(""))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::InvalidInput, "{err:?}");
     any.assert_calls_async(0).await;
 }
 
@@ -330,13 +327,7 @@ async fn a_repeated_token_stops_the_export_with_an_error() {
     let (ok, err) = common::count_until_error(pages).await;
     assert_eq!(ok, 2);
     assert!(
-        matches!(
-            err,
-            Error::Pagination {
-                kind: PaginationError::RepeatedToken { pages_read: 3 },
-                ..
-            }
-        ),
+        err.pagination() == Some(&PaginationError::RepeatedToken { pages_read: 3 }),
         "{err:?}"
     );
     in_snapshots(|| insta::assert_snapshot!("error_display_repeated_token", err.to_string()));
@@ -362,11 +353,8 @@ async fn page_cap_and_drop_stop_requests() {
         .try_collect()
         .await;
     assert!(matches!(
-        result,
-        Err(Error::Pagination {
-            kind: PaginationError::PageCapReached { max_pages: 2 },
-            ..
-        })
+        result.map_err(|e| e.pagination().cloned()),
+        Err(Some(PaginationError::PageCapReached { max_pages: 2 }))
     ));
     mocks[2].assert_calls_async(0).await;
 
@@ -455,7 +443,8 @@ async fn delete_sends_documented_body_and_reads_the_unwrapped_202() {
     let jobs = client(&server.base_url())
         .delete_user_data(&request)
         .await
-        .unwrap();
+        .unwrap()
+        .jobs;
     mock.assert_async().await;
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].job_id, "dsQuvPmIynANgPLLEhCm");
@@ -472,7 +461,7 @@ async fn delete_without_organizations_sends_none() {
         );
         then.accepted(&typed(serde_json::from_str(DELETE_ANSWER).unwrap()));
     });
-    client(&server.base_url())
+    let _jobs = client(&server.base_url())
         .delete_user_data(&DeleteRequest::new(["u"], DeletionScope::AllOrganizations))
         .await
         .unwrap();
@@ -500,7 +489,8 @@ async fn delete_of_65_users_sends_three_batches_of_at_most_30() {
             DeletionScope::AllOrganizations,
         ))
         .await
-        .unwrap();
+        .unwrap()
+        .jobs;
     for mock in &mocks {
         mock.assert_calls_async(1).await;
     }
@@ -531,25 +521,25 @@ async fn a_failed_batch_reports_started_jobs_and_unsent_users() {
             &typed(json!({"error": {"message": "bad", "status": "INVALID_ARGUMENT"}})),
         );
     });
-    let err = client(&server.base_url())
+    let deletion = client(&server.base_url())
         .delete_user_data(&DeleteRequest::new(
             ids.clone(),
             DeletionScope::AllOrganizations,
         ))
         .await
-        .unwrap_err();
-    match err {
-        Error::DeletionIncomplete {
-            started,
-            unsent_user_ids,
-            source,
-        } => {
+        .expect("the started job is not lost to the failed batch");
+    match deletion.incomplete {
+        Some(incomplete) => {
+            let started = deletion.jobs;
             assert_eq!(started.len(), 1);
             assert_eq!(started[0].job_id, "dsQuvPmIynANgPLLEhCm");
-            assert_eq!(unsent_user_ids, ids[30..]);
-            assert_eq!(source.api_status(), Some(&ApiStatus::InvalidArgument));
+            assert_eq!(incomplete.unsent_user_ids, ids[30..]);
+            assert_eq!(
+                incomplete.error.api_status(),
+                Some(&ApiStatus::InvalidArgument)
+            );
         }
-        other => panic!("expected DeletionIncomplete, got {other:?}"),
+        None => panic!("expected an incomplete deletion, got {:?}", deletion.jobs),
     }
 }
 
@@ -575,19 +565,21 @@ async fn status_decodes_and_wait_polls_until_completed() {
         then.ok(&typed(status(true, 0)));
     });
     let client = client(&server.base_url());
-    let options = WaitOptions {
+    let options = PollOptions {
         first_interval: Duration::from_millis(10),
-        ..WaitOptions::default()
+        ..PollOptions::default()
     };
     let mut seen = Vec::new();
-    let last = client
-        .wait_for_deletion("yourJobId", options, |event| {
-            if let velt_api::WaitEvent::Status(s) = event {
+    let outcome = client
+        .poll_deletion("yourJobId", options)
+        .until_done(|event| {
+            if let velt_api::deletion::PollEvent::Status(s) = event {
                 seen.push(s.tasks_left)
             }
         })
         .await
         .unwrap();
+    let last = outcome.completed().expect("completed").clone();
     assert!(last.completed);
     assert_eq!(seen, [Some(3), Some(3), Some(0)]);
     assert_eq!(
@@ -606,17 +598,18 @@ async fn wait_gives_up_at_the_deadline() {
             json!({"result": {"data": {"isDeleteCompleted": false, "tasksLeft": 2}}}),
         ));
     });
-    let options = WaitOptions {
+    let options = PollOptions {
         deadline: Duration::from_millis(100),
         first_interval: Duration::from_millis(30),
         max_interval: Duration::from_millis(30),
     };
     let err = client(&server.base_url())
-        .wait_for_deletion("j", options, |_| {})
+        .poll_deletion("j", options)
+        .until_done(|_| {})
         .await
-        .unwrap_err();
+        .unwrap();
     assert!(
-        matches!(err, Error::DeadlinePassed { ref job_id, tasks_left: Some(2), .. } if job_id == "j"),
+        matches!(err, WaitOutcome::DeadlinePassed { ref job_id, tasks_left: Some(2), .. } if job_id == "j"),
         "{err:?}"
     );
 }
@@ -665,21 +658,11 @@ async fn documented_failure_keeps_code_even_when_it_disagrees() {
         .get_user_data_page("o", "u", None)
         .await
         .unwrap_err();
-    match &err {
-        Error::Api {
-            http_status,
-            status,
-            code,
-            message,
-            ..
-        } => {
-            assert_eq!(http_status.as_u16(), 400);
-            assert_eq!(status, &ApiStatus::InvalidArgument);
-            assert_eq!(*code, Some(500));
-            assert_eq!(message, "ERROR_MESSAGE");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(err.kind(), ErrorKind::Api, "{err:?}");
+    assert_eq!(err.http_status_code(), Some(400));
+    assert_eq!(err.api_status(), Some(&ApiStatus::InvalidArgument));
+    assert_eq!(err.api_code(), Some(500));
+    assert_eq!(err.message(), Some("ERROR_MESSAGE"));
     in_snapshots(|| insta::assert_snapshot!("error_display_invalid_argument", err.to_string()));
 }
 
@@ -870,19 +853,14 @@ async fn an_html_502_keeps_status_and_a_bounded_snippet() {
         .unwrap();
     let err = client.get_user_data_page("o", "u", None).await.unwrap_err();
     proxy.assert_calls_async(2).await;
-    match &err {
-        Error::Http {
-            http_status, body, ..
-        } => {
-            assert_eq!(http_status.as_u16(), 502);
-            assert!(
-                body.starts_with("<html><body><h1>502 Bad Gateway"),
-                "{body}"
-            );
-            assert!(body.len() < 600, "snippet is bounded: {} bytes", body.len());
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(err.kind(), ErrorKind::Http, "{err:?}");
+    assert_eq!(err.http_status_code(), Some(502));
+    let body = err.body().unwrap_or_default();
+    assert!(
+        body.starts_with("<html><body><h1>502 Bad Gateway"),
+        "{body}"
+    );
+    assert!(body.len() < 600, "snippet is bounded: {} bytes", body.len());
 }
 
 #[tokio::test]
@@ -899,7 +877,7 @@ async fn an_empty_503_is_an_http_error() {
         .get_users(&UsersQuery::organization("o"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Http { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Http, "{err:?}");
     assert_eq!(err.http_status().map(|s| s.as_u16()), Some(503));
     assert!(err.to_string().contains("empty body"), "{err}");
 }
@@ -917,15 +895,9 @@ async fn a_truncated_body_is_a_decode_error_with_the_status() {
         .get_user_data_page("o", "u", None)
         .await
         .unwrap_err();
-    match &err {
-        Error::Decode {
-            http_status, body, ..
-        } => {
-            assert_eq!(http_status.as_u16(), 200);
-            assert!(body.contains("\"comments\""));
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
+    assert_eq!(err.http_status_code(), Some(200));
+    assert!(err.body().unwrap_or_default().contains("\"comments\""));
     assert!(!err.is_retryable());
 }
 
@@ -947,7 +919,8 @@ async fn a_201_with_the_documented_body_is_accepted() {
     let jobs = client(&server.base_url())
         .delete_user_data(&DeleteRequest::new(["u"], DeletionScope::AllOrganizations))
         .await
-        .unwrap();
+        .unwrap()
+        .jobs;
     assert_eq!(jobs[0].job_id, "dsQuvPmIynANgPLLEhCm");
 }
 
@@ -991,10 +964,7 @@ async fn an_answer_over_the_size_limit_is_refused() {
         .build()
         .unwrap();
     let err = client.get_user_data_page("o", "u", None).await.unwrap_err();
-    assert!(
-        matches!(err, Error::TooLarge { limit: 4096, .. }),
-        "{err:?}"
-    );
+    assert!(err.size_limit() == Some(4096), "{err:?}");
     assert!(!err.is_retryable());
     mock.assert_calls_async(1).await;
     // Within the limit the same answer is read.
@@ -1044,7 +1014,9 @@ async fn concurrent_exports_deliver_every_users_pages_and_survive_one_failure() 
     });
     let client = client(&server.base_url());
     let exports = ["a", "bad", "b", "c"].map(|user| client.export_user_data("o", user));
-    let pages: Vec<velt_api::UserPage> = velt_api::Export::concurrently(exports, 2).collect().await;
+    let pages: Vec<velt_api::export::UserPage> = velt_api::export::Export::concurrently(exports, 2)
+        .collect()
+        .await;
     let mut seen: Vec<String> = Vec::new();
     let mut failed = Vec::new();
     for page in pages {

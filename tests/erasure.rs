@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use velt_api::{
-    Client, DeleteRequest, DeletionReceipt, DeletionScope, ReceiptScope, WaitEvent, WaitOptions,
+    Client,
+    deletion::{DeleteRequest, DeletionScope, PollEvent, PollOptions, WaitOutcome},
+    records::DeletionReceipt,
 };
 use velt_fake::{FakeConfig, FakeVelt};
 
@@ -25,25 +27,29 @@ async fn fake(leaves: usize) -> (FakeVelt, Client) {
     (fake, client)
 }
 
-fn fast() -> WaitOptions {
-    WaitOptions {
+fn fast() -> PollOptions {
+    PollOptions {
         first_interval: Duration::from_millis(20),
         max_interval: Duration::from_millis(100),
-        ..WaitOptions::default()
+        ..PollOptions::default()
     }
 }
 
 async fn erase(client: &Client, receipt: &mut DeletionReceipt) {
     for job in receipt.jobs.clone() {
         let mut statuses = 0;
-        let status = client
-            .wait_for_deletion(&job.job_id, fast(), |event| {
-                if let WaitEvent::Status(_) = event {
+        let outcome = client
+            .poll_deletion(&job.job_id, fast())
+            .until_done(|event| {
+                if let PollEvent::Status(_) = event {
                     statuses += 1
                 }
             })
             .await
             .unwrap();
+        let WaitOutcome::Completed(status) = outcome else {
+            panic!("{outcome}");
+        };
         assert!(status.completed && statuses >= 1);
         assert!(receipt.record_status(&job.job_id, &status));
     }
@@ -67,7 +73,7 @@ async fn verify_erasure_counts_what_an_export_still_finds() {
         ["user-0001"],
         DeletionScope::Organizations(vec!["org-0001".into()]),
     );
-    let jobs = client.delete_user_data(&request).await.unwrap();
+    let jobs = client.delete_user_data(&request).await.unwrap().jobs;
     let mut receipt = DeletionReceipt::new(&client, &request, &jobs);
     erase(&client, &mut receipt).await;
     let after = client
@@ -85,11 +91,11 @@ async fn a_receipt_round_trips_records_what_remains_and_holds_no_secret() {
         ["user-0001", "user-0002"],
         DeletionScope::Organizations(vec!["org-0001".into()]),
     );
-    let jobs = client.delete_user_data(&request).await.unwrap();
+    let jobs = client.delete_user_data(&request).await.unwrap().jobs;
     let mut receipt = DeletionReceipt::new(&client, &request, &jobs);
     assert_eq!(
         receipt.scope,
-        ReceiptScope::Organizations(vec!["org-0001".into()])
+        DeletionScope::Organizations(vec!["org-0001".into()])
     );
     assert_eq!(
         receipt.user_ids().collect::<Vec<_>>(),

@@ -20,7 +20,11 @@ use httpmock::MockServer;
 use serde_json::{Value, json};
 use tokio::{io::AsyncWriteExt, net::TcpStream};
 use velt_api::mock::MockServerExt;
-use velt_api::{ApiStatus, Client, Error, ExportItem, Operation, PaginationError, RetryPolicy};
+use velt_api::{
+    Client, ErrorKind, Operation, RetryPolicy,
+    error::{ApiStatus, PaginationError},
+    export::ExportItem,
+};
 use velt_fake::{FakeConfig, FakeVelt, Faults};
 
 use common::{fast_retries, page, raw_json, typed};
@@ -269,11 +273,15 @@ async fn when_retries_run_out_the_export_ends_with_the_typed_error_and_no_items(
         );
         assert_eq!(err.http_status().map(|s| s.as_u16()), Some(status));
         assert!(err.is_retryable(), "{err:?}");
-        match (status, &err) {
-            (502, Error::Http { body, .. }) => assert!(body.contains("502 Bad Gateway"), "{body}"),
-            (503, Error::Api { status, .. }) => assert_eq!(status, &ApiStatus::Unavailable),
-            (429, Error::Api { status, .. }) => assert_eq!(status, &ApiStatus::ResourceExhausted),
-            (500, Error::Api { status, .. }) => assert_eq!(status, &ApiStatus::Internal),
+        match (status, err.kind(), err.body(), err.api_status()) {
+            (502, ErrorKind::Http, Some(body), _) => {
+                assert!(body.contains("502 Bad Gateway"), "{body}")
+            }
+            (503, ErrorKind::Api, _, Some(status)) => assert_eq!(status, &ApiStatus::Unavailable),
+            (429, ErrorKind::Api, _, Some(status)) => {
+                assert_eq!(status, &ApiStatus::ResourceExhausted)
+            }
+            (500, ErrorKind::Api, _, Some(status)) => assert_eq!(status, &ApiStatus::Internal),
             _ => panic!("HTTP {status}: unexpected error {err:?}"),
         }
     }
@@ -307,7 +315,7 @@ async fn a_504_from_a_proxy_is_retried_then_recovered() {
         .get_user_data_page("o", "u", None)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Http { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Http, "{err:?}");
     assert_eq!(err.http_status().map(|s| s.as_u16()), Some(504));
     assert!(err.is_retryable());
 }
@@ -327,7 +335,7 @@ async fn a_500_internal_is_retried_then_recovered() {
     })
     .await;
     let users = client_with(&server.url(), fast_retries(3))
-        .get_users(&velt_api::UsersQuery::organization("o"))
+        .get_users(&velt_api::users::UsersQuery::organization("o"))
         .await
         .unwrap();
     assert!(users.is_empty());
@@ -344,10 +352,7 @@ async fn a_500_internal_is_retried_then_recovered() {
         .unwrap_err();
     assert_eq!(server.requests(), 2);
     assert!(
-        matches!(
-            &err,
-            Error::Api { status: ApiStatus::Internal, message, .. } if message == "boom"
-        ),
+        err.api_status() == Some(&ApiStatus::Internal) && err.message() == Some("boom"),
         "{err:?}"
     );
 }
@@ -369,17 +374,9 @@ async fn html_and_empty_success_bodies_are_decode_errors_and_not_retried() {
             .get_user_data_page("o", "u", None)
             .await
             .unwrap_err();
-        match &err {
-            Error::Decode {
-                http_status,
-                body: snippet,
-                ..
-            } => {
-                assert_eq!(http_status.as_u16(), 200);
-                assert_eq!(snippet.as_bytes(), body);
-            }
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
+        assert_eq!(err.http_status_code(), Some(200));
+        assert_eq!(err.body().map(str::as_bytes), Some(body));
         assert!(!err.is_retryable());
         assert_eq!(server.requests(), 1, "a malformed success is not retried");
     }
@@ -401,17 +398,10 @@ async fn a_success_body_that_is_not_utf8_is_a_decode_error_with_a_lossy_snippet(
             .get_user_data_page("o", "u", None)
             .await
             .unwrap_err();
-        match &err {
-            Error::Decode {
-                http_status,
-                body: snippet,
-                ..
-            } => {
-                assert_eq!(http_status.as_u16(), 200);
-                assert!(snippet.contains('\u{fffd}'), "lossily decoded: {snippet:?}");
-            }
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
+        assert_eq!(err.http_status_code(), Some(200));
+        let snippet = err.body().unwrap_or_default();
+        assert!(snippet.contains('\u{fffd}'), "lossily decoded: {snippet:?}");
         // Display works on it too.
         assert!(err.to_string().contains('\u{fffd}'), "{err}");
     }
@@ -434,16 +424,11 @@ async fn an_error_body_that_is_not_utf8_is_an_http_error() {
         .await
         .unwrap_err();
     assert_eq!(server.requests(), 2, "a 503 is retried whatever its body");
-    match &err {
-        Error::Http {
-            http_status, body, ..
-        } => {
-            assert_eq!(http_status.as_u16(), 503);
-            assert!(body.contains("down"), "{body:?}");
-            assert!(body.contains('\u{fffd}'), "{body:?}");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(err.kind(), ErrorKind::Http, "{err:?}");
+    assert_eq!(err.http_status_code(), Some(503));
+    let body = err.body().unwrap_or_default();
+    assert!(body.contains("down"), "{body:?}");
+    assert!(body.contains('\u{fffd}'), "{body:?}");
     assert!(err.is_retryable());
 }
 
@@ -465,7 +450,7 @@ async fn a_429_from_a_proxy_without_velts_envelope_keeps_its_retry_after() {
         &server.url(),
         fast_retries(2).max_backoff(Duration::from_secs(5)),
     )
-    .get_users(&velt_api::UsersQuery::organization("o"))
+    .get_users(&velt_api::users::UsersQuery::organization("o"))
     .await
     .unwrap();
     assert_eq!(server.requests(), 2);
@@ -483,10 +468,10 @@ async fn a_429_from_a_proxy_without_velts_envelope_keeps_its_retry_after() {
     })
     .await;
     let err = client_with(&server.url(), RetryPolicy::never())
-        .get_users(&velt_api::UsersQuery::organization("o"))
+        .get_users(&velt_api::users::UsersQuery::organization("o"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Http { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Http, "{err:?}");
     assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
 }
 
@@ -538,7 +523,7 @@ async fn a_connection_reset_mid_body_is_a_transport_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Transport { connect: false, .. }),
+        err.kind() == ErrorKind::Transport && !err.is_unsent(),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -596,7 +581,7 @@ async fn a_connection_closed_before_any_answer_is_retried() {
     })
     .await;
     client_with(&server.url(), fast_retries(2))
-        .get_users(&velt_api::UsersQuery::organization("o"))
+        .get_users(&velt_api::users::UsersQuery::organization("o"))
         .await
         .unwrap();
     assert_eq!(server.requests(), 2);
@@ -610,10 +595,10 @@ async fn a_connection_closed_before_any_answer_is_retried() {
         .url(),
         RetryPolicy::never(),
     )
-    .get_users(&velt_api::UsersQuery::organization("o"))
+    .get_users(&velt_api::users::UsersQuery::organization("o"))
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Transport, "{err:?}");
 }
 
 #[tokio::test]
@@ -627,7 +612,9 @@ async fn a_server_that_never_answers_times_out() {
     let started = Instant::now();
     let err = client.get_user_data_page("o", "u", None).await.unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { operation: Operation::GetAllUserData, timeout } if timeout == Duration::from_millis(300)),
+        err.kind() == ErrorKind::Timeout
+            && err.operation() == Some(Operation::GetAllUserData)
+            && err.timeout() == Some(Duration::from_millis(300)),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -703,7 +690,7 @@ async fn an_endless_chunked_answer_is_cut_off_at_the_size_limit() {
     .expect("the client stops reading at the limit instead of reading forever")
     .unwrap_err();
     assert!(
-        matches!(err, Error::TooLarge { limit: 524_288, http_status, .. } if http_status.as_u16() == 200),
+        err.size_limit() == Some(524_288) && err.http_status_code() == Some(200),
         "{err:?}"
     );
     assert!(!err.is_retryable());
@@ -734,7 +721,7 @@ async fn an_announced_length_over_the_limit_is_refused_without_waiting_for_the_b
         .unwrap();
     let started = Instant::now();
     let err = client.get_user_data_page("o", "u", None).await.unwrap_err();
-    assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::TooLarge, "{err:?}");
     // Generous: the call's timeout is 60 s, and waiting for the body would run into it.
     assert!(
         started.elapsed() < Duration::from_secs(20),
@@ -806,32 +793,25 @@ async fn wrong_types_in_fields_are_decode_errors_naming_the_field() {
             "/v2/users/data/delete/status" => client.deletion_status("j").await.map(|_| ()),
             "/v2/users/data/get" => client.get_user_data_page("o", "u", None).await.map(|_| ()),
             "/v1/users/get" => client
-                .get_users(&velt_api::UsersQuery::organization("o"))
+                .get_users(&velt_api::users::UsersQuery::organization("o"))
                 .await
                 .map(|_| ()),
             _ => client
-                .delete_user_data(&velt_api::DeleteRequest::new(
+                .delete_user_data(&velt_api::deletion::DeleteRequest::new(
                     ["u"],
-                    velt_api::DeletionScope::AllOrganizations,
+                    velt_api::deletion::DeletionScope::AllOrganizations,
                 ))
                 .await
                 .map(|_| ()),
         }
         .unwrap_err();
-        match &err {
-            Error::Decode {
-                http_status,
-                reason,
-                ..
-            } => {
-                assert_eq!(http_status.as_u16(), http, "{body}");
-                assert!(
-                    reason.contains(field),
-                    "{body}: the reason names {field}: {reason}"
-                );
-            }
-            other => panic!("{body}: {other:?}"),
-        }
+        assert_eq!(err.kind(), ErrorKind::Decode, "{body}: {err:?}");
+        assert_eq!(err.http_status_code(), Some(http), "{body}");
+        let reason = err.decode_reason().unwrap_or_default();
+        assert!(
+            reason.contains(field),
+            "{body}: the reason names {field}: {reason}"
+        );
         assert!(!err.is_retryable());
         assert!(err.to_string().contains(field), "{err}");
     }
@@ -847,10 +827,10 @@ async fn wrong_types_in_an_error_envelope_keep_the_http_status() {
         json!({"error": {"message": 12, "status": ["INVALID_ARGUMENT"]}}),
     );
     let err = client_with(&server.base_url(), fast_retries(3))
-        .get_users(&velt_api::UsersQuery::organization("o"))
+        .get_users(&velt_api::users::UsersQuery::organization("o"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Http { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Http, "{err:?}");
     assert_eq!(err.http_status().map(|s| s.as_u16()), Some(400));
     assert!(!err.is_retryable());
 }
@@ -915,13 +895,13 @@ async fn unknown_status_strings_are_kept_and_the_http_status_decides_retries() {
         1
     );
     let jobs = client
-        .delete_user_data(&velt_api::DeleteRequest::new(
+        .delete_user_data(&velt_api::deletion::DeleteRequest::new(
             ["u"],
-            velt_api::DeletionScope::AllOrganizations,
+            velt_api::deletion::DeletionScope::AllOrganizations,
         ))
         .await
         .unwrap();
-    assert_eq!(jobs[0].job_id, "j1");
+    assert_eq!(jobs.jobs[0].job_id, "j1");
 }
 
 fn page_json_with_status(status: &str) -> Value {
@@ -946,13 +926,7 @@ async fn a_token_that_never_ends_hits_the_page_cap_after_exactly_n_requests() {
     let (ok, err) = common::count_until_error(pages).await;
     assert_eq!(ok, 5);
     assert!(
-        matches!(
-            err,
-            Error::Pagination {
-                kind: PaginationError::PageCapReached { max_pages: 5 },
-                ..
-            }
-        ),
+        err.pagination() == Some(&PaginationError::PageCapReached { max_pages: 5 }),
         "{err:?}"
     );
     assert_eq!(server.requests(), 5, "no request past the cap");

@@ -11,8 +11,8 @@ use std::{
 use common::{API_KEY, AUTH_TOKEN, client, typed};
 use httpmock::MockServer;
 use serde_json::json;
-use velt_api::UsersQuery;
 use velt_api::mock::MockServerExt;
+use velt_api::users::UsersQuery;
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);

@@ -18,7 +18,11 @@ use common::{
     raw::{RawServer, Request, respond_json},
 };
 use serde_json::Value;
-use velt_api::{Client, DeleteRequest, DeletionScope, UsersQuery};
+use velt_api::{
+    Client,
+    deletion::{DeleteRequest, DeletionScope},
+    users::UsersQuery,
+};
 
 /// The spec, as JSON.
 fn spec() -> Value {
@@ -132,7 +136,8 @@ async fn delete_all_user_data_on_the_wire() {
     let mut jobs = client(&server.url())
         .delete_user_data(&request)
         .await
-        .expect("the documented answer decodes");
+        .expect("the documented answer decodes")
+        .jobs;
     // When the job was started is the only part that changes from run to run.
     for job in &mut jobs {
         job.started_at = chrono::DateTime::UNIX_EPOCH;

@@ -100,7 +100,9 @@ pub fn in_snapshots<F: FnOnce()>(f: F) {
 
 /// Reads a stream up to its first error: how many items came before it, and the error.
 /// Fails when the stream ends without an error, or goes on after one.
-pub async fn count_until_error<T>(mut stream: velt_api::BoxStream<T>) -> (usize, velt_api::Error) {
+pub async fn count_until_error<T>(
+    mut stream: futures::stream::BoxStream<'static, velt_api::Result<T>>,
+) -> (usize, velt_api::Error) {
     use futures::StreamExt;
     let mut ok = 0;
     let error = loop {

@@ -19,7 +19,7 @@ use std::{process::ExitCode, time::Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use futures::{StreamExt, TryStreamExt};
-use velt_api::Export;
+use velt_api::export::Export;
 use velt_fake::FakeConfig;
 
 use crate::{

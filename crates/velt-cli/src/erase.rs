@@ -3,19 +3,64 @@
 
 use std::{
     io::{BufRead, IsTerminal},
-    path::Path,
+    path::{Path, PathBuf},
     time::Duration,
 };
 
 use velt_api::{
-    Client, DeleteRequest, DeletionReceipt, DeletionScope, DeletionStatus, ReceiptScope, WaitEvent,
-    WaitOptions,
+    Client,
+    deletion::{
+        DeleteRequest, Deletion, DeletionScope, DeletionStatus, PollEvent, PollOptions, WaitOutcome,
+    },
+    records::DeletionReceipt,
 };
 
-use crate::{DeleteArgs, DeleteStatusArgs, commands::print_json, failure::Failure, progress};
+use crate::{
+    failure::Failure,
+    output::{self, human, print_json},
+};
+
+/// The proof of erasure asked for.
+#[derive(Clone, Debug, Default)]
+pub struct Verify {
+    /// Export each erased user again once the jobs completed.
+    pub verify: bool,
+    /// Organizations to check beside those of the erasure's scope.
+    pub organization_ids: Vec<String>,
+}
+
+/// An erasure to start: the command line's options, without the parser.
+#[derive(Clone, Debug)]
+pub struct Erasure {
+    /// The users to erase.
+    pub user_ids: Vec<String>,
+    /// Where; empty for every organization of the workspace.
+    pub organization_ids: Vec<String>,
+    /// Do not ask for confirmation.
+    pub yes: bool,
+    /// Wait until every job completed.
+    pub wait: bool,
+    /// Where to keep the receipt.
+    pub receipt: Option<PathBuf>,
+    /// The proof of erasure.
+    pub verify: Verify,
+}
+
+/// A look at deletion jobs: one by id, or every job of a receipt.
+#[derive(Clone, Debug)]
+pub struct StatusCheck {
+    /// The job, when no receipt is given.
+    pub job_id: Option<String>,
+    /// The receipt whose unfinished jobs to follow.
+    pub receipt: Option<PathBuf>,
+    /// Wait until the jobs completed.
+    pub wait: bool,
+    /// The proof of erasure (with a receipt only).
+    pub verify: Verify,
+}
 
 /// `velt data delete`.
-pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
+pub async fn delete(client: &Client, args: Erasure) -> Result<(), Failure> {
     let scope = if args.organization_ids.is_empty() {
         DeletionScope::AllOrganizations
     } else {
@@ -24,7 +69,7 @@ pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
     let request = DeleteRequest::new(args.user_ids.clone(), scope);
     // Everything that can be refused is refused before anything is erased.
     let check_in = if args.verify.verify {
-        organizations_to_check(request.scope(), &args.verify.verify_organization_ids)?
+        organizations_to_check(request.scope(), &args.verify.organization_ids)?
     } else {
         Vec::new()
     };
@@ -34,15 +79,7 @@ pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
     if !args.yes {
         confirm(&request)?;
     }
-    let (jobs, incomplete) = match client.delete_user_data(&request).await {
-        Ok(jobs) => (jobs, None),
-        Err(velt_api::Error::DeletionIncomplete {
-            started,
-            unsent_user_ids,
-            source,
-        }) => (started, Some((unsent_user_ids, source))),
-        Err(error) => return Err(error.into()),
-    };
+    let Deletion { jobs, incomplete } = client.delete_user_data(&request).await?;
     for job in &jobs {
         println!("{}", job.job_id);
         eprintln!(
@@ -55,19 +92,20 @@ pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
         );
     }
     let mut receipt = DeletionReceipt::new(client, &request, &jobs);
-    if let Some((unsent, _)) = &incomplete {
-        receipt.unsent_user_ids = unsent.clone();
+    if let Some(incomplete) = &incomplete {
+        receipt.unsent_user_ids = incomplete.unsent_user_ids.clone();
     }
     let receipt_path = args.receipt.as_deref();
     save(&receipt, receipt_path)?;
-    if let Some((unsent, source)) = incomplete {
+    if let Some(incomplete) = incomplete {
         return Err(Failure::Failed(format!(
-            "{source}\n{} job(s) started (printed above{}); these users were NOT sent, run the command again for them: {}",
+            "{}\n{} job(s) started (printed above{}); these users were NOT sent, run the command again for them: {}",
+            incomplete.error,
             jobs.len(),
             receipt_path
                 .map(|p| format!(", recorded in {}", p.display()))
                 .unwrap_or_default(),
-            unsent.join(" ")
+            incomplete.unsent_user_ids.join(" ")
         )));
     }
     if args.wait {
@@ -77,7 +115,7 @@ pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
 }
 
 /// `velt data delete-status`: one job by id, or every job of a receipt.
-pub async fn delete_status(client: &Client, args: DeleteStatusArgs) -> Result<(), Failure> {
+pub async fn delete_status(client: &Client, args: StatusCheck) -> Result<(), Failure> {
     let Some(path) = &args.receipt else {
         if args.verify.verify {
             return Err(Failure::Usage(
@@ -101,11 +139,7 @@ pub async fn delete_status(client: &Client, args: DeleteStatusArgs) -> Result<()
     };
     let mut receipt = DeletionReceipt::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
     let check_in = if args.verify.verify {
-        let scope = match &receipt.scope {
-            ReceiptScope::EveryOrganization => DeletionScope::AllOrganizations,
-            ReceiptScope::Organizations(ids) => DeletionScope::Organizations(ids.clone()),
-        };
-        organizations_to_check(&scope, &args.verify.verify_organization_ids)?
+        organizations_to_check(&receipt.scope, &args.verify.organization_ids)?
     } else {
         Vec::new()
     };
@@ -337,13 +371,14 @@ fn confirm(request: &DeleteRequest) -> Result<(), Failure> {
 }
 
 /// Polls a job until it completes, riding out outages: a spinner on a terminal and a line
-/// per change otherwise; every failed status call is reported on standard error.
+/// per change otherwise; every failed status call and every warning is reported on standard
+/// error.
 async fn wait(client: &Client, job_id: &str) -> Result<DeletionStatus, Failure> {
-    let bar = progress::spinner();
-    let options = WaitOptions {
+    let bar = output::spinner();
+    let options = PollOptions {
         first_interval: Duration::from_millis(500),
         max_interval: Duration::from_secs(30),
-        ..WaitOptions::default()
+        ..PollOptions::default()
     };
     let mut last_left = None;
     let describe = |s: &DeletionStatus| match (s.completed, s.tasks_left) {
@@ -351,9 +386,14 @@ async fn wait(client: &Client, job_id: &str) -> Result<DeletionStatus, Failure> 
         (false, Some(n)) => format!("job {job_id}: {n} task(s) left"),
         (false, None) => format!("job {job_id}: running"),
     };
+    let say = |line: String| match &bar {
+        Some(bar) => bar.println(line),
+        None => eprintln!("{line}"),
+    };
     let result = client
-        .wait_for_deletion(job_id, options, |event| match event {
-            WaitEvent::Status(status) => match &bar {
+        .poll_deletion(job_id, options)
+        .until_done(|event| match event {
+            PollEvent::Status(status) => match &bar {
                 Some(bar) => bar.set_message(describe(status)),
                 None if last_left != Some((status.completed, status.tasks_left)) => {
                     last_left = Some((status.completed, status.tasks_left));
@@ -361,41 +401,29 @@ async fn wait(client: &Client, job_id: &str) -> Result<DeletionStatus, Failure> 
                 }
                 None => {}
             },
-            WaitEvent::Retrying {
+            PollEvent::Retrying {
                 error,
                 attempt,
                 next_in,
                 waited,
-            } => {
-                let line = format!(
-                    "job {job_id}: status call failed ({error}); still waiting, next try in {}s (failure {attempt} in a row, {} waited)",
-                    next_in.as_secs_f32().ceil(),
-                    human(waited)
-                );
-                match &bar {
-                    Some(bar) => bar.println(line),
-                    None => eprintln!("{line}"),
-                }
-            }
+            } => say(format!(
+                "job {job_id}: status call failed ({error}); still waiting, next try in {}s (failure {attempt} in a row, {} waited)",
+                next_in.as_secs_f32().ceil(),
+                human(*waited)
+            )),
+            PollEvent::Warning(warning) => say(format!("job {job_id}: warning: {warning}")),
             _ => {}
         })
         .await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let status = result?;
+    let status = match result? {
+        WaitOutcome::Completed(status) => status,
+        outcome => return Err(Failure::Failed(outcome.to_string())),
+    };
     if bar.is_some() {
         eprintln!("{}", describe(&status));
     }
     Ok(status)
-}
-
-/// `1h02m`, `3m05s`, `12s`.
-fn human(duration: Duration) -> String {
-    let secs = duration.as_secs();
-    match (secs / 3600, secs % 3600 / 60, secs % 60) {
-        (0, 0, s) => format!("{s}s"),
-        (0, m, s) => format!("{m}m{s:02}s"),
-        (h, m, _) => format!("{h}h{m:02}m"),
-    }
 }

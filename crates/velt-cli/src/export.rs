@@ -1,7 +1,7 @@
 //! `velt data export`: one loop for one user or many, into standard output, a file or a
 //! directory of files, with one summary of what failed.
 //!
-//! Every user's export runs through [`velt_api::Export::concurrently`] (one user is simply a
+//! Every user's export runs through [`velt_api::export::Export::concurrently`] (one user is simply a
 //! run of one), and every page goes to that user's [`Sink`]. Items are copied as Velt sent
 //! them; a key of `data` this version does not know is exported under its own name, with a
 //! warning on standard error the first time it is seen.
@@ -13,13 +13,16 @@ use std::{
 };
 
 use futures::StreamExt;
-use velt_api::{Client, ExportItem, ExportManifest, ExportPage, ExportSummary, UserData, UserPage};
+use velt_api::{
+    Client,
+    export::{Export, ExportItem, ExportPage, ExportSummary, NdjsonWriter, UserData, UserPage},
+    records::ExportManifest,
+};
 
 use crate::{
-    ExportArgs, Format, VerifyExportArgs,
-    export_file::{Opened, Start, UserFile, sibling},
-    failure::{Failure, io_failure, stdout_failure},
-    progress::Progress,
+    export_file::{FileFormat, Opened, Start, UserFile, sibling},
+    failure::{Failure, io_failure, stdout_failure, written_to_stdout},
+    output::Progress,
 };
 
 /// Where the exports go.
@@ -43,47 +46,15 @@ pub struct Plan {
     /// Where the exports go.
     pub destination: Destination,
     /// The output format.
-    pub format: Format,
+    pub format: FileFormat,
     /// Continue interrupted exports into files.
     pub resume: bool,
     /// How many users are exported at the same time.
     pub concurrency: usize,
 }
 
-impl Plan {
-    /// The plan the command line asks for, or why it cannot be carried out.
-    pub fn from_args(args: ExportArgs) -> Result<Plan, Failure> {
-        let users = user_ids(&args)?;
-        let destination = match (args.out, args.out_dir) {
-            (Some(_), _) if users.len() > 1 => {
-                return Err(Failure::Usage(
-                    "--out takes the export of one user; use --out-dir DIR for several".into(),
-                ));
-            }
-            (Some(path), _) => Destination::File(path),
-            (None, Some(dir)) => Destination::Dir(dir),
-            (None, None) if users.len() > 1 && args.format == Format::Json => {
-                return Err(Failure::Usage(
-                    "--format json takes one user on standard output; use --out-dir DIR for several"
-                        .into(),
-                ));
-            }
-            (None, None) => Destination::Stdout,
-        };
-        Ok(Plan {
-            organization_id: args.organization_id,
-            users,
-            destination,
-            format: args.format,
-            resume: args.resume,
-            concurrency: usize::from(args.concurrency),
-        })
-    }
-}
-
-/// Runs `velt data export`; Ctrl-C stops it with what is saved.
-pub async fn run(client: &Client, args: ExportArgs) -> Result<(), Failure> {
-    let plan = Plan::from_args(args)?;
+/// Runs the exports of `plan`; Ctrl-C stops it with what is saved.
+pub async fn run(client: &Client, plan: Plan) -> Result<(), Failure> {
     let to_files = plan.destination != Destination::Stdout;
     tokio::select! {
         result = export(client, &plan) => result,
@@ -95,33 +66,6 @@ pub async fn run(client: &Client, args: ExportArgs) -> Result<(), Failure> {
             },
         )),
     }
-}
-
-/// The users named by `--user-id` and `--user-ids-file`, in order, each once.
-fn user_ids(args: &ExportArgs) -> Result<Vec<String>, Failure> {
-    let mut ids = args.user_ids.clone();
-    if let Some(path) = &args.user_ids_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Failure::Usage(format!(
-                "cannot read --user-ids-file {}: {e}",
-                path.display()
-            ))
-        })?;
-        ids.extend(
-            text.lines()
-                .map(str::trim)
-                .filter(|line| !line.is_empty() && !line.starts_with('#'))
-                .map(str::to_owned),
-        );
-    }
-    let mut seen = HashSet::new();
-    ids.retain(|id| seen.insert(id.clone()));
-    if ids.is_empty() {
-        return Err(Failure::Usage(
-            "no user ids given; pass --user-id or a non-empty --user-ids-file".into(),
-        ));
-    }
-    Ok(ids)
 }
 
 /// Where one user's pages go.
@@ -146,17 +90,11 @@ impl Sink {
     ) -> Result<(), Failure> {
         match self {
             Sink::Lines { tag_user, summary } => {
-                summary.pages += 1;
-                for item in page.into_items() {
-                    let written = if *tag_user {
-                        velt_api::write_user_ndjson_line(stdout, user_id, &item)
-                    } else {
-                        velt_api::write_ndjson_line(stdout, &item)
-                    };
-                    written.map_err(written_to_stdout)?;
-                    summary.count(&item.feature);
-                }
-                Ok(())
+                // The user's count so far goes on in a writer over the shared output.
+                let mut lines = NdjsonWriter::resume(&mut *stdout, std::mem::take(summary));
+                let written = lines.write_page(tag_user.then_some(user_id), page);
+                *summary = lines.into_parts().1;
+                written.map_err(written_to_stdout)
             }
             Sink::Document { items } => {
                 items.extend(page.into_items());
@@ -195,14 +133,6 @@ impl Sink {
             }
             Sink::File(file) => file.finish(base_url),
         }
-    }
-}
-
-/// A library write error on standard output, seen as the I/O error it is.
-fn written_to_stdout(error: velt_api::Error) -> Failure {
-    match error {
-        velt_api::Error::Io { source, .. } => stdout_failure(source),
-        other => Failure::from(other),
     }
 }
 
@@ -283,10 +213,7 @@ impl Outcome {
 
 /// The file of one user's export, for `--out` and `--out-dir`.
 fn file_of(plan: &Plan, user_id: &str) -> Option<PathBuf> {
-    let extension = match plan.format {
-        Format::Ndjson => "ndjson",
-        Format::Json => "json",
-    };
+    let extension = plan.format.as_str();
     match &plan.destination {
         Destination::Stdout => None,
         Destination::File(path) => Some(path.clone()),
@@ -299,7 +226,7 @@ fn open_sinks(
     client: &Client,
     plan: &Plan,
     outcome: &mut Outcome,
-) -> Result<(HashMap<String, Sink>, Vec<velt_api::Export>), Failure> {
+) -> Result<(HashMap<String, Sink>, Vec<Export>), Failure> {
     if let Destination::Dir(dir) = &plan.destination {
         std::fs::create_dir_all(dir).map_err(|e| io_failure("create", dir, e))?;
     }
@@ -308,11 +235,11 @@ fn open_sinks(
     for user_id in &plan.users {
         let Some(out) = file_of(plan, user_id) else {
             let sink = match plan.format {
-                Format::Ndjson => Sink::Lines {
+                FileFormat::Ndjson => Sink::Lines {
                     tag_user: plan.users.len() > 1,
                     summary: ExportSummary::default(),
                 },
-                Format::Json => Sink::Document { items: Vec::new() },
+                FileFormat::Json => Sink::Document { items: Vec::new() },
             };
             sinks.insert(user_id.clone(), sink);
             exports.push(client.export_user_data(&plan.organization_id, user_id));
@@ -384,7 +311,7 @@ async fn export(client: &Client, plan: &Plan) -> Result<(), Failure> {
     let mut stdout = BufWriter::with_capacity(256 * 1024, std::io::stdout());
     let total = plan.users.len();
     let progress = Progress::new(0);
-    let mut pages = velt_api::Export::concurrently(exports, plan.concurrency);
+    let mut pages = Export::concurrently(exports, plan.concurrency);
     while let Some(UserPage { user_id, page }) = pages.next().await {
         let Some(mut sink) = sinks.remove(&user_id) else {
             continue;
@@ -444,12 +371,9 @@ async fn export(client: &Client, plan: &Plan) -> Result<(), Failure> {
     outcome.result(plan)
 }
 
-/// Runs `velt data verify-export FILE`: the file against its manifest.
-pub fn verify(args: &VerifyExportArgs) -> Result<(), Failure> {
-    let manifest_path = args
-        .manifest
-        .clone()
-        .unwrap_or_else(|| ExportManifest::path_for(&args.file));
+/// Checks `file` against its manifest (`manifest`, or `FILE.manifest.json`).
+pub fn verify(file: &Path, manifest: Option<PathBuf>) -> Result<(), Failure> {
+    let manifest_path = manifest.unwrap_or_else(|| ExportManifest::path_for(file));
     if !manifest_path.exists() {
         return Err(Failure::Usage(format!(
             "no manifest at {}; velt writes FILE.manifest.json beside every export it writes with --out or --out-dir (or pass --manifest)",
@@ -457,11 +381,11 @@ pub fn verify(args: &VerifyExportArgs) -> Result<(), Failure> {
         )));
     }
     let manifest = ExportManifest::load(&manifest_path)?;
-    let differences = manifest.verify(&args.file)?;
+    let differences = manifest.verify(file)?;
     if differences.is_empty() {
         eprintln!(
             "{} matches {}: {} items of user {} in organization {}, {} bytes, SHA-256 {}",
-            args.file.display(),
+            file.display(),
             manifest_path.display(),
             manifest.items,
             manifest.user_id,
@@ -473,7 +397,7 @@ pub fn verify(args: &VerifyExportArgs) -> Result<(), Failure> {
     } else {
         Err(Failure::Failed(format!(
             "{} does not match {}:\n  {}",
-            args.file.display(),
+            file.display(),
             manifest_path.display(),
             differences.join("\n  ")
         )))

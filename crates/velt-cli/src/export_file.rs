@@ -2,15 +2,15 @@
 //!
 //! While an export to `FILE` runs, items go to `FILE.part` as NDJSON lines and, after every
 //! page, `FILE.checkpoint` records the page token to continue from and how many bytes of
-//! `FILE.part` hold complete pages. The checkpoint is written to a temporary file and renamed,
-//! so it is always whole. After the process is killed or interrupted, `--resume` cuts
+//! `FILE.part` hold complete pages. The checkpoint is written with the library's one atomic
+//! write (a temporary sibling, synced, renamed, the directory synced), so it is always whole. After the process is killed or interrupted, `--resume` cuts
 //! `FILE.part` back to the recorded length and asks for the recorded page: no item is lost or
 //! written twice. Pages are not synced to disk one by one; if the machine itself goes down,
 //! `FILE.part` may be shorter than its checkpoint, and `--resume` then refuses (asking to
 //! start over) rather than leave a gap. At the end `FILE.part` is synced and becomes `FILE`
 //! (for `--format json`, the NDJSON lines are regrouped into one document first) and the
 //! checkpoint is removed; `FILE.manifest.json` beside it records what the file holds (see
-//! [`velt_api::ExportManifest`]). The checkpoint also records what shapes the output (organization,
+//! [`velt_api::records::ExportManifest`]). The checkpoint also records what shapes the output (organization,
 //! user, format), and `--resume` with other options is refused.
 
 use std::{
@@ -22,13 +22,32 @@ use std::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use velt_api::{
-    Client, Export, ExportManifest, ExportPage, ExportRecord, ExportSummary, HashingWriter,
+    Client,
+    export::{Export, ExportPage, ExportSummary, NdjsonWriter},
+    records::{ExportManifest, ExportRecord, HashingWriter, write_atomically},
 };
 
-use crate::{
-    Format,
-    failure::{Failure, io_failure},
-};
+use crate::failure::{Failure, io_failure};
+
+/// The format of an export file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    /// One line per item: `{"feature":"comments","item":{...}}`.
+    Ndjson,
+    /// One document of the four lists, then any other key.
+    Json,
+}
+
+impl FileFormat {
+    /// The name on the command line and in manifests, and the file extension.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileFormat::Ndjson => "ndjson",
+            FileFormat::Json => "json",
+        }
+    }
+}
 
 /// What `FILE.checkpoint` holds: everything that shapes the output, and how far it got.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -36,7 +55,7 @@ use crate::{
 struct Checkpoint {
     organization_id: String,
     user_id: String,
-    format: Format,
+    format: FileFormat,
     /// The token of the next page to fetch; `None` once the last page is written.
     next_page_token: Option<String>,
     /// Pages and items written so far, per feature and per other key.
@@ -84,8 +103,9 @@ pub struct UserFile {
     out: PathBuf,
     part_path: PathBuf,
     checkpoint_path: PathBuf,
-    /// `FILE.part`, counted and hashed as it is written, for the manifest.
-    part: BufWriter<HashingWriter<File>>,
+    /// `FILE.part`, its lines counted, and its bytes counted and hashed as they are written,
+    /// for the manifest.
+    part: NdjsonWriter<BufWriter<HashingWriter<File>>>,
     checkpoint: Checkpoint,
 }
 
@@ -98,7 +118,7 @@ impl UserFile {
         user_id: &str,
         out: &Path,
         resume: bool,
-        format: Format,
+        format: FileFormat,
     ) -> Result<Opened, Failure> {
         if out.file_name().is_none() || out.is_dir() {
             return Err(Failure::Usage(format!(
@@ -150,7 +170,10 @@ impl UserFile {
             }
             (false, None) => (fresh, Start::New),
         };
-        let part = open_part(&part_path, checkpoint.bytes)?;
+        let part = NdjsonWriter::resume(
+            open_part(&part_path, checkpoint.bytes)?,
+            checkpoint.summary.clone(),
+        );
         let file = UserFile {
             out: out.to_owned(),
             part_path,
@@ -186,18 +209,12 @@ impl UserFile {
     /// this page again.
     pub fn write_page(&mut self, page: ExportPage) -> Result<(), Failure> {
         let next_page_token = page.next_page_token.clone();
-        let mut summary = self.checkpoint.summary.clone();
-        summary.pages += 1;
-        for item in page.into_items() {
-            velt_api::write_ndjson_line(&mut self.part, &item)
-                .map_err(|e| Failure::Failed(format!("{}: {e}", self.part_path.display())))?;
-            summary.count(&item.feature);
-        }
-        self.part
-            .flush()
-            .map_err(|e| io_failure("write", &self.part_path, e))?;
-        self.checkpoint.bytes = self.part.get_ref().bytes();
-        self.checkpoint.summary = summary;
+        let failed =
+            |e: velt_api::Error| Failure::Failed(format!("{}: {e}", self.part_path.display()));
+        self.part.write_page(None, page).map_err(failed)?;
+        self.part.flush().map_err(failed)?;
+        self.checkpoint.bytes = self.part.get_ref().get_ref().bytes();
+        self.checkpoint.summary = self.part.summary().clone();
         self.checkpoint.next_page_token = next_page_token;
         write_checkpoint(&self.checkpoint_path, &self.checkpoint)
     }
@@ -212,8 +229,9 @@ impl UserFile {
     pub fn finish(mut self, base_url: &str) -> Result<ExportSummary, Failure> {
         self.part
             .flush()
-            .map_err(|e| io_failure("write", &self.part_path, e))?;
+            .map_err(|e| Failure::Failed(format!("{}: {e}", self.part_path.display())))?;
         self.part
+            .get_ref()
             .get_ref()
             .get_ref()
             .sync_all()
@@ -225,13 +243,10 @@ impl UserFile {
             part,
             checkpoint,
         } = self;
+        let hashed = part.get_ref().get_ref();
         let (ready, bytes, sha256) = match checkpoint.format {
-            Format::Ndjson => (
-                part_path.clone(),
-                part.get_ref().bytes(),
-                part.get_ref().sha256(),
-            ),
-            Format::Json => {
+            FileFormat::Ndjson => (part_path.clone(), hashed.bytes(), hashed.sha256()),
+            FileFormat::Json => {
                 let tmp = sibling(&out, ".json.tmp");
                 let file = File::create(&tmp).map_err(|e| io_failure("create", &tmp, e))?;
                 let mut writer = BufWriter::new(HashingWriter::new(file));
@@ -314,11 +329,9 @@ fn read_checkpoint(path: &Path) -> Result<Option<Checkpoint>, Failure> {
 }
 
 fn write_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), Failure> {
-    let tmp = sibling(path, ".tmp");
     let text = serde_json::to_vec(checkpoint)
         .map_err(|e| Failure::Failed(format!("cannot encode the checkpoint: {e}")))?;
-    fs::write(&tmp, text).map_err(|e| io_failure("write", &tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| io_failure("write", path, e))
+    write_atomically(path, &text).map_err(|e| io_failure("write", path, e))
 }
 
 /// Opens `FILE.part` for appending after its first `bytes` bytes (complete pages only),

@@ -39,10 +39,10 @@ impl fmt::Display for Failure {
 
 impl From<velt_api::Error> for Failure {
     fn from(error: velt_api::Error) -> Self {
-        use velt_api::Error as E;
-        match &error {
-            E::InvalidInput { .. } => Failure::Usage(error.to_string()),
-            E::Config(_) => Failure::Usage(format!(
+        use velt_api::ErrorKind;
+        match error.kind() {
+            ErrorKind::InvalidInput => Failure::Usage(error.to_string()),
+            ErrorKind::Config => Failure::Usage(format!(
                 "{error}\nhint: set VELT_API_KEY and VELT_AUTH_TOKEN (from the Velt console), or try --fake"
             )),
             _ if error.is_auth() => Failure::Failed(format!(
@@ -59,6 +59,18 @@ impl From<velt_api::Error> for Failure {
 /// A failed file operation, naming the file.
 pub fn io_failure(what: &str, path: &std::path::Path, error: std::io::Error) -> Failure {
     Failure::Failed(format!("cannot {what} {}: {error}", path.display()))
+}
+
+/// A library error while writing to standard output, seen as the I/O error it is (a reader
+/// that went away ends the command quietly).
+pub fn written_to_stdout(error: velt_api::Error) -> Failure {
+    let io = std::error::Error::source(&error).and_then(|s| s.downcast_ref::<std::io::Error>());
+    match io {
+        Some(io) if error.kind() == velt_api::ErrorKind::Io => {
+            stdout_failure(std::io::Error::new(io.kind(), io.to_string()))
+        }
+        _ => Failure::from(error),
+    }
 }
 
 /// A failed write to standard output: a reader that went away ends the command quietly.

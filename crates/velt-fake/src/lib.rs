@@ -68,7 +68,7 @@
 //!     .auth_token(fake.auth_token())
 //!     .build()
 //!     .expect("a client for the fake");
-//! let items: Vec<velt_api::ExportItem> = client
+//! let items: Vec<velt_api::export::ExportItem> = client
 //!     .export_user_data("org-0001", "user-0001")
 //!     .items()
 //!     .try_collect()

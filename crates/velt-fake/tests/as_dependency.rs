@@ -19,7 +19,7 @@ async fn an_export_returns_the_expected_items_in_export_order() {
         .auth_token(fake.auth_token())
         .build()
         .expect("a client for the fake");
-    let items: Vec<velt_api::ExportItem> = client
+    let items: Vec<velt_api::export::ExportItem> = client
         .export_user_data("org-0001", "user-0001")
         .items()
         .try_collect()

@@ -11,19 +11,20 @@ use std::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::IgnoredAny};
 
-use crate::{Error, ExportSummary, Feature, atomic};
-
-/// The version of `openapi/velt.yaml` (its `info.version`) this crate was generated from.
-pub const SPEC_VERSION: &str = env!("VELT_SPEC_VERSION");
+use crate::{
+    Client, Error, Result,
+    export::{ExportSummary, Feature},
+    records::{host_of, load_json, save_json, written_by},
+};
 
 /// The record written beside an export file (`FILE.manifest.json`): organization, user, when,
 /// pages, items per feature and per other key, the file's bytes and SHA-256, the crate and
 /// spec versions and Velt's host. It holds no secret.
 ///
 /// ```no_run
-/// # fn run() -> Result<(), velt_api::Error> {
+/// # fn run() -> velt_api::Result<()> {
 /// use std::path::Path;
-/// use velt_api::ExportManifest;
+/// use velt_api::records::ExportManifest;
 ///
 /// let file = Path::new("export.ndjson");
 /// let manifest = ExportManifest::load(&ExportManifest::path_for(file))?;
@@ -122,15 +123,15 @@ impl ExportManifest {
             items_per_other_key: summary.other.iter().cloned().collect(),
             bytes,
             sha256,
-            written_by: crate::receipt::written_by(),
-            spec_version: SPEC_VERSION.to_owned(),
-            velt_host: crate::receipt::host_of(record.base_url),
+            written_by: written_by(),
+            spec_version: Client::SPEC_VERSION.to_owned(),
+            velt_host: host_of(record.base_url),
         }
     }
 
     /// The manifest of the finished export `record` written to `file`, which is read once to
     /// measure its size and SHA-256. The manifest names the file by its file name.
-    pub fn describe(record: &ExportRecord<'_>, file: &Path) -> Result<ExportManifest, Error> {
+    pub fn describe(record: &ExportRecord<'_>, file: &Path) -> Result<ExportManifest> {
         let (bytes, sha256) = measure(file)?;
         let name = file
             .file_name()
@@ -140,22 +141,22 @@ impl ExportManifest {
     }
 
     /// Writes the manifest as pretty JSON, atomically.
-    pub fn save(&self, path: &Path) -> Result<(), Error> {
-        atomic::save_json(path, self, "export manifest")
+    pub fn save(&self, path: &Path) -> Result<()> {
+        save_json(path, self, "export manifest")
     }
 
     /// Reads a manifest written by [`ExportManifest::save`].
-    pub fn load(path: &Path) -> Result<ExportManifest, Error> {
-        let manifest: ExportManifest = atomic::load_json(path, "export manifest")?;
+    pub fn load(path: &Path) -> Result<ExportManifest> {
+        let manifest: ExportManifest = load_json(path, "export manifest")?;
         if manifest.manifest_format != Self::FORMAT {
-            return Err(Error::io(
-                &format!(
+            return Err(Error::bad_file(
+                path,
+                format!(
                     "{}: manifest format {} is not the format {} this version reads",
                     path.display(),
                     manifest.manifest_format,
                     Self::FORMAT
                 ),
-                std::io::Error::new(std::io::ErrorKind::InvalidData, "unknown manifest format"),
             ));
         }
         Ok(manifest)
@@ -163,7 +164,7 @@ impl ExportManifest {
 
     /// Checks `file` against the manifest: size, SHA-256, and the items per feature and per
     /// other key counted again from the file. Returns what differs (empty when it matches).
-    pub fn verify(&self, file: &Path) -> Result<Vec<String>, Error> {
+    pub fn verify(&self, file: &Path) -> Result<Vec<String>> {
         let mut differences = Vec::new();
         let (bytes, sha256) = measure(file)?;
         if bytes != self.bytes {
@@ -202,11 +203,10 @@ impl ExportManifest {
 }
 
 /// Size and SHA-256 (hex) of a file, read once.
-fn measure(path: &Path) -> Result<(u64, String), Error> {
-    let context = format!("cannot read {}", path.display());
-    let mut file = File::open(path).map_err(|e| Error::io(&context, e))?;
+fn measure(path: &Path) -> Result<(u64, String)> {
+    let mut file = File::open(path).map_err(|e| Error::file("cannot read", path, e))?;
     let mut hashing = HashingWriter::new(std::io::sink());
-    std::io::copy(&mut file, &mut hashing).map_err(|e| Error::io(&context, e))?;
+    std::io::copy(&mut file, &mut hashing).map_err(|e| Error::file("cannot read", path, e))?;
     Ok((hashing.bytes(), hashing.sha256()))
 }
 
@@ -215,7 +215,7 @@ fn measure(path: &Path) -> Result<(u64, String), Error> {
 ///
 /// ```
 /// use std::io::Write;
-/// use velt_api::HashingWriter;
+/// use velt_api::records::HashingWriter;
 ///
 /// let mut out = HashingWriter::new(Vec::new());
 /// out.write_all(b"abc")?;

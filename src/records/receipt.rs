@@ -6,7 +6,12 @@ use std::{collections::BTreeMap, path::Path};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Client, DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, Error, atomic};
+use crate::{
+    Client, Error, Result,
+    deletion::{DeleteRequest, DeletionJob, DeletionScope, DeletionStatus},
+    export::ExportSummary,
+    records::{load_json, save_json},
+};
 
 /// What an export of one user in one organization found after the erasure.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +30,22 @@ pub struct ErasureCheck {
 }
 
 impl ErasureCheck {
+    /// The check of `user_id` in `organization_id` from what an export found there
+    /// ([`crate::export::Export::summarize`]): the four features (zero included) and every
+    /// other key Velt sent.
+    pub fn new(organization_id: &str, user_id: &str, summary: &ExportSummary) -> ErasureCheck {
+        ErasureCheck {
+            organization_id: organization_id.to_owned(),
+            user_id: user_id.to_owned(),
+            checked_at: Utc::now(),
+            pages: summary.pages,
+            remaining: summary
+                .counts()
+                .map(|(key, n)| (key.to_owned(), n))
+                .collect(),
+        }
+    }
+
     /// True when the export found no item at all.
     pub fn nothing_remains(&self) -> bool {
         self.remaining.values().all(|&count| count == 0)
@@ -44,53 +65,6 @@ impl ErasureCheck {
             found.join(", ")
         }
     }
-}
-
-impl Client {
-    /// Proof of erasure for one user in one organization: exports the user's data again
-    /// (every page, nothing kept in memory) and counts what is left. Run it once the deletion
-    /// jobs have completed.
-    ///
-    /// ```no_run
-    /// # async fn run(client: velt_api::Client) -> Result<(), velt_api::Error> {
-    /// let check = client.verify_erasure("org-1", "user-42").await?;
-    /// if !check.nothing_remains() {
-    ///     eprintln!("still in org-1: {}", check.describe_remaining());
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn verify_erasure(
-        &self,
-        organization_id: &str,
-        user_id: &str,
-    ) -> Result<ErasureCheck, Error> {
-        let summary = self
-            .export_user_data(organization_id, user_id)
-            .write_ndjson(&mut std::io::sink())
-            .await?;
-        Ok(ErasureCheck {
-            organization_id: organization_id.to_owned(),
-            user_id: user_id.to_owned(),
-            checked_at: Utc::now(),
-            pages: summary.pages,
-            // The four features (zero included) and every other key Velt sent.
-            remaining: summary
-                .counts()
-                .map(|(key, n)| (key.to_owned(), n))
-                .collect(),
-        })
-    }
-}
-
-/// Where a receipt's erasure applied.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ReceiptScope {
-    /// Every organization of the workspace.
-    EveryOrganization,
-    /// Only these organizations.
-    Organizations(Vec<String>),
 }
 
 /// One deletion job of a receipt: one batch of at most 30 users.
@@ -139,17 +113,20 @@ pub struct Verification {
 /// (only the host of the base URL); another process can load it and go on waiting.
 ///
 /// ```no_run
-/// # async fn run(client: velt_api::Client) -> Result<(), velt_api::Error> {
+/// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
 /// use std::path::Path;
-/// use velt_api::{DeleteRequest, DeletionReceipt, DeletionScope, WaitOptions};
+/// use velt_api::deletion::{DeleteRequest, DeletionScope, PollOptions, WaitOutcome};
+/// use velt_api::records::DeletionReceipt;
 ///
 /// let request = DeleteRequest::new(["user-42"], DeletionScope::Organizations(vec!["org-1".into()]));
-/// let jobs = client.delete_user_data(&request).await?;
-/// let mut receipt = DeletionReceipt::new(&client, &request, &jobs);
+/// let deletion = client.delete_user_data(&request).await?;
+/// let mut receipt = DeletionReceipt::new(&client, &request, &deletion.jobs);
 /// receipt.save(Path::new("erasure-user-42.json"))?;
-/// for job in &jobs {
-///     let status = client.wait_for_deletion(&job.job_id, WaitOptions::default(), |_| {}).await?;
-///     receipt.record_status(&job.job_id, &status);
+/// for job in &deletion.jobs {
+///     let outcome = client.poll_deletion(&job.job_id, PollOptions::default()).until_done(|_| {}).await?;
+///     if let WaitOutcome::Completed(status) = outcome {
+///         receipt.record_status(&job.job_id, &status);
+///     }
 ///     receipt.save(Path::new("erasure-user-42.json"))?;
 /// }
 /// let checks = vec![client.verify_erasure("org-1", "user-42").await?];
@@ -172,7 +149,7 @@ pub struct DeletionReceipt {
     /// When it was last updated.
     pub updated_at: DateTime<Utc>,
     /// Where the erasure applies.
-    pub scope: ReceiptScope,
+    pub scope: DeletionScope,
     /// The jobs started, one per batch.
     pub jobs: Vec<ReceiptJob>,
     /// Users whose deletion could not be sent (a later batch failed); empty normally.
@@ -195,10 +172,7 @@ impl DeletionReceipt {
             velt_host: host_of(client.base_url()),
             created_at: now,
             updated_at: now,
-            scope: match request.scope() {
-                DeletionScope::AllOrganizations => ReceiptScope::EveryOrganization,
-                DeletionScope::Organizations(ids) => ReceiptScope::Organizations(ids.clone()),
-            },
+            scope: request.scope().clone(),
             jobs: jobs
                 .iter()
                 .map(|job| ReceiptJob {
@@ -253,10 +227,10 @@ impl DeletionReceipt {
     pub fn coverage(&self, organization_ids: &[String]) -> String {
         let checked = organization_ids.join(", ");
         match &self.scope {
-            ReceiptScope::EveryOrganization => format!(
+            DeletionScope::AllOrganizations => format!(
                 "the erasure covered every organization of the workspace; this check covers only the organization(s) it was given: {checked}"
             ),
-            ReceiptScope::Organizations(scope) => {
+            DeletionScope::Organizations(scope) => {
                 let outside: Vec<&str> = organization_ids
                     .iter()
                     .filter(|id| !scope.contains(id))
@@ -303,23 +277,23 @@ impl DeletionReceipt {
     }
 
     /// Writes the receipt to `path` as pretty JSON, atomically (see
-    /// [`crate::write_atomically`]).
-    pub fn save(&self, path: &Path) -> Result<(), Error> {
-        atomic::save_json(path, self, "deletion receipt")
+    /// [`crate::records::write_atomically`]).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        save_json(path, self, "deletion receipt")
     }
 
     /// Reads a receipt written by [`DeletionReceipt::save`].
-    pub fn load(path: &Path) -> Result<DeletionReceipt, Error> {
-        let context = format!("cannot read the deletion receipt {}", path.display());
-        let receipt: DeletionReceipt = atomic::load_json(path, "deletion receipt")?;
+    pub fn load(path: &Path) -> Result<DeletionReceipt> {
+        let receipt: DeletionReceipt = load_json(path, "deletion receipt")?;
         if receipt.format != Self::FORMAT {
-            return Err(Error::io(
-                &format!(
-                    "{context}: format {} is not the format {} this version reads; use a matching velt",
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "cannot read the deletion receipt {}: format {} is not the format {} this version reads; use a matching velt",
+                    path.display(),
                     receipt.format,
                     Self::FORMAT
                 ),
-                std::io::Error::new(std::io::ErrorKind::InvalidData, "unknown receipt format"),
             ));
         }
         Ok(receipt)

@@ -8,7 +8,7 @@ use std::{
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::Error;
+use crate::{Error, Result};
 
 /// Writes `bytes` to `path` so that a crash leaves either the old file or the new one, never
 /// a mix: the bytes go to a temporary file in the same directory, which is flushed to disk
@@ -19,7 +19,7 @@ use crate::Error;
 /// let dir = std::env::temp_dir().join(format!("velt-atomic-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
 /// let path = dir.join("receipt.json");
-/// velt_api::write_atomically(&path, b"{}\n")?;
+/// velt_api::records::write_atomically(&path, b"{}\n")?;
 /// assert_eq!(std::fs::read(&path)?, b"{}\n");
 /// # std::fs::remove_dir_all(&dir)
 /// # }
@@ -59,26 +59,25 @@ fn temporary_sibling(path: &Path) -> PathBuf {
 
 /// Writes `value` to `path` as pretty JSON and a newline, atomically; `what` names the record
 /// in errors (e.g. "deletion receipt").
-pub(crate) fn save_json<T: Serialize>(path: &Path, value: &T, what: &str) -> Result<(), Error> {
-    let mut text = serde_json::to_vec_pretty(value).map_err(|e| {
-        Error::io(
-            &format!("cannot encode the {what}"),
-            std::io::Error::other(e),
-        )
-    })?;
+pub(crate) fn save_json<T: Serialize>(path: &Path, value: &T, what: &str) -> Result<()> {
+    let mut text = serde_json::to_vec_pretty(value)
+        .map_err(|e| Error::file(&format!("cannot encode the {what} for"), path, e))?;
     text.push(b'\n');
     write_atomically(path, &text)
-        .map_err(|e| Error::io(&format!("cannot write the {what} {}", path.display()), e))
+        .map_err(|e| Error::file(&format!("cannot write the {what}"), path, e))
 }
 
 /// Reads a record written by [`save_json`]; the error says what the file should have been.
-pub(crate) fn load_json<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T, Error> {
-    let context = format!("cannot read the {what} {}", path.display());
-    let text = fs::read(path).map_err(|e| Error::io(&context, e))?;
+pub(crate) fn load_json<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let text =
+        fs::read(path).map_err(|e| Error::file(&format!("cannot read the {what}"), path, e))?;
     serde_json::from_slice(&text).map_err(|e| {
-        Error::io(
-            &format!("{context}: it is not a {what} ({e})"),
-            std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not a {what}")),
+        Error::bad_file(
+            path,
+            format!(
+                "cannot read the {what} {}: it is not a {what} ({e})",
+                path.display()
+            ),
         )
     })
 }

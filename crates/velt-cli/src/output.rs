@@ -1,12 +1,32 @@
-//! Progress on standard error: a spinner with a message when standard error is a terminal,
-//! nothing otherwise (callers print plain lines instead).
+//! What the commands show: JSON on standard output, and progress on standard error (a
+//! spinner with a message when standard error is a terminal, nothing otherwise: callers print
+//! plain lines instead).
 
 use std::{
-    io::IsTerminal,
+    io::{IsTerminal, Write},
     time::{Duration, Instant},
 };
 
 use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::failure::{Failure, stdout_failure};
+
+/// Prints `value` as pretty JSON and a newline on standard output.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| stdout_failure(e.into()))?;
+    writeln!(out).map_err(stdout_failure)
+}
+
+/// `1h02m`, `3m05s`, `12s`.
+pub fn human(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    match (secs / 3600, secs % 3600 / 60, secs % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}
 
 /// A progress line on standard error (what is done, items, rate), only when it is a
 /// terminal.

@@ -1,13 +1,24 @@
-//! Get All User Data: one page, every page as a stream, every item as a stream, and whole
-//! exports collected or written out.
+//! Exports (GDPR access): Get All User Data as pages, items, one collected [`UserData`] or
+//! NDJSON lines, items kept as the exact JSON text Velt sent ([`RawItem`]).
+//!
+//! Start one with [`crate::Client::export_user_data`].
 
-use std::{collections::HashSet, fmt, io::Write, pin::Pin, sync::Arc};
+mod item;
+mod ndjson;
 
-use futures::{Stream, StreamExt, TryStreamExt, stream};
+use std::{fmt, io::Write, sync::Arc};
+
+use futures::{StreamExt, TryStreamExt, stream, stream::BoxStream};
 use serde::{Deserialize, Serialize};
 
+pub use item::{RawItem, UserData};
+pub use ndjson::NdjsonWriter;
+
 use crate::{
-    Client, Error, Operation, PaginationError, RawItem, UserData, types, users::require_id,
+    Client, Error, Operation, Result,
+    pager::{self, Cursor, Page},
+    types,
+    users::require_id,
 };
 
 /// The kinds of data an export holds: the four Velt documents, in its order, and any other
@@ -64,7 +75,7 @@ impl Feature {
     }
 
     /// The place of a known feature in [`Feature::ALL`].
-    fn known_index(&self) -> Option<usize> {
+    pub(crate) fn known_index(&self) -> Option<usize> {
         match self {
             Feature::Comments => Some(0),
             Feature::Reactions => Some(1),
@@ -105,6 +116,12 @@ pub struct ExportPage {
     /// The token of the next page; `None` on the last page (Velt's absent, `null` and empty
     /// token all read as `None`).
     pub next_page_token: Option<String>,
+}
+
+impl Page for ExportPage {
+    fn next_page_token(&self) -> Option<&str> {
+        self.next_page_token.as_deref()
+    }
 }
 
 impl ExportPage {
@@ -169,6 +186,27 @@ impl ExportSummary {
         }
     }
 
+    /// Counts a page read and every item on it, without writing anything.
+    pub fn count_page(&mut self, page: &ExportPage) {
+        self.pages += 1;
+        for (feature, list) in Feature::ALL.iter().zip([
+            &page.data.comments,
+            &page.data.reactions,
+            &page.data.recordings,
+            &page.data.notifications,
+        ]) {
+            for _ in list {
+                self.count(feature);
+            }
+        }
+        for (key, value) in &page.data.other {
+            let feature = Feature::from_key(key);
+            for _ in 0..item::other_len(value) {
+                self.count(&feature);
+            }
+        }
+    }
+
     /// Items per feature: the four known ones (zero included), then the other keys.
     pub fn counts(&self) -> impl Iterator<Item = (&str, usize)> {
         Feature::ALL
@@ -179,9 +217,6 @@ impl ExportSummary {
     }
 }
 
-/// A boxed stream of results, as the export methods return.
-pub type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 'static>>;
-
 /// An export of one user's data in one organization, not yet started. Made by
 /// [`Client::export_user_data`]; nothing is sent until its stream is polled.
 #[derive(Clone, Debug)]
@@ -190,8 +225,7 @@ pub struct Export {
     client: Client,
     organization_id: String,
     user_id: String,
-    page_token: Option<String>,
-    max_pages: Option<usize>,
+    cursor: Cursor,
 }
 
 /// A page of one of several exports run together by [`Export::concurrently`].
@@ -200,10 +234,19 @@ pub struct UserPage {
     /// The user the page belongs to.
     pub user_id: String,
     /// The page, or why that user's export stopped (the other exports go on).
-    pub page: Result<ExportPage, Error>,
+    pub page: Result<ExportPage>,
 }
 
 impl Export {
+    pub(crate) fn new(client: Client, organization_id: String, user_id: String) -> Export {
+        Export {
+            client,
+            organization_id,
+            user_id,
+            cursor: Cursor::default(),
+        }
+    }
+
     /// The organization this export reads.
     pub fn organization_id(&self) -> &str {
         &self.organization_id
@@ -225,7 +268,7 @@ impl Export {
     /// ```no_run
     /// # async fn run(client: velt_api::Client) {
     /// use futures::StreamExt;
-    /// use velt_api::Export;
+    /// use velt_api::export::Export;
     ///
     /// let users = ["user-1", "user-2", "user-3"];
     /// let exports = users.map(|user| client.export_user_data("org-1", user));
@@ -238,10 +281,7 @@ impl Export {
     /// }
     /// # }
     /// ```
-    pub fn concurrently<I>(
-        exports: I,
-        concurrency: usize,
-    ) -> Pin<Box<dyn Stream<Item = UserPage> + Send + 'static>>
+    pub fn concurrently<I>(exports: I, concurrency: usize) -> BoxStream<'static, UserPage>
     where
         I: IntoIterator<Item = Export>,
         I::IntoIter: Send + 'static,
@@ -260,15 +300,15 @@ impl Export {
     /// interrupted export from the last page token it saw.
     pub fn resume_from(mut self, page_token: impl Into<String>) -> Self {
         let token = page_token.into();
-        self.page_token = (!token.is_empty()).then_some(token);
+        self.cursor.start = (!token.is_empty()).then_some(token);
         self
     }
 
-    /// Fails with [`PaginationError::PageCapReached`] instead of reading more than
+    /// Fails with [`crate::error::PaginationError::PageCapReached`] instead of reading more than
     /// `max_pages` pages. A safety net against a server whose tokens never end; none by
     /// default.
     pub fn max_pages(mut self, max_pages: usize) -> Self {
-        self.max_pages = Some(max_pages);
+        self.cursor.max_pages = Some(max_pages);
         self
     }
 
@@ -278,221 +318,91 @@ impl Export {
     /// that still carry a token. It fails, and ends, when the server repeats a token it gave
     /// before (following it would loop), when the page cap is reached, or when a call fails
     /// after its retries. Dropping the stream stops the export: no further request is sent.
-    pub fn pages(self) -> BoxStream<ExportPage> {
-        struct State {
-            export: Export,
-            seen: HashSet<String>,
-            pages_read: usize,
-            done: bool,
-        }
-        let state = State {
-            seen: self.page_token.iter().cloned().collect(),
-            export: self,
-            pages_read: 0,
-            done: false,
-        };
-        let pages = stream::unfold(state, |mut state| async move {
-            if state.done {
-                return None;
-            }
-            let export = &state.export;
-            if let Some(max_pages) = export.max_pages
-                && state.pages_read >= max_pages
-            {
-                state.done = true;
-                let error = pagination_error(PaginationError::PageCapReached { max_pages });
-                return Some((Err(error), state));
-            }
-            let page = export
-                .client
-                .get_user_data_page(
-                    &export.organization_id,
-                    &export.user_id,
-                    export.page_token.as_deref(),
-                )
-                .await;
-            let page = match page {
-                Ok(page) => page,
-                Err(error) => {
-                    state.done = true;
-                    return Some((Err(error), state));
-                }
-            };
-            state.pages_read += 1;
-            match &page.next_page_token {
-                None => state.done = true,
-                Some(token) if !state.seen.insert(token.clone()) => {
-                    state.done = true;
-                    let error = pagination_error(PaginationError::RepeatedToken {
-                        pages_read: state.pages_read,
-                    });
-                    tracing::warn!(%error, "stopping export");
-                    return Some((Err(error), state));
-                }
-                Some(token) => state.export.page_token = Some(token.clone()),
-            }
-            Some((Ok(page), state))
-        });
-        Box::pin(pages)
+    pub fn pages(self) -> BoxStream<'static, Result<ExportPage>> {
+        let Export {
+            client,
+            organization_id,
+            user_id,
+            cursor,
+        } = self;
+        pager::paginate(Operation::GetAllUserData, cursor, move |token| {
+            let client = client.clone();
+            let organization_id = organization_id.clone();
+            let user_id = user_id.clone();
+            async move { get_page(&client, &organization_id, &user_id, token.as_deref()).await }
+        })
+        .boxed()
     }
 
     /// Every item of every page, each tagged with its feature. Ends and fails as
     /// [`Export::pages`] does; the items of a page come before that page's successor is
     /// requested.
-    pub fn items(self) -> BoxStream<ExportItem> {
-        Box::pin(
-            self.pages()
-                .map_ok(|page| stream::iter(page.into_items().map(Ok)))
-                .try_flatten(),
-        )
+    pub fn items(self) -> BoxStream<'static, Result<ExportItem>> {
+        self.pages()
+            .map_ok(|page| stream::iter(page.into_items().map(Ok)))
+            .try_flatten()
+            .boxed()
     }
 
     /// The whole export in memory, the pages' lists joined (see [`UserData::from_items`]).
     /// For small users; for big ones, stream the items or use [`Export::write_ndjson`].
-    pub async fn collect(self) -> Result<UserData, Error> {
+    pub async fn collect(self) -> Result<UserData> {
         let items: Vec<ExportItem> = self.items().try_collect().await?;
         UserData::from_items(items)
     }
 
-    /// Writes every item as one NDJSON line, `{"feature":"comments","item":{...}}`, holding
-    /// one page in memory at a time. The writer is flushed at the end; an error stops the
-    /// export where it happened and says what had been written.
-    pub async fn write_ndjson<W: Write>(self, out: &mut W) -> Result<ExportSummary, Error> {
+    /// Writes every item as one NDJSON line, `{"feature":"comments","item":{...}}` (see
+    /// [`NdjsonWriter`]), holding one page in memory at a time. The writer is flushed at the
+    /// end; an error stops the export where it happened.
+    pub async fn write_ndjson<W: Write>(self, out: &mut W) -> Result<ExportSummary> {
+        let mut writer = NdjsonWriter::new(out);
+        let mut pages = self.pages();
+        while let Some(page) = pages.next().await {
+            writer.write_page(None, page?)?;
+        }
+        writer.flush()?;
+        Ok(writer.into_parts().1)
+    }
+
+    /// Reads every page and counts its items without keeping or writing them: what the
+    /// export would hold (the proof of erasure counts with it).
+    pub async fn summarize(self) -> Result<ExportSummary> {
         let mut summary = ExportSummary::default();
         let mut pages = self.pages();
         while let Some(page) = pages.next().await {
-            let page = page?;
-            summary.pages += 1;
-            for item in page.into_items() {
-                write_ndjson_line(out, &item)?;
-                summary.count(&item.feature);
-            }
+            summary.count_page(&page?);
         }
-        out.flush()
-            .map_err(|e| Error::io("flushing the export", e))?;
         Ok(summary)
     }
 }
 
-/// Writes one item as an NDJSON line, `{"feature":NAME,"item":ITEM}`, the item's text
-/// copied as Velt sent it.
-///
-/// JSON allows line breaks only as white space between tokens (never inside a string), so an
-/// item that Velt sent over several lines has each line break written as a space: the line
-/// stays one line and every token keeps its bytes.
-pub fn write_ndjson_line<W: Write>(out: &mut W, item: &ExportItem) -> Result<(), Error> {
-    write_line(out, None, item).map_err(|e| Error::io("writing an export line", e))
-}
-
-/// Writes one item as an NDJSON line that names its user,
-/// `{"userId":USER,"feature":NAME,"item":ITEM}`, as [`write_ndjson_line`] does otherwise.
-pub fn write_user_ndjson_line<W: Write>(
-    out: &mut W,
+/// Get All User Data: one page, checked before it is sent.
+pub(crate) async fn get_page(
+    client: &Client,
+    organization_id: &str,
     user_id: &str,
-    item: &ExportItem,
-) -> Result<(), Error> {
-    write_line(out, Some(user_id), item).map_err(|e| Error::io("writing an export line", e))
-}
-
-fn write_line<W: Write>(
-    out: &mut W,
-    user_id: Option<&str>,
-    item: &ExportItem,
-) -> std::io::Result<()> {
-    out.write_all(b"{")?;
-    if let Some(user_id) = user_id {
-        out.write_all(b"\"userId\":")?;
-        serde_json::to_writer(&mut *out, user_id)?;
-        out.write_all(b",")?;
-    }
-    out.write_all(b"\"feature\":")?;
-    match &item.feature {
-        Feature::Other(key) => serde_json::to_writer(&mut *out, &**key)?,
-        known => write!(out, "\"{}\"", known.as_str())?,
-    }
-    out.write_all(b",\"item\":")?;
-    let text = item.item.as_str().as_bytes();
-    if memchr::memchr2(b'\n', b'\r', text).is_some() {
-        let one_line: Vec<u8> = text
-            .iter()
-            .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
-            .collect();
-        out.write_all(&one_line)?;
-    } else {
-        out.write_all(text)?;
-    }
-    out.write_all(b"}\n")
-}
-
-fn pagination_error(kind: PaginationError) -> Error {
-    Error::Pagination {
-        operation: Operation::GetAllUserData,
-        kind,
-    }
-}
-
-impl Client {
-    /// Get All User Data: one page of the user's data. `page_token` is `None` for the first
-    /// page and the previous page's [`ExportPage::next_page_token`] after that.
-    ///
-    /// Most callers want [`Client::export_user_data`], which follows the tokens.
-    pub async fn get_user_data_page(
-        &self,
-        organization_id: &str,
-        user_id: &str,
-        page_token: Option<&str>,
-    ) -> Result<ExportPage, Error> {
-        let invalid = |message| Error::InvalidInput {
-            operation: Operation::GetAllUserData,
-            message,
-        };
-        require_id("organization id", organization_id).map_err(invalid)?;
-        require_id("user id", user_id).map_err(invalid)?;
-        // Built through the generated builders, so that a new optional field in the spec
-        // changes nothing here.
-        let body = types::GetAllUserDataRequest::builder().data(
-            types::GetAllUserDataRequestData::builder()
-                .organization_id(organization_id)
-                .user_id(user_id)
-                .page_token(page_token.filter(|t| !t.is_empty()).map(str::to_owned)),
-        );
-        let response = self
-            .call(Operation::GetAllUserData, |client| {
-                let body = body.clone();
-                async move { client.get_all_user_data().body(body).send().await }
-            })
-            .await?;
-        let result = response.result;
-        Ok(ExportPage {
-            data: result.data,
-            next_page_token: result.next_page_token.filter(|t| !t.is_empty()),
+    page_token: Option<&str>,
+) -> Result<ExportPage> {
+    let invalid = |message| Error::invalid_input(Operation::GetAllUserData, message);
+    require_id("organization id", organization_id).map_err(invalid)?;
+    require_id("user id", user_id).map_err(invalid)?;
+    // Built through the generated builders, so that a new optional field in the spec
+    // changes nothing here.
+    let body = types::GetAllUserDataRequest::builder().data(
+        types::GetAllUserDataRequestData::builder()
+            .organization_id(organization_id)
+            .user_id(user_id)
+            .page_token(page_token.filter(|t| !t.is_empty()).map(str::to_owned)),
+    );
+    let response = client
+        .call(Operation::GetAllUserData, |generated| {
+            let body = body.clone();
+            async move { generated.get_all_user_data().body(body).send().await }
         })
-    }
-
-    /// Everything Velt holds about `user_id` in `organization_id`, page after page.
-    ///
-    /// ```no_run
-    /// # async fn run(client: velt_api::Client) -> Result<(), velt_api::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let mut items = client.export_user_data("org-1", "user-42").items();
-    /// while let Some(item) = items.try_next().await? {
-    ///     println!("{}: {}", item.feature, item.item);
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn export_user_data(
-        &self,
-        organization_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Export {
-        Export {
-            client: self.clone(),
-            organization_id: organization_id.into(),
-            user_id: user_id.into(),
-            page_token: None,
-            max_pages: None,
-        }
-    }
+        .await?;
+    let result = response.result;
+    Ok(ExportPage {
+        data: result.data,
+        next_page_token: result.next_page_token.filter(|t| !t.is_empty()),
+    })
 }

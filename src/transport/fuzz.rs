@@ -1,22 +1,27 @@
-//! Property-based fuzzing (proptest) of everything the client does to an answer: JSON decoding
+//! Property-based fuzzing (proptest) of what the transport does to an answer: JSON decoding
 //! into every generated response type and the error envelope, the decode error's field path,
-//! the body snippet, `Retry-After`, retry waits, Velt's status strings, and the conversion of
-//! pages and deletion statuses. In-crate because most of these pieces are private.
+//! the body snippet, Velt's status strings, and the conversion of pages (byte for byte into
+//! NDJSON lines) and deletion statuses. `Retry-After` and retry waits are fuzzed beside them,
+//! in `src/retry.rs`.
 //!
 //! Every test is named `fuzz_*`. They run 64 cases each under `cargo test`; set
 //! `PROPTEST_CASES` for long runs (see `docs/FAULTS.md`).
 
-use std::time::Duration;
-
 use proptest::prelude::*;
-use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    ApiStatus, DeletionStatus, ExportPage, RetryPolicy, error::snippet, retry,
-    transport::decode_reason, types, write_ndjson_line,
+    deletion::DeletionStatus,
+    error::{ApiStatus, snippet},
+    export::{ExportItem, ExportPage, Feature, NdjsonWriter},
+    transport::decode_reason,
+    types,
 };
+
+fn write_ndjson_line(out: &mut Vec<u8>, item: &ExportItem) -> crate::Result<()> {
+    NdjsonWriter::new(out).write_item(None, item)
+}
 
 /// 64 cases by default, `PROPTEST_CASES` when it is set.
 fn config() -> ProptestConfig {
@@ -229,45 +234,6 @@ proptest! {
             prop_assert_eq!(String::from_utf8(line).unwrap(), expected_line);
         }
     }
-
-    #[test]
-    fn fuzz_status_strings_retry_after_and_waits(
-        status in prop_oneof![any::<String>(), "[A-Z_]{0,20}"],
-        header in prop_oneof![
-            prop::collection::vec(any::<u8>(), 0..40),
-            any::<u64>().prop_map(|n| n.to_string().into_bytes()),
-            (any::<i64>(), "[A-Za-z, :0-9+-]{0,40}").prop_map(|(n, s)| format!("{n} {s}").into_bytes()),
-            "(Mon|Tue|Wed|Sun), [0-9]{1,2} (Jan|Feb|Oct|Dec) [0-9]{1,6} [0-9]{2}:[0-9]{2}:[0-9]{2} (GMT|\\+[0-9]{4}|-[0-9]{4})".prop_map(String::into_bytes),
-        ],
-        attempt in any::<u32>(),
-        initial_ms in any::<u64>(),
-        max_ms in any::<u64>(),
-        elapsed_ms in any::<u64>(),
-        total_ms in any::<u64>(),
-    ) {
-        let parsed = ApiStatus::parse(&status);
-        prop_assert_eq!(parsed.as_str(), status.as_str());
-        let mut headers = HeaderMap::new();
-        let wait = match HeaderValue::from_bytes(&header) {
-            Ok(value) => {
-                headers.insert(RETRY_AFTER, value);
-                retry::retry_after(&headers)
-            }
-            Err(_) => None,
-        };
-        let policy = RetryPolicy::default()
-            .initial_backoff(Duration::from_millis(initial_ms))
-            .max_backoff(Duration::from_millis(max_ms))
-            .max_total(Duration::from_millis(total_ms));
-        let backoff = policy.backoff(attempt, wait);
-        match wait {
-            // The server's wait is honoured as given; the budget decides whether to wait.
-            Some(wait) => prop_assert_eq!(backoff, wait),
-            None => prop_assert!(backoff <= Duration::from_millis(max_ms)),
-        }
-        let _ = policy.within_budget(Duration::from_millis(elapsed_ms), backoff);
-        let _ = policy.within_budget(Duration::from_millis(elapsed_ms), Duration::MAX);
-    }
 }
 
 /// Found by `fuzz_export_items_are_lossless`: without serde_json's `float_roundtrip`, the
@@ -284,8 +250,8 @@ fn a_float_in_an_item_survives_the_export_exactly() {
     ] {
         let body = format!(r#"{{"result": {{"data": {{"comments": [{{"x": {text}}}]}}}}}}"#);
         let page: types::GetAllUserDataResponse = serde_json::from_str(&body).unwrap();
-        let item = crate::ExportItem {
-            feature: crate::Feature::Comments,
+        let item = ExportItem {
+            feature: Feature::Comments,
             item: page.result.data.comments[0].clone(),
         };
         let mut line = Vec::new();

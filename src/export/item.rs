@@ -15,7 +15,10 @@ use serde::{
 };
 use serde_json::value::RawValue;
 
-use crate::{Error, ExportItem, Feature};
+use crate::{
+    Error, Result,
+    export::{ExportItem, Feature},
+};
 
 /// One exported item, kept as the JSON text Velt sent, byte for byte.
 ///
@@ -24,7 +27,7 @@ use crate::{Error, ExportItem, Feature};
 /// Debug and Display show the JSON text.
 ///
 /// ```
-/// use velt_api::RawItem;
+/// use velt_api::export::RawItem;
 ///
 /// let item = RawItem::from_json(r#"{"id":"c-1","big":12345678901234567890123,"n":1.0}"#)?;
 /// assert_eq!(item.as_str(), r#"{"id":"c-1","big":12345678901234567890123,"n":1.0}"#);
@@ -247,7 +250,7 @@ impl UserData {
     /// features' items into their lists, and each other key's items into one JSON array under
     /// that key (an array on a page contributes its elements, any other value itself), keys in
     /// the order first seen. Every item keeps its text.
-    pub fn from_items(items: impl IntoIterator<Item = ExportItem>) -> Result<UserData, Error> {
+    pub fn from_items(items: impl IntoIterator<Item = ExportItem>) -> Result<UserData> {
         let mut all = UserData::default();
         let mut other: Vec<(String, Vec<RawItem>)> = Vec::new();
         for ExportItem { feature, item } in items {
@@ -297,7 +300,7 @@ impl UserData {
 }
 
 /// How many items an unknown key stands for, counted without copying them.
-fn other_len(value: &RawItem) -> usize {
+pub(crate) fn other_len(value: &RawItem) -> usize {
     if !value.as_str().starts_with('[') {
         return 1;
     }

@@ -1,0 +1,258 @@
+//! The command line's definitions (clap), and nothing else: what each command does lives in
+//! `commands/`.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+
+use crate::export_file::FileFormat;
+
+/// Answer data requests against Velt: export a user's data, erase it, look users up.
+///
+/// Credentials are read from VELT_API_KEY and VELT_AUTH_TOKEN. With --fake, a built-in fake
+/// Velt server runs in this process and nothing leaves the machine.
+#[derive(Debug, Parser)]
+#[command(name = "velt", version, propagate_version = true)]
+pub struct Cli {
+    /// Start a built-in fake Velt server in this process and send every request to it (no
+    /// credentials or network needed). Its demo data has organizations org-0001.. and users
+    /// user-0001..
+    #[arg(long, global = true)]
+    pub fake: bool,
+
+    /// Velt's base URL (https, or http on localhost only).
+    #[arg(
+        long,
+        global = true,
+        env = "VELT_BASE_URL",
+        default_value = velt_api::Client::DEFAULT_BASE_URL
+    )]
+    pub base_url: String,
+
+    /// Log every call and attempt (operation, HTTP status, latency) to standard error.
+    /// Without it only retries and other warnings are logged.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The command groups.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Look users up (Get Users, v1).
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Export or erase a user's data (GDPR).
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Run the built-in fake Velt server.
+    #[command(subcommand)]
+    Fake(FakeCommand),
+}
+
+/// `velt users ...`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Print the users of an organization, as a JSON array, narrowed by any combination of
+    /// document, user ids and group ids.
+    Get(UsersGetArgs),
+}
+
+/// `velt users get`
+#[derive(Debug, Args)]
+pub struct UsersGetArgs {
+    /// The organization to look in.
+    #[arg(long)]
+    pub organization_id: String,
+    /// Only users of this document.
+    #[arg(long)]
+    pub document_id: Option<String>,
+    /// Only this user; repeat for several (at most 30).
+    #[arg(long = "user-id")]
+    pub user_ids: Vec<String>,
+    /// Only members of this organization user group; repeat for several (at most 30).
+    #[arg(long = "group-id")]
+    pub group_ids: Vec<String>,
+}
+
+/// `velt data ...`
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Export everything Velt holds about a user in an organization (Get All User Data,
+    /// every page).
+    Export(ExportArgs),
+    /// Erase all data of one or more users (Delete All User Data). Asks for confirmation.
+    Delete(DeleteArgs),
+    /// Show how far a deletion job has got.
+    DeleteStatus(DeleteStatusArgs),
+    /// Check an export file against the manifest written beside it (size, SHA-256, items per
+    /// feature); exit 1 naming what differs. Needs no credentials.
+    VerifyExport(VerifyExportArgs),
+}
+
+/// `velt data verify-export`
+#[derive(Debug, Args)]
+pub struct VerifyExportArgs {
+    /// The export file (written with --out or --out-dir).
+    pub file: PathBuf,
+    /// The manifest to check it against [default: FILE.manifest.json].
+    #[arg(long, value_name = "MANIFEST")]
+    pub manifest: Option<PathBuf>,
+}
+
+/// The output formats of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One line per item: {"feature":"comments","item":{...}}, the item as Velt sent it.
+    Ndjson,
+    /// One document: {"comments":[...],"reactions":[...],"recordings":[...],"notifications":[...]},
+    /// then any other key Velt sent, each a list of its items.
+    Json,
+}
+
+impl From<Format> for FileFormat {
+    fn from(format: Format) -> FileFormat {
+        match format {
+            Format::Ndjson => FileFormat::Ndjson,
+            Format::Json => FileFormat::Json,
+        }
+    }
+}
+
+/// `velt data export`
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("output").args(["out", "out_dir"])))]
+pub struct ExportArgs {
+    /// The organization the users belong to.
+    #[arg(long)]
+    pub organization_id: String,
+    /// The user whose data to export; repeat for several users.
+    #[arg(long = "user-id", required_unless_present = "user_ids_file")]
+    pub user_ids: Vec<String>,
+    /// A file of user ids, one per line (blank lines and lines starting with # are skipped).
+    #[arg(long, value_name = "FILE")]
+    pub user_ids_file: Option<PathBuf>,
+    /// Write one user's export to this file instead of standard output. It appears only when
+    /// the export is complete; until then the data sits in FILE.part, with FILE.checkpoint
+    /// beside it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write each user's export to DIR/USER.ndjson (or .json), the same way as --out.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Output format. With several users on standard output, only ndjson (each line then
+    /// carries a "userId").
+    #[arg(long, value_enum, default_value_t = Format::Ndjson)]
+    pub format: Format,
+    /// Continue an interrupted export into --out or --out-dir from its last completed page
+    /// (users finished earlier are skipped).
+    #[arg(long, requires = "output")]
+    pub resume: bool,
+    /// How many users to export at the same time.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+/// `velt data delete`
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// A user to erase; repeat for several (any number: they are sent 30 at a time).
+    #[arg(long = "user-id", required = true)]
+    pub user_ids: Vec<String>,
+    /// Erase only in this organization; repeat for several. Without it the erasure covers
+    /// every organization of the workspace.
+    #[arg(long = "organization-id")]
+    pub organization_ids: Vec<String>,
+    /// Do not ask for confirmation (required when standard input is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Wait until every deletion job has completed, showing progress. Failed status calls
+    /// (network, 5xx, 429, UNAVAILABLE) are reported and waited out, up to 24 hours.
+    #[arg(long)]
+    pub wait: bool,
+    /// Keep a receipt in FILE (JSON, no secret): per batch the users, scope, job id, task
+    /// count and start time, updated as jobs finish and with the --verify result. A new
+    /// file: an existing one is never overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+    /// The proof of erasure.
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+/// `--verify` of `velt data delete` and `delete-status`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Once every job has completed, export each erased user again in each organization of
+    /// --organization-id and --verify-organization-id, and record what remains in the
+    /// receipt; exit 1 when anything does. Needs --wait (and, for delete-status, --receipt).
+    #[arg(long, requires = "wait")]
+    pub verify: bool,
+    /// Also check this organization with --verify; repeat for several. Needed when the
+    /// erasure covers every organization: the check covers only the organizations named.
+    #[arg(
+        long = "verify-organization-id",
+        value_name = "ORG",
+        requires = "verify"
+    )]
+    pub verify_organization_ids: Vec<String>,
+}
+
+/// `velt data delete-status`
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("job").args(["job_id", "receipt"]).required(true)))]
+pub struct DeleteStatusArgs {
+    /// The job id printed by `velt data delete`.
+    #[arg(long)]
+    pub job_id: Option<String>,
+    /// Every unfinished job of this receipt (written by `velt data delete --receipt`); the
+    /// receipt is updated and printed. With --wait, resumes an interrupted wait.
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+    /// Poll until the job(s) have completed, showing progress and riding out outages.
+    #[arg(long)]
+    pub wait: bool,
+    /// The proof of erasure (with --receipt only).
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+/// `velt fake ...`
+#[derive(Debug, Subcommand)]
+pub enum FakeCommand {
+    /// Serve a fake Velt until Ctrl-C; prints its base URL and demo credentials.
+    Serve(ServeArgs),
+}
+
+/// `velt fake serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback only).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub addr: SocketAddr,
+    /// Seed of the generated data: the same seed gives the same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Number of users in the workspace.
+    #[arg(long, default_value_t = 12)]
+    pub users: usize,
+    /// Items of each feature per user and organization.
+    #[arg(long, default_value_t = 120)]
+    pub items_per_feature: usize,
+    /// Delay added to every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Make every deletion-status call fail with 503 UNAVAILABLE for this many seconds after
+    /// start (an outage to try `--wait` against).
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub status_outage_secs: u64,
+    /// How long one deletion task takes, in milliseconds.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    pub deletion_task_ms: u64,
+    /// Leave this many comments behind after a user's data is erased (to try `--verify`).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub deletion_leaves_comments: usize,
+}

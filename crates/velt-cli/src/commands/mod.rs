@@ -1,0 +1,61 @@
+//! The commands, one file per group (cargo's `commands/*.rs` in spirit): each turns its
+//! clap arguments into a call of the library or of the CLI's own workflows (`export.rs`,
+//! `export_file.rs`, `erase.rs`). This file dispatches and makes the client.
+
+mod erase;
+mod export;
+mod fake;
+mod users;
+
+use velt_api::Client;
+use velt_fake::{FakeConfig, FakeVelt};
+
+use crate::{
+    cli::{Cli, Command, DataCommand, FakeCommand, UsersCommand},
+    failure::Failure,
+};
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Fake(FakeCommand::Serve(args)) => return fake::serve(args).await,
+        // A local check: no client, no credentials.
+        Command::Data(DataCommand::VerifyExport(args)) => return export::verify(args),
+        _ => {}
+    }
+    // With --fake the server lives as long as the command.
+    let (client, _fake) = connect(&cli).await?;
+    match cli.command {
+        Command::Users(UsersCommand::Get(args)) => users::get(&client, args).await,
+        Command::Data(DataCommand::Export(args)) => export::export(&client, args).await,
+        Command::Data(DataCommand::Delete(args)) => erase::delete(&client, args).await,
+        Command::Data(DataCommand::DeleteStatus(args)) => erase::delete_status(&client, args).await,
+        Command::Fake(FakeCommand::Serve(_)) | Command::Data(DataCommand::VerifyExport(_)) => {
+            Ok(())
+        }
+    }
+}
+
+/// The client, pointed at Velt or at an in-process fake server.
+async fn connect(cli: &Cli) -> Result<(Client, Option<FakeVelt>), Failure> {
+    if !cli.fake {
+        let client = Client::builder().base_url(&cli.base_url).build()?;
+        return Ok((client, None));
+    }
+    let fake = FakeVelt::start(FakeConfig::default())
+        .await
+        .map_err(|e| Failure::Failed(format!("cannot start the fake Velt server: {e}")))?;
+    eprintln!(
+        "fake Velt at {} (seed {}): organizations org-0001..org-{:04}, users user-0001..user-{:04}",
+        fake.base_url(),
+        fake.config().seed,
+        fake.config().organizations,
+        fake.config().users
+    );
+    let client = Client::builder()
+        .base_url(fake.base_url())
+        .api_key(fake.api_key())
+        .auth_token(fake.auth_token())
+        .build()?;
+    Ok((client, Some(fake)))
+}

@@ -1,0 +1,17 @@
+//! `velt users ...`: look users up.
+
+use velt_api::{Client, users::UsersQuery};
+
+use crate::{cli::UsersGetArgs, failure::Failure, output::print_json};
+
+/// `velt users get`: the users of an organization, as a JSON array.
+pub async fn get(client: &Client, args: UsersGetArgs) -> Result<(), Failure> {
+    let mut query = UsersQuery::organization(args.organization_id)
+        .user_ids(args.user_ids)
+        .group_ids(args.group_ids);
+    if let Some(document_id) = args.document_id {
+        query = query.document(document_id);
+    }
+    let users = client.get_users(&query).await?;
+    print_json(&users)
+}

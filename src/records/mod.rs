@@ -1,0 +1,15 @@
+//! The records the tools keep, each one a claim that a wrong input or a changed byte makes
+//! false: the export manifest ([`ExportManifest`], with [`HashingWriter`]), the deletion
+//! receipt ([`DeletionReceipt`]) with its proof of erasure ([`ErasureCheck`],
+//! [`Verification`]), and the one atomic write every file goes through
+//! ([`write_atomically`]).
+
+mod atomic;
+mod manifest;
+mod receipt;
+
+pub use atomic::write_atomically;
+pub(crate) use atomic::{load_json, save_json};
+pub use manifest::{ExportManifest, ExportRecord, HashingWriter};
+pub use receipt::{DeletionReceipt, ErasureCheck, ReceiptJob, Verification};
+pub(crate) use receipt::{host_of, written_by};
