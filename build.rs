@@ -50,12 +50,16 @@ fn generate() -> Result<(), String> {
         .with_map_type("::std::collections::BTreeMap")
         // Every attempt carries its own context: the client's settings and the attempt's
         // record of the answer's head (see src/transport.rs).
-        .with_inner_type(quote!(crate::transport::CallContext))
+        .with_inner_type(quote!(crate::transport::context::CallContext))
         // Exported data stays the JSON text Velt sent (see the module docs above).
-        .with_replacement("UserDataItem", "crate::export::RawItem", std::iter::empty())
+        .with_replacement(
+            "UserDataItem",
+            "crate::export::item::RawItem",
+            std::iter::empty(),
+        )
         .with_replacement(
             "UserDataPage",
-            "crate::export::UserData",
+            "crate::export::item::UserData",
             [TypeImpl::Default].into_iter(),
         )
         // Ids carry `minLength: 1` in the spec, which the client checks before sending (with a

@@ -6,57 +6,18 @@
 use std::{collections::HashMap, fmt, sync::Arc, time::Duration};
 
 use reqwest::{Url, header::HeaderValue};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use crate::{
-    Error, Operation, Result, RetryPolicy,
     deletion::{self, DeleteRequest, Deletion, DeletionStatus, PollOptions, Poller},
+    error::{Error, Operation, Result},
     export::{self, Export, ExportPage},
+    generated::types,
     records::ErasureCheck,
-    types,
+    retry::RetryPolicy,
+    transport::context::{Credentials, Transport},
     users::{self, UsersQuery},
 };
-
-/// The API key and auth token, ready to be sent.
-///
-/// Both are secrets: they are kept in [`SecretString`]s, their header values are marked
-/// sensitive (so HTTP-level logging redacts them), and Debug prints neither.
-#[derive(Clone)]
-pub(crate) struct Credentials {
-    pub(crate) api_key: HeaderValue,
-    pub(crate) auth_token: HeaderValue,
-}
-
-impl Credentials {
-    fn new(api_key: &SecretString, auth_token: &SecretString) -> Result<Self> {
-        Ok(Credentials {
-            api_key: secret_header(api_key, "API key")?,
-            auth_token: secret_header(auth_token, "auth token")?,
-        })
-    }
-}
-
-fn secret_header(secret: &SecretString, what: &str) -> Result<HeaderValue> {
-    let text = secret.expose_secret().trim();
-    if text.is_empty() {
-        return Err(Error::config(format!(
-            "the {what} is empty; pass the value from the Velt console"
-        )));
-    }
-    let mut value = HeaderValue::from_str(text).map_err(|_| {
-        Error::config(format!(
-            "the {what} contains characters that cannot be sent in an HTTP header; copy it again from the Velt console"
-        ))
-    })?;
-    value.set_sensitive(true);
-    Ok(value)
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Credentials { api_key: [redacted], auth_token: [redacted] }")
-    }
-}
 
 /// Builds a [`Client`].
 ///
@@ -217,23 +178,22 @@ impl ClientBuilder {
         };
 
         let read_timeout = self.read_timeout.unwrap_or(Client::DEFAULT_TIMEOUT);
-        let mut timeouts = HashMap::new();
-        for operation in Operation::ALL {
+        let timeouts = Operation::ALL.map(|operation| {
             let default = match operation {
                 Operation::DeleteAllUserData => Client::DEFAULT_DELETE_TIMEOUT,
                 _ => read_timeout,
             };
-            let timeout = self.timeouts.get(&operation).copied().unwrap_or(default);
-            timeouts.insert(operation, timeout);
-        }
+            self.timeouts.get(&operation).copied().unwrap_or(default)
+        });
 
         Ok(Client {
-            inner: Arc::new(ClientInner {
+            transport: Arc::new(Transport {
                 http,
                 base_url,
                 credentials,
                 user_agent,
                 timeouts,
+                read_timeout,
                 retry: self.retry.unwrap_or_default(),
                 max_response_bytes: self
                     .max_response_bytes
@@ -328,49 +288,16 @@ fn default_http_client(
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<ClientInner>,
-}
-
-/// The settings a client was built with, shared by its clones and by every attempt.
-pub(crate) struct ClientInner {
-    pub(crate) http: reqwest::Client,
-    pub(crate) base_url: String,
-    pub(crate) credentials: Credentials,
-    pub(crate) user_agent: HeaderValue,
-    pub(crate) timeouts: HashMap<Operation, Duration>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) max_response_bytes: u64,
-}
-
-impl ClientInner {
-    /// The timeout of one attempt of `operation`.
-    pub(crate) fn timeout(&self, operation: Operation) -> Duration {
-        self.timeouts
-            .get(&operation)
-            .copied()
-            .unwrap_or(Client::DEFAULT_TIMEOUT)
-    }
-}
-
-impl fmt::Debug for ClientInner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientInner")
-            .field("base_url", &self.base_url)
-            .field("credentials", &self.credentials)
-            .field("timeouts", &self.timeouts)
-            .field("retry", &self.retry)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .finish()
-    }
+    transport: Arc<Transport>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
-            .field("credentials", &self.inner.credentials)
-            .field("timeouts", &self.inner.timeouts)
-            .field("retry", &self.inner.retry)
+            .field("base_url", &self.transport.base_url)
+            .field("credentials", &self.transport.credentials)
+            .field("timeouts", &self.transport.timeouts)
+            .field("retry", &self.transport.retry)
             .finish()
     }
 }
@@ -393,7 +320,7 @@ impl Client {
     /// Timeout for making a connection.
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
     /// The version of `openapi/velt.yaml` (its `info.version`) this crate was generated from.
-    pub const SPEC_VERSION: &'static str = env!("VELT_SPEC_VERSION");
+    pub const SPEC_VERSION: &'static str = crate::generated::SPEC_VERSION;
 
     /// A builder with every setting at its default.
     pub fn builder() -> ClientBuilder {
@@ -408,17 +335,23 @@ impl Client {
 
     /// The base URL requests go to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.transport.base_url
     }
 
     /// The timeout of one attempt of `operation`.
     pub fn timeout(&self, operation: Operation) -> Duration {
-        self.inner.timeout(operation)
+        self.transport.timeout(operation)
+    }
+
+    /// What makes the calls (for the measurement in `transport/mod.rs`).
+    #[cfg(test)]
+    pub(crate) fn transport(&self) -> &Arc<Transport> {
+        &self.transport
     }
 
     /// The retry policy in force.
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
+        &self.transport.retry
     }
 
     // Export (GDPR access).
@@ -433,7 +366,7 @@ impl Client {
         user_id: &str,
         page_token: Option<&str>,
     ) -> Result<ExportPage> {
-        export::get_page(self, organization_id, user_id, page_token).await
+        export::get_page(&self.transport, organization_id, user_id, page_token).await
     }
 
     /// Everything Velt holds about `user_id` in `organization_id`, page after page: an
@@ -456,7 +389,11 @@ impl Client {
         organization_id: impl Into<String>,
         user_id: impl Into<String>,
     ) -> Export {
-        Export::new(self.clone(), organization_id.into(), user_id.into())
+        Export::new(
+            Arc::clone(&self.transport),
+            organization_id.into(),
+            user_id.into(),
+        )
     }
 
     // Erasure (GDPR erasure).
@@ -493,14 +430,14 @@ impl Client {
     /// # }
     /// ```
     pub async fn delete_user_data(&self, request: &DeleteRequest) -> Result<Deletion> {
-        deletion::delete(self, request).await
+        deletion::delete(&self.transport, request).await
     }
 
     /// Get Delete All User Data Status: how far the job `job_id` has got. An answer with a
     /// negative `tasksLeft` or an impossible `lastTaskCompletedTime` is an error of kind
     /// [`crate::ErrorKind::Decode`] that names the field and the value.
     pub async fn deletion_status(&self, job_id: &str) -> Result<DeletionStatus> {
-        deletion::status(self, job_id).await
+        deletion::status(&self.transport, job_id).await
     }
 
     /// A [`Poller`] of the job `job_id`: [`Poller::poll`] for one event at a time, or
@@ -508,7 +445,7 @@ impl Client {
     /// Transient failures of status calls are ridden out with backoff; permanent ones end
     /// the polling at once. Nothing is sent until it is polled.
     pub fn poll_deletion(&self, job_id: impl Into<String>, options: PollOptions) -> Poller {
-        Poller::new(self.clone(), job_id.into(), options)
+        Poller::new(Arc::clone(&self.transport), job_id.into(), options)
     }
 
     /// Proof of erasure for one user in one organization: exports the user's data again
@@ -555,7 +492,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn get_users(&self, query: &UsersQuery) -> Result<Vec<types::User>> {
-        users::get_users(self, query).await
+        users::get_users(&self.transport, query).await
     }
 }
 

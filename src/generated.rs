@@ -16,3 +16,6 @@
 )]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+
+/// The version of `openapi/velt.yaml` (its `info.version`) the code was generated from.
+pub(crate) const SPEC_VERSION: &str = env!("VELT_SPEC_VERSION");

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use futures::{Stream, stream};
 
-use crate::{Error, Operation, Result, error::PaginationError};
+use crate::error::{Error, Operation, PaginationError, Result};
 
 /// A page of a token-paginated answer.
 pub(crate) trait Page {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-use crate::{Error, Operation};
+use crate::error::{Error, Operation};
 
 /// Exponential backoff with equal jitter: the wait before step `n` (from 1) is
 /// `initial * factor^(n-1)`, capped at `max`, of which the upper half is random.

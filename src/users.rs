@@ -1,10 +1,16 @@
 //! Users: Get Users (v1), looking users up by organization, document, user ids and group
 //! ids ([`crate::Client::get_users`]).
 
-use crate::{Client, Error, Operation, Result, types};
+use std::sync::Arc;
+
+use crate::{
+    error::{Error, Operation, Result},
+    generated::types,
+    transport::context::Transport,
+};
 
 /// A user as Velt holds it (the generated type of the spec's `User`).
-pub use crate::types::User;
+pub use crate::generated::types::User;
 
 /// Which users to look up: all users of one organization, narrowed down by any combination
 /// of a document, user ids and organization user group ids.
@@ -109,9 +115,9 @@ pub(crate) fn require_id(what: &str, id: &str) -> Result<(), String> {
 }
 
 /// Get Users (v1), checked before it is sent.
-pub(crate) async fn get_users(client: &Client, query: &UsersQuery) -> Result<Vec<User>> {
+pub(crate) async fn get_users(transport: &Arc<Transport>, query: &UsersQuery) -> Result<Vec<User>> {
     let body = query.to_request()?;
-    let response = client
+    let response = transport
         .call(Operation::GetUsers, |generated| {
             let body = body.clone();
             async move { generated.get_users().body(body).send().await }

@@ -74,7 +74,7 @@ async fn verify_erasure_counts_what_an_export_still_finds() {
         DeletionScope::Organizations(vec!["org-0001".into()]),
     );
     let jobs = client.delete_user_data(&request).await.unwrap().jobs;
-    let mut receipt = DeletionReceipt::new(&client, &request, &jobs);
+    let mut receipt = DeletionReceipt::new(client.base_url(), &request, &jobs);
     erase(&client, &mut receipt).await;
     let after = client
         .verify_erasure("org-0001", "user-0001")
@@ -92,7 +92,7 @@ async fn a_receipt_round_trips_records_what_remains_and_holds_no_secret() {
         DeletionScope::Organizations(vec!["org-0001".into()]),
     );
     let jobs = client.delete_user_data(&request).await.unwrap().jobs;
-    let mut receipt = DeletionReceipt::new(&client, &request, &jobs);
+    let mut receipt = DeletionReceipt::new(client.base_url(), &request, &jobs);
     assert_eq!(
         receipt.scope,
         DeletionScope::Organizations(vec!["org-0001".into()])
@@ -131,7 +131,7 @@ async fn a_receipt_round_trips_records_what_remains_and_holds_no_secret() {
 async fn the_coverage_says_what_a_check_leaves_out() {
     let (_fake, client) = fake(0).await;
     let everywhere = DeleteRequest::new(["user-0001"], DeletionScope::AllOrganizations);
-    let receipt = DeletionReceipt::new(&client, &everywhere, &[]);
+    let receipt = DeletionReceipt::new(client.base_url(), &everywhere, &[]);
     let text = receipt.coverage(&["org-0002".into()]);
     assert!(
         text.contains("every organization") && text.contains("covers only"),
@@ -143,7 +143,7 @@ async fn the_coverage_says_what_a_check_leaves_out() {
         ["user-0001"],
         DeletionScope::Organizations(vec!["org-0001".into(), "org-0002".into()]),
     );
-    let receipt = DeletionReceipt::new(&client, &two, &[]);
+    let receipt = DeletionReceipt::new(client.base_url(), &two, &[]);
     let text = receipt.coverage(&["org-0001".into()]);
     assert!(
         text.contains("NOT checked, though erased: org-0002"),

@@ -1,12 +1,17 @@
 //! The one poller of deletion jobs: [`Poller::poll`] for one event at a time and
 //! [`Poller::until_done`] to wait to the end, in the manner of google-cloud-rust's `lro`.
 
-use std::{collections::VecDeque, fmt, time::Duration};
+use std::{collections::VecDeque, fmt, sync::Arc, time::Duration};
 
 use futures::future::BoxFuture;
 use tokio::time::Instant;
 
-use crate::{Backoff, Client, Error, Result, deletion::DeletionStatus};
+use crate::{
+    deletion::request::{self, DeletionStatus},
+    error::{Error, Result},
+    retry::Backoff,
+    transport::context::Transport,
+};
 
 /// How a [`Poller`] polls.
 ///
@@ -137,7 +142,7 @@ impl fmt::Display for WaitOutcome {
 
 type Fetch = Box<dyn FnMut() -> BoxFuture<'static, Result<DeletionStatus>> + Send>;
 
-/// The polling of one deletion job, made by [`Client::poll_deletion`]: statuses until it
+/// The polling of one deletion job, made by [`crate::Client::poll_deletion`]: statuses until it
 /// completes, transient failures ridden out with backoff until the deadline, permanent ones
 /// (credentials, NOT_FOUND, INVALID_ARGUMENT, an answer that cannot be decoded) returned at
 /// once. Nothing is sent until it is polled.
@@ -188,15 +193,15 @@ fn rides_out(error: &Error) -> bool {
 }
 
 impl Poller {
-    pub(crate) fn new(client: Client, job_id: String, options: PollOptions) -> Poller {
+    pub(crate) fn new(transport: Arc<Transport>, job_id: String, options: PollOptions) -> Poller {
         let id = job_id.clone();
         Poller::with_fetch(
             job_id,
             options,
             Box::new(move || {
-                let client = client.clone();
+                let transport = Arc::clone(&transport);
                 let id = id.clone();
-                Box::pin(async move { client.deletion_status(&id).await })
+                Box::pin(async move { request::status(&transport, &id).await })
             }),
         )
     }

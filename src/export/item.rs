@@ -1,12 +1,13 @@
 //! Exported data as the exact JSON text Velt sent: [`RawItem`] for one item, [`UserData`] for
-//! the `data` of a page (the four known lists and any other key).
+//! the `data` of a page (the four known lists and any other key), and what is made of them:
+//! [`Feature`], [`ExportItem`], [`ExportPage`], [`ExportSummary`].
 //!
 //! `build.rs` maps the spec's `UserDataItem` and `UserDataPage` schemas onto these two types,
 //! so the generated client decodes a page straight into them: an item is checked to be
 //! well-formed JSON and kept as text, never parsed into a tree and written again. Numbers
 //! beyond `u64` or `f64`, `1.0` beside `1`, escapes and key order all survive to the export.
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 use serde::{
     Deserialize, Deserializer, Serialize, Serializer,
@@ -16,9 +17,205 @@ use serde::{
 use serde_json::value::RawValue;
 
 use crate::{
-    Error, Result,
-    export::{ExportItem, Feature},
+    error::{Error, Result},
+    pager::Page,
 };
+
+/// The kinds of data an export holds: the four Velt documents, in its order, and any other
+/// key of a page's `data`, under its own name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Feature {
+    /// Comment annotations the user created or took part in.
+    Comments,
+    /// Reactions the user created.
+    Reactions,
+    /// Recordings the user created.
+    Recordings,
+    /// Notifications the user was involved in.
+    Notifications,
+    /// A key of `data` that this version of the crate does not know (the docs promise "user
+    /// profile data" without naming its field). Its items are exported as they came.
+    Other(Arc<str>),
+}
+
+impl Feature {
+    /// The four Velt documents, in its order.
+    pub const ALL: [Feature; 4] = [
+        Feature::Comments,
+        Feature::Reactions,
+        Feature::Recordings,
+        Feature::Notifications,
+    ];
+
+    /// The key in Velt's answer, e.g. `comments`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Feature::Comments => "comments",
+            Feature::Reactions => "reactions",
+            Feature::Recordings => "recordings",
+            Feature::Notifications => "notifications",
+            Feature::Other(key) => key,
+        }
+    }
+
+    /// The feature a key of `data` stands for: one of the four, or [`Feature::Other`].
+    pub fn from_key(key: &str) -> Feature {
+        match key {
+            "comments" => Feature::Comments,
+            "reactions" => Feature::Reactions,
+            "recordings" => Feature::Recordings,
+            "notifications" => Feature::Notifications,
+            other => Feature::Other(other.into()),
+        }
+    }
+
+    /// True for the four features Velt documents.
+    pub fn is_known(&self) -> bool {
+        self.known_index().is_some()
+    }
+
+    /// The place of a known feature in [`Feature::ALL`].
+    pub(crate) fn known_index(&self) -> Option<usize> {
+        match self {
+            Feature::Comments => Some(0),
+            Feature::Reactions => Some(1),
+            Feature::Recordings => Some(2),
+            Feature::Notifications => Some(3),
+            Feature::Other(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Feature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Feature {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Feature {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Feature, D::Error> {
+        let key = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(Feature::from_key(&key))
+    }
+}
+
+/// One page of a user's data: up to 100 items of each feature, any other key Velt sent, and
+/// the token of the next page.
+///
+/// Items are kept exactly as Velt sent them, as JSON text ([`RawItem`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportPage {
+    /// The lists of this page, and its other keys.
+    pub data: UserData,
+    /// The token of the next page; `None` on the last page (Velt's absent, `null` and empty
+    /// token all read as `None`).
+    pub next_page_token: Option<String>,
+}
+
+impl Page for ExportPage {
+    fn next_page_token(&self) -> Option<&str> {
+        self.next_page_token.as_deref()
+    }
+}
+
+impl ExportPage {
+    /// How many items the page holds, all features together.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True when the page holds no item (a page may be empty and still have a next page).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The items of the page, each tagged with its feature, feature by feature (see
+    /// [`UserData::into_items`]).
+    pub fn into_items(self) -> impl Iterator<Item = ExportItem> {
+        self.data
+            .into_items()
+            .map(|(feature, item)| ExportItem { feature, item })
+    }
+}
+
+/// One exported item and the feature it belongs to. Serializes as
+/// `{"feature":"comments","item":{...}}`, the line format of NDJSON exports, with the item's
+/// text as Velt sent it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportItem {
+    /// Which list (or other key) the item came from.
+    pub feature: Feature,
+    /// The item, exactly as Velt sent it.
+    pub item: RawItem,
+}
+
+/// Counts of what an export wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ExportSummary {
+    /// Pages read.
+    pub pages: usize,
+    /// Items written, all features and other keys together.
+    pub items: usize,
+    /// Items written per known feature, in [`Feature::ALL`] order.
+    pub per_feature: [usize; 4],
+    /// Items written per other key of `data`, in the order the keys were first seen.
+    pub other: Vec<(String, usize)>,
+}
+
+impl ExportSummary {
+    /// Counts one item of `feature`.
+    pub fn count(&mut self, feature: &Feature) {
+        self.items += 1;
+        match feature.known_index() {
+            Some(index) => self.per_feature[index] += 1,
+            None => match self
+                .other
+                .iter_mut()
+                .find(|(key, _)| key == feature.as_str())
+            {
+                Some((_, n)) => *n += 1,
+                None => self.other.push((feature.as_str().to_owned(), 1)),
+            },
+        }
+    }
+
+    /// Counts a page read and every item on it, without writing anything.
+    pub fn count_page(&mut self, page: &ExportPage) {
+        self.pages += 1;
+        for (feature, list) in Feature::ALL.iter().zip([
+            &page.data.comments,
+            &page.data.reactions,
+            &page.data.recordings,
+            &page.data.notifications,
+        ]) {
+            for _ in list {
+                self.count(feature);
+            }
+        }
+        for (key, value) in &page.data.other {
+            let feature = Feature::from_key(key);
+            for _ in 0..other_len(value) {
+                self.count(&feature);
+            }
+        }
+    }
+
+    /// Items per feature: the four known ones (zero included), then the other keys.
+    pub fn counts(&self) -> impl Iterator<Item = (&str, usize)> {
+        Feature::ALL
+            .iter()
+            .zip(self.per_feature)
+            .map(|(feature, n)| (feature.as_str(), n))
+            .chain(self.other.iter().map(|(key, n)| (key.as_str(), *n)))
+    }
+}
 
 /// One exported item, kept as the JSON text Velt sent, byte for byte.
 ///

@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use crate::{
-    Error, Result,
-    export::{ExportItem, ExportPage, ExportSummary, Feature},
+    error::{Error, Result},
+    export::item::{ExportItem, ExportPage, ExportSummary, Feature},
 };
 
 /// Writes export items as NDJSON lines and counts what it wrote ([`ExportSummary`]).

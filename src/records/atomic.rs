@@ -8,7 +8,7 @@ use std::{
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` so that a crash leaves either the old file or the new one, never
 /// a mix: the bytes go to a temporary file in the same directory, which is flushed to disk

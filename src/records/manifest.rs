@@ -12,9 +12,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::IgnoredAny};
 
 use crate::{
-    Client, Error, Result,
+    error::{Error, Result},
     export::{ExportSummary, Feature},
-    records::{host_of, load_json, save_json, written_by},
+    generated::SPEC_VERSION,
+    records::atomic::{load_json, save_json},
 };
 
 /// The record written beside an export file (`FILE.manifest.json`): organization, user, when,
@@ -124,7 +125,7 @@ impl ExportManifest {
             bytes,
             sha256,
             written_by: written_by(),
-            spec_version: Client::SPEC_VERSION.to_owned(),
+            spec_version: SPEC_VERSION.to_owned(),
             velt_host: host_of(record.base_url),
         }
     }
@@ -317,6 +318,25 @@ fn count_items(path: &Path, format: &str) -> Result<BTreeMap<String, usize>, Str
         *counts.entry(line.feature).or_insert(0) += 1;
     }
     Ok(counts)
+}
+
+/// `host[:port]` of a base URL (empty when it does not parse; it was checked when the client
+/// was built, so it does): what a record may say of where data came from, never the path or
+/// query.
+pub(crate) fn host_of(base_url: &str) -> String {
+    match url::Url::parse(base_url) {
+        Ok(url) => match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => String::new(),
+        },
+        Err(_) => String::new(),
+    }
+}
+
+/// The crate that writes a record, e.g. `velt-api 0.1.0`.
+pub(crate) fn written_by() -> String {
+    concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_owned()
 }
 
 #[cfg(test)]

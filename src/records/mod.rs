@@ -9,7 +9,5 @@ mod manifest;
 mod receipt;
 
 pub use atomic::write_atomically;
-pub(crate) use atomic::{load_json, save_json};
 pub use manifest::{ExportManifest, ExportRecord, HashingWriter};
 pub use receipt::{DeletionReceipt, ErasureCheck, ReceiptJob, Verification};
-pub(crate) use receipt::{host_of, written_by};

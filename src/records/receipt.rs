@@ -7,10 +7,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Client, Error, Result,
     deletion::{DeleteRequest, DeletionJob, DeletionScope, DeletionStatus},
+    error::{Error, Result},
     export::ExportSummary,
-    records::{load_json, save_json},
+    records::{
+        atomic::{load_json, save_json},
+        manifest::{host_of, written_by},
+    },
 };
 
 /// What an export of one user in one organization found after the erasure.
@@ -120,7 +123,7 @@ pub struct Verification {
 ///
 /// let request = DeleteRequest::new(["user-42"], DeletionScope::Organizations(vec!["org-1".into()]));
 /// let deletion = client.delete_user_data(&request).await?;
-/// let mut receipt = DeletionReceipt::new(&client, &request, &deletion.jobs);
+/// let mut receipt = DeletionReceipt::new(client.base_url(), &request, &deletion.jobs);
 /// receipt.save(Path::new("erasure-user-42.json"))?;
 /// for job in &deletion.jobs {
 ///     let outcome = client.poll_deletion(&job.job_id, PollOptions::default()).until_done(|_| {}).await?;
@@ -163,13 +166,14 @@ impl DeletionReceipt {
     /// The current receipt format.
     pub const FORMAT: u32 = 1;
 
-    /// A receipt for `jobs`, just started by `client` for `request`.
-    pub fn new(client: &Client, request: &DeleteRequest, jobs: &[DeletionJob]) -> Self {
+    /// A receipt for `jobs`, just started for `request` by a client whose base URL is
+    /// `base_url` ([`crate::Client::base_url`]; only its host is kept).
+    pub fn new(base_url: &str, request: &DeleteRequest, jobs: &[DeletionJob]) -> Self {
         let now = Utc::now();
         DeletionReceipt {
             format: Self::FORMAT,
             written_by: written_by(),
-            velt_host: host_of(client.base_url()),
+            velt_host: host_of(base_url),
             created_at: now,
             updated_at: now,
             scope: request.scope().clone(),
@@ -298,23 +302,4 @@ impl DeletionReceipt {
         }
         Ok(receipt)
     }
-}
-
-/// `host[:port]` of a base URL (empty when it does not parse; it was checked when the client
-/// was built, so it does): what a record may say of where data came from, never the path or
-/// query.
-pub(crate) fn host_of(base_url: &str) -> String {
-    match url::Url::parse(base_url) {
-        Ok(url) => match (url.host_str(), url.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_owned(),
-            (None, _) => String::new(),
-        },
-        Err(_) => String::new(),
-    }
-}
-
-/// The crate that writes a record, e.g. `velt-api 0.1.0`.
-pub(crate) fn written_by() -> String {
-    concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_owned()
 }

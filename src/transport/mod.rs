@@ -1,7 +1,7 @@
 //! The one place where requests leave: credentials, timeouts, retries, tracing, and the
 //! translation of the generated client's errors into [`Error`].
 //!
-//! A call ([`Client::call`]) is a loop of attempts under the [`crate::RetryPolicy`]; an
+//! A call (`Transport::call`) is a loop of attempts under the [`crate::RetryPolicy`]; an
 //! attempt ([`attempt`]) sends one request through the generated client and returns an
 //! [`AttemptOutcome`]: the result, with the HTTP status, whether the size limit cut the answer
 //! off, and the latency of that attempt. progenitor runs the hooks below on every request;
@@ -19,12 +19,11 @@
 //! --lib -- --ignored --nocapture attempt_cost`; BENCHMARKS.md), against milliseconds for the
 //! request itself.
 
+pub(crate) mod context;
+
 use std::{
     future::Future,
-    sync::{
-        Arc, OnceLock,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::{Arc, atomic::Ordering},
     time::{Duration, Instant},
 };
 
@@ -42,40 +41,16 @@ use tracing::{Instrument, field::Empty};
 mod fuzz;
 
 use crate::{
-    Client, Error, Operation,
-    client::ClientInner,
-    error::{Repr, snippet},
-    generated, retry,
-    types::ErrorResponse,
+    error::{ApiStatus, Error, Operation, Repr, Result, snippet},
+    generated::{self, types::ErrorResponse},
+    retry,
 };
+use context::{AttemptRecord, CallContext, Head, Transport};
 
 const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-velt-api-key");
 const AUTH_TOKEN_HEADER: HeaderName = HeaderName::from_static("x-velt-auth-token");
 /// progenitor adds this header to every request; Velt does not document it, so it is removed.
 const PROGENITOR_VERSION_HEADER: &str = "api-version";
-
-/// The inner value of the generated client of one attempt: the client's settings and the
-/// attempt's own record.
-#[derive(Clone, Debug)]
-pub(crate) struct CallContext {
-    settings: Arc<ClientInner>,
-    record: Arc<AttemptRecord>,
-}
-
-/// What the hooks learn about one attempt's answer that progenitor does not hand back.
-#[derive(Debug, Default)]
-struct AttemptRecord {
-    /// The answer's head, noted before the generated code reads the body.
-    head: OnceLock<Head>,
-    /// Set when the body passed the size limit and was cut off.
-    too_large: AtomicBool,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Head {
-    status: StatusCode,
-    retry_after: Option<Duration>,
-}
 
 /// One attempt, as it ended.
 struct AttemptOutcome<T> {
@@ -143,7 +118,7 @@ impl ClientHooks<CallContext> for generated::Client {
         headers.insert(AUTH_TOKEN_HEADER, settings.credentials.auth_token.clone());
         headers.insert(USER_AGENT, settings.user_agent.clone());
         let timeout = Operation::from_generated(info.operation_id)
-            .map_or(Client::DEFAULT_TIMEOUT, |operation| {
+            .map_or(settings.read_timeout, |operation| {
                 settings.timeout(operation)
             });
         *request.timeout_mut() = Some(timeout);
@@ -176,7 +151,7 @@ type GeneratedResult<T> = Result<ResponseValue<T>, progenitor_client::Error<Erro
 /// Sends one attempt of `operation` through a generated client of its own, and says how it
 /// ended.
 async fn attempt<T, F, Fut>(
-    settings: &Arc<ClientInner>,
+    settings: &Arc<Transport>,
     operation: Operation,
     send: &F,
 ) -> AttemptOutcome<T>
@@ -218,10 +193,14 @@ where
     }
 }
 
-impl Client {
+impl Transport {
     /// Sends one call, with retries, timeouts and tracing. `send` makes one attempt with the
     /// generated client it is given.
-    pub(crate) async fn call<T, F, Fut>(&self, operation: Operation, send: F) -> Result<T, Error>
+    pub(crate) async fn call<T, F, Fut>(
+        self: &Arc<Self>,
+        operation: Operation,
+        send: F,
+    ) -> Result<T>
     where
         T: DeserializeOwned,
         F: Fn(generated::Client) -> Fut,
@@ -236,7 +215,7 @@ impl Client {
         );
         async move {
             let started = Instant::now();
-            let policy = &self.inner.retry;
+            let policy = &self.retry;
             let mut number: u32 = 0;
             loop {
                 number += 1;
@@ -247,7 +226,7 @@ impl Client {
                     http.status = Empty,
                     latency_ms = Empty,
                 );
-                let outcome = attempt(&self.inner, operation, &send)
+                let outcome = attempt(self, operation, &send)
                     .instrument(attempt_span.clone())
                     .await;
                 // The attempt's span, and the call's span as of this attempt.
@@ -299,7 +278,7 @@ async fn translate<T: DeserializeOwned>(
             Repr::Api {
                 operation,
                 http_status,
-                status: crate::error::ApiStatus::parse(&body.status),
+                status: ApiStatus::parse(&body.status),
                 code: body.code,
                 message: body.message,
                 details: body.details,
@@ -429,13 +408,13 @@ mod cost {
     #[test]
     #[ignore = "a measurement; run it by name"]
     fn attempt_cost() {
-        let client = Client::builder()
+        let client = crate::client::Client::builder()
             .api_key("k")
             .auth_token("t")
             .base_url("https://api.velt.dev")
             .build()
             .unwrap();
-        let settings = &client.inner;
+        let settings = client.transport();
         let rounds = 1_000_000u32;
         let started = Instant::now();
         let mut bytes = 0;

@@ -91,7 +91,7 @@ pub async fn delete(client: &Client, args: Erasure) -> Result<(), Failure> {
                 .unwrap_or_default()
         );
     }
-    let mut receipt = DeletionReceipt::new(client, &request, &jobs);
+    let mut receipt = DeletionReceipt::new(client.base_url(), &request, &jobs);
     if let Some(incomplete) = &incomplete {
         receipt.unsent_user_ids = incomplete.unsent_user_ids.clone();
     }
