@@ -24,6 +24,9 @@ const FEATURES: [(&str, &str, &str); 4] = [
     ("notifications", "notifications", "Notifications"),
 ];
 
+/// Sections of at most this many items are shown open; larger ones are folded.
+const OPEN_UP_TO: u64 = 10;
+
 /// How the report is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportOptions {
@@ -329,7 +332,7 @@ fn render(
             let (label, heading) = kind_label(&key);
             let open = context! {
                 org => org, heading => &heading, label => &label,
-                count => count_words(total), key => &key,
+                count => count_words(total), key => &key, open => total <= OPEN_UP_TO,
             };
             env.get_template("section_start.html")
                 .and_then(|t| t.render_captured_to(open, &mut *out))

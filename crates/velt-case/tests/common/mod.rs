@@ -130,8 +130,9 @@ fn user(rng: &mut Rng, org: &str, me: usize) -> Value {
 /// items): epoch-millisecond and ISO times, nested users, links.
 pub fn item(feature: &str, org: &str, i: u64, seed: u64) -> Value {
     let mut rng = Rng::new(seed ^ (i.wrapping_mul(0x2545_f491_4f6c_dd1d)) ^ feature.len() as u64);
-    let created = 1_767_225_600_000u64 + rng.below(365 * 24 * 3_600_000);
-    let updated = created + rng.below(30 * 24 * 3_600_000);
+    // From 1 March 2025, over the year before the export (3 March 2026).
+    let created = 1_740_787_200_000u64 + rng.below(360 * 24 * 3_600_000);
+    let updated = created + rng.below(3 * 24 * 3_600_000);
     let iso = |ms: u64| {
         chrono::DateTime::from_timestamp_millis(ms as i64)
             .unwrap()
@@ -241,13 +242,14 @@ pub fn item(feature: &str, org: &str, i: u64, seed: u64) -> Value {
     }
 }
 
-/// `n` items spread over the four features, in the order the exporter writes them (page by
-/// page, each page's features in turn).
+/// `n` items spread evenly over the four features, in blocks the way the exporter writes them
+/// (page by page, each page's features in turn; blocks of 25 from 400 items on).
 pub fn items(org: &str, n: u64, seed: u64) -> Vec<(String, Value)> {
     let features = ["comments", "notifications", "reactions", "recordings"];
+    let block = (n / 16).clamp(1, 25);
     (0..n)
         .map(|i| {
-            let f = features[((i / 25) % 4) as usize];
+            let f = features[((i / block) % 4) as usize];
             (f.to_string(), item(f, org, i, seed))
         })
         .collect()

@@ -1,0 +1,96 @@
+//! The report at size: writes an export of N items (default 100,000; realistic shapes, the
+//! four features in turn) into a new case folder, then times recording it (the manifest
+//! check), rendering `report.html`, checking the case and zipping it.
+//!
+//! ```sh
+//! cargo run --release -p velt-case --example report_bench -- 100000 [DIR]
+//! ```
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::Instant;
+
+use velt_case::{CaseFolder, NewCase, ReportOptions, RequestKind};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let n: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(100_000);
+    let dir = args
+        .next()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("velt-case-bench-{}", std::process::id()))
+        });
+    let received = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).ok_or("date")?;
+    let mut case = CaseFolder::create(
+        &dir,
+        &NewCase {
+            subject: "user-0001".into(),
+            kinds: vec![RequestKind::Access],
+            received,
+        },
+    )?;
+    let file = case.export_path("org-0001", "user-0001")?;
+    let started = Instant::now();
+    common::write_export(
+        &file,
+        "org-0001",
+        "user-0001",
+        &common::items("org-0001", n, 1),
+    );
+    let export_bytes = std::fs::metadata(&file)?.len();
+    println!(
+        "export: {n} items, {:.1} MB, written in {:.2} s",
+        export_bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+
+    let t = Instant::now();
+    case.record_export("org-0001", "user-0001")?;
+    println!(
+        "record_export (manifest check): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    for (label, cap) in [
+        ("default cap (1,000 per section)", 1000),
+        ("no cap", usize::MAX),
+    ] {
+        let t = Instant::now();
+        let summary = case.write_report(&ReportOptions {
+            max_items_per_section: cap,
+            ..ReportOptions::default()
+        })?;
+        println!(
+            "report, {label}: {:.2} s, {:.1} MB, {} of {} items shown",
+            t.elapsed().as_secs_f64(),
+            std::fs::metadata(dir.join("report.html"))?.len() as f64 / 1e6,
+            summary.items_shown,
+            summary.items
+        );
+    }
+    // The default report is the one kept.
+    case.write_report(&ReportOptions::default())?;
+
+    let t = Instant::now();
+    let check = case.check(received)?;
+    println!(
+        "check: {:.2} s, {} problem(s)",
+        t.elapsed().as_secs_f64(),
+        check.problems.len()
+    );
+    let t = Instant::now();
+    let zip = case.zip()?;
+    println!(
+        "zip: {:.2} s, {:.1} MB",
+        t.elapsed().as_secs_f64(),
+        std::fs::metadata(&zip)?.len() as f64 / 1e6
+    );
+    println!("case folder: {}", dir.display());
+    Ok(())
+}
