@@ -13,6 +13,25 @@ use std::time::Instant;
 
 use velt_case::{CaseFolder, NewCase, ReportOptions, RequestKind};
 
+/// Resets the process's peak resident memory (Linux; elsewhere nothing happens).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory since the last reset, in MB (Linux), as ", peak RSS N MB".
+fn peak() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| format!(", peak RSS {:.0} MB", kb / 1024.0))
+        .unwrap_or_default()
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let n: u64 = args
@@ -36,42 +55,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     let file = case.export_path("org-0001", "user-0001")?;
+    reset_peak();
     let started = Instant::now();
-    common::write_export(
+    common::write_export_from(
         &file,
         "org-0001",
         "user-0001",
-        &common::items("org-0001", n, 1),
+        common::items_iter("org-0001", n, 1),
     );
     let export_bytes = std::fs::metadata(&file)?.len();
     println!(
-        "export: {n} items, {:.1} MB, written in {:.2} s",
+        "export: {n} items, {:.1} MB, written in {:.2} s{}",
         export_bytes as f64 / 1e6,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        peak()
     );
 
+    reset_peak();
     let t = Instant::now();
     case.record_export("org-0001", "user-0001")?;
     println!(
-        "record_export (manifest check): {:.2} s",
-        t.elapsed().as_secs_f64()
+        "record_export (manifest check): {:.2} s{}",
+        t.elapsed().as_secs_f64(),
+        peak()
     );
 
     for (label, cap) in [
         ("default cap (1,000 per section)", 1000),
         ("no cap", usize::MAX),
     ] {
+        reset_peak();
         let t = Instant::now();
         let summary = case.write_report(&ReportOptions {
             max_items_per_section: cap,
             ..ReportOptions::default()
         })?;
         println!(
-            "report, {label}: {:.2} s, {:.1} MB, {} of {} items shown",
+            "report, {label}: {:.2} s, {:.1} MB, {} of {} items shown{}",
             t.elapsed().as_secs_f64(),
             std::fs::metadata(dir.join("report.html"))?.len() as f64 / 1e6,
             summary.items_shown,
-            summary.items
+            summary.items,
+            peak()
         );
     }
     // The default report is the one kept.

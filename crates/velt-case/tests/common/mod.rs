@@ -24,13 +24,30 @@ pub fn temp_dir(name: &str) -> PathBuf {
 }
 
 /// Writes `file` with `items` as `{"feature":F,"item":I}` lines, and its manifest beside it.
-pub fn write_export(file: &Path, organization: &str, user: &str, items: &[(String, Value)]) {
+pub fn write_export<'a>(
+    file: &Path,
+    organization: &str,
+    user: &str,
+    items: impl IntoIterator<Item = &'a (String, Value)>,
+) {
+    write_export_from(file, organization, user, items.into_iter().cloned())
+}
+
+/// Like [`write_export`], from items made one at a time (nothing held in memory).
+pub fn write_export_from(
+    file: &Path,
+    organization: &str,
+    user: &str,
+    items: impl IntoIterator<Item = (String, Value)>,
+) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(file).unwrap());
     let mut per_feature = serde_json::Map::new();
     let mut per_other = serde_json::Map::new();
     let mut bytes = 0u64;
+    let mut count = 0u64;
     let mut context = ring::digest::Context::new(&ring::digest::SHA256);
     for (feature, item) in items {
+        count += 1;
         let line = format!("{{\"feature\":{},\"item\":{}}}\n", json!(feature), item);
         context.update(line.as_bytes());
         bytes += line.len() as u64;
@@ -42,8 +59,8 @@ pub fn write_export(file: &Path, organization: &str, user: &str, items: &[(Strin
         } else {
             &mut per_other
         };
-        let n = map.get(feature).and_then(Value::as_u64).unwrap_or(0);
-        map.insert(feature.clone(), json!(n + 1));
+        let n = map.get(&feature).and_then(Value::as_u64).unwrap_or(0);
+        map.insert(feature, json!(n + 1));
     }
     out.flush().unwrap();
     for f in ["comments", "notifications", "reactions", "recordings"] {
@@ -64,7 +81,7 @@ pub fn write_export(file: &Path, organization: &str, user: &str, items: &[(Strin
         "startedAt": "2026-03-03T14:04:10.000Z",
         "finishedAt": "2026-03-03T14:05:02.500Z",
         "pages": 1,
-        "items": items.len(),
+        "items": count,
         "itemsPerFeature": per_feature,
         "itemsPerOtherKey": per_other,
         "bytes": bytes,
@@ -245,12 +262,15 @@ pub fn item(feature: &str, org: &str, i: u64, seed: u64) -> Value {
 /// `n` items spread evenly over the four features, in blocks the way the exporter writes them
 /// (page by page, each page's features in turn; blocks of 25 from 400 items on).
 pub fn items(org: &str, n: u64, seed: u64) -> Vec<(String, Value)> {
+    items_iter(org, n, seed).collect()
+}
+
+/// [`items`], made one at a time.
+pub fn items_iter(org: &str, n: u64, seed: u64) -> impl Iterator<Item = (String, Value)> + '_ {
     let features = ["comments", "notifications", "reactions", "recordings"];
     let block = (n / 16).clamp(1, 25);
-    (0..n)
-        .map(|i| {
-            let f = features[((i / block) % 4) as usize];
-            (f.to_string(), item(f, org, i, seed))
-        })
-        .collect()
+    (0..n).map(move |i| {
+        let f = features[((i / block) % 4) as usize];
+        (f.to_string(), item(f, org, i, seed))
+    })
 }
