@@ -126,10 +126,9 @@ pub fn check_export(file: &Path) -> Result<ExportCheck, Error> {
     if let (Some(want), Some(have)) = (
         manifest.file.as_deref(),
         file.file_name().and_then(|n| n.to_str()),
-    ) {
-        if want != have {
-            problems.push(problem(&name, "file name", want, have));
-        }
+    ) && want != have
+    {
+        problems.push(problem(&name, "file name", want, have));
     }
     let counts = match count_items(file, manifest.format.as_deref().unwrap_or("ndjson")) {
         Ok(counts) => counts,
@@ -139,10 +138,10 @@ pub fn check_export(file: &Path) -> Result<ExportCheck, Error> {
         }
     };
     let items: u64 = counts.values().sum();
-    if let Some(want) = manifest.items {
-        if want != items {
-            problems.push(problem(&name, "items", want, items));
-        }
+    if let Some(want) = manifest.items
+        && want != items
+    {
+        problems.push(problem(&name, "items", want, items));
     }
     let mut expected = manifest.items_per_feature.clone();
     expected.extend(manifest.items_per_other_key.clone());

@@ -588,7 +588,7 @@ pub(crate) fn count_words(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -1077,13 +1077,14 @@ fn links(item: &Value) -> Vec<String> {
             Value::Object(map) => {
                 for (k, v) in map {
                     let lower = k.to_ascii_lowercase();
-                    if lower.ends_with("url") && lower != "photourl" {
-                        if let Value::String(s) = v {
-                            if !s.is_empty() && !out.contains(s) {
-                                out.push(s.clone());
-                            }
-                            continue;
+                    if lower.ends_with("url")
+                        && lower != "photourl"
+                        && let Value::String(s) = v
+                    {
+                        if !s.is_empty() && !out.contains(s) {
+                            out.push(s.clone());
                         }
+                        continue;
                     }
                     walk(v, out);
                 }
