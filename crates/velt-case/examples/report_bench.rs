@@ -18,6 +18,21 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// CPU time (user + system) of the process so far, in seconds (Linux; 0 elsewhere).
+fn cpu() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+            let rest = &s[s.rfind(')')? + 2..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let ticks =
+                fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0) // USER_HZ, 100 on Linux
+        })
+        .unwrap_or(0.0)
+}
+
 /// Peak resident memory since the last reset, in MB (Linux), as ", peak RSS N MB".
 fn peak() -> String {
     std::fs::read_to_string("/proc/self/status")
@@ -86,13 +101,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         reset_peak();
         let t = Instant::now();
+        let cpu_before = cpu();
         let summary = case.write_report(&ReportOptions {
             max_items_per_section: cap,
             ..ReportOptions::default()
         })?;
         println!(
-            "report, {label}: {:.2} s, {:.1} MB, {} of {} items shown{}",
+            "report, {label}: {:.2} s (CPU {:.2} s), {:.1} MB, {} of {} items shown{}",
             t.elapsed().as_secs_f64(),
+            cpu() - cpu_before,
             std::fs::metadata(dir.join("report.html"))?.len() as f64 / 1e6,
             summary.items_shown,
             summary.items,

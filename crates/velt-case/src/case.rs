@@ -421,6 +421,17 @@ impl CaseFolder {
         self.case.save(&self.dir)
     }
 
+    /// Adds a kind to the case (an erasure asked after an access, say) and logs it; a kind
+    /// the case already has changes nothing.
+    pub fn add_kind(&mut self, kind: RequestKind) -> Result<(), Error> {
+        if self.case.kinds.contains(&kind) {
+            return Ok(());
+        }
+        self.case.kinds.push(kind);
+        self.case.kinds.sort();
+        self.log("kind", json!({ "added": kind, "kinds": self.case.kinds }))
+    }
+
     /// Changes the status and logs the change.
     pub fn set_status(&mut self, status: Status) -> Result<(), Error> {
         let from = self.case.status;

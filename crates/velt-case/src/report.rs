@@ -250,8 +250,12 @@ fn render(
                 Ok(line) => {
                     *stats.counts.entry(line.feature).or_insert(0) += 1;
                     summary.items += 1;
-                    if let Ok(item) = serde_json::from_str::<Value>(line.item.get()) {
-                        for t in item_times(&item) {
+                    // Objects only: serde would read a list's elements as the fields.
+                    let text = line.item.get();
+                    if text.starts_with('{')
+                        && let Ok(item) = serde_json::from_str::<TimesOnly>(text)
+                    {
+                        for t in item.times() {
                             stats.first = Some(stats.first.map_or(t, |f| f.min(t)));
                             stats.last = Some(stats.last.map_or(t, |l| l.max(t)));
                         }
@@ -611,22 +615,67 @@ fn span_words(first: Option<DateTime<Utc>>, last: Option<DateTime<Utc>>) -> Opti
 }
 
 /// The times an item carries (its own and its comments' `createdAt`, `lastUpdated`,
-/// `timestamp`), for the time span.
-fn item_times(item: &Value) -> Vec<DateTime<Utc>> {
-    let mut out = Vec::new();
-    for key in ["createdAt", "lastUpdated", "timestamp", "editedAt"] {
-        if let Some(t) = item.get(key).and_then(parse_timestamp) {
-            out.push(t);
-        }
+/// `timestamp`, `editedAt`), for the time span; every other field is skipped unread.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TimesOnly {
+    #[serde(default)]
+    created_at: Option<Value>,
+    #[serde(default)]
+    last_updated: Option<Value>,
+    #[serde(default)]
+    timestamp: Option<Value>,
+    #[serde(default)]
+    edited_at: Option<Value>,
+    #[serde(default, deserialize_with = "lenient_comments")]
+    comments: Vec<CommentTimes>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CommentTimes {
+    #[serde(default)]
+    created_at: Option<Value>,
+}
+
+/// `comments` as a list of objects, or nothing when it is anything else.
+fn lenient_comments<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<CommentTimes>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Lenient {
+        List(Vec<Lenient2>),
+        Other(serde::de::IgnoredAny),
     }
-    if let Some(comments) = item.get("comments").and_then(Value::as_array) {
-        for c in comments {
-            if let Some(t) = c.get("createdAt").and_then(parse_timestamp) {
-                out.push(t);
-            }
-        }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Lenient2 {
+        Comment(CommentTimes),
+        Other(serde::de::IgnoredAny),
     }
-    out
+    Ok(match Lenient::deserialize(d)? {
+        Lenient::List(items) => items
+            .into_iter()
+            .filter_map(|c| match c {
+                Lenient2::Comment(c) => Some(c),
+                Lenient2::Other(_) => None,
+            })
+            .collect(),
+        Lenient::Other(_) => Vec::new(),
+    })
+}
+
+impl TimesOnly {
+    fn times(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+        [
+            &self.created_at,
+            &self.last_updated,
+            &self.timestamp,
+            &self.edited_at,
+        ]
+        .into_iter()
+        .chain(self.comments.iter().map(|c| &c.created_at))
+        .filter_map(|v| v.as_ref().and_then(parse_timestamp))
+    }
 }
 
 /// The controller's notice: Markdown to HTML, with raw HTML shown as text and links and
@@ -1147,6 +1196,28 @@ mod tests {
             html.contains("[image: logo] <code>(https://example.com/logo.png)</code>"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn time_spans_read_every_form_and_skip_odd_shapes() {
+        let times = |text: &str| -> Vec<String> {
+            serde_json::from_str::<TimesOnly>(text)
+                .unwrap()
+                .times()
+                .map(time_in_words)
+                .collect()
+        };
+        assert_eq!(
+            times(
+                r#"{"createdAt":1772546700000,"lastUpdated":"2026-03-04T10:00:00Z","comments":[{"createdAt":1772546760},"x",{"other":1}],"x":{"y":[1,2]}}"#
+            ),
+            [
+                "3 March 2026, 14:05 UTC",
+                "4 March 2026, 10:00 UTC",
+                "3 March 2026, 14:06 UTC"
+            ]
+        );
+        assert!(times(r#"{"comments":"not a list","timestamp":null}"#).is_empty());
     }
 
     #[test]

@@ -321,7 +321,15 @@ fn a_case_open_for_changes_refuses_a_second_writer() {
     assert!(matches!(CaseFolder::open(&dir), Err(Error::Busy(_))));
     drop(case);
     let mut again = CaseFolder::open(&dir).unwrap();
+    again.add_kind(RequestKind::Erasure).unwrap();
+    again.add_kind(RequestKind::Access).unwrap();
+    assert_eq!(
+        again.case().kinds,
+        [RequestKind::Access, RequestKind::Erasure]
+    );
     again.set_status(Status::Closed).unwrap();
+    assert_eq!(again.check(d(2026, 6, 1)).unwrap().days_left, None);
+    assert_eq!(again.case().events.lines, 3);
     assert!(matches!(
         CaseFolder::create(
             &dir,
