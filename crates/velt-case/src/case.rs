@@ -632,8 +632,9 @@ impl CaseFolder {
         options: &crate::ReportOptions,
     ) -> Result<crate::ReportSummary, Error> {
         let path = self.dir.join(REPORT_FILE);
-        let summary = crate::report::write_report(&self.dir, &self.case, options, &path)?;
+        let mut summary = crate::report::write_report(&self.dir, &self.case, options, &path)?;
         let record = self.add_file(REPORT_FILE, FileRole::Report)?;
+        summary.bytes = record.bytes;
         self.log(
             "report",
             json!({ "sha256": record.sha256, "bytes": record.bytes, "itemsShown": summary.items_shown, "items": summary.items }),

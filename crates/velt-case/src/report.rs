@@ -328,7 +328,10 @@ fn render(
     for (org, stats) in &orgs {
         env.get_template("section_start.html")
             .and_then(|t| {
-                t.render_captured_to(context! { org => org, org_start => true }, &mut *out)
+                t.render_captured_to(
+                    context! { org => org, org_start => true, empty => stats.counts.is_empty() },
+                    &mut *out,
+                )
             })
             .map_err(Error::Template)?;
         for key in keys_in_order(&stats.counts) {

@@ -573,6 +573,10 @@ fn big_sections_are_capped_with_a_note_and_everything_is_counted() {
         })
         .unwrap();
     assert_eq!(summary.items, 400);
+    assert_eq!(
+        summary.bytes,
+        std::fs::metadata(dir.join("report.html")).unwrap().len()
+    );
     assert_eq!(summary.items_shown, 120);
     assert_eq!(summary.sections, 4);
     assert_eq!(summary.sections_capped, 4);
