@@ -491,9 +491,15 @@ impl CaseFolder {
         check_segment(organization, "organization id")?;
         check_segment(user, "user id")?;
         let data = self.dir.join(DATA_DIR);
-        create_private_dir(&data)?;
         let org = data.join(organization);
-        create_private_dir(&org)?;
+        if !org.is_dir() {
+            create_private_dir(&data)?;
+            create_private_dir(&org)?;
+            // The new folders survive a crash once their parents are synced.
+            for dir in [&self.dir, &data] {
+                fsutil::sync_dir(dir).map_err(|e| Error::io(dir, "cannot sync the folder", e))?;
+            }
+        }
         Ok(org.join(format!("{user}.ndjson")))
     }
 
