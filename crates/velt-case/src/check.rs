@@ -252,7 +252,9 @@ pub(crate) fn deadline_in_words(due: NaiveDate, days_left: Option<i64>) -> Strin
 /// Checks the case folder `dir`: every recorded file against its recorded size and SHA-256
 /// (exports, manifests, `search.json`, `report.html`, `receipt.json`...), every export against
 /// its manifest (size, SHA-256 and item counts recomputed), the event chain (and its end
-/// against `case.json`), and files in the folder that were never recorded. `today` sets the
+/// against `case.json`), the hash each step logged for a file against the one `case.json`
+/// records (so an edit of `case.json` alone is caught), and files in the folder that were
+/// never recorded. `today` sets the
 /// days left (pass `Utc::now().date_naive()` outside tests).
 ///
 /// An unreadable `case.json` is an [`Error`]; everything else that does not match is a
@@ -305,6 +307,40 @@ pub fn check(dir: &Path, today: NaiveDate) -> Result<CheckReport, Error> {
         Err(e) => problems.push(problem(EVENTS_FILE, "missing", "the event log", e)),
         Ok(chain) => {
             events = chain.lines;
+            // The hash each step logged for a file (the last one wins) must be the one
+            // case.json records: an edit of case.json alone is caught here.
+            let mut logged: BTreeMap<String, (u64, String)> = BTreeMap::new();
+            for event in &chain.events {
+                let path = match event.step.as_str() {
+                    "export" => event.details.get("file").and_then(|f| f.as_str()),
+                    "file" => event.details.get("path").and_then(|f| f.as_str()),
+                    "search" => Some(crate::SEARCH_FILE),
+                    "receipt" => Some(crate::RECEIPT_FILE),
+                    "report" => Some(crate::REPORT_FILE),
+                    _ => None,
+                };
+                let sha = event.details.get("sha256").and_then(|s| s.as_str());
+                if let (Some(path), Some(sha)) = (path, sha) {
+                    logged.insert(path.to_string(), (event.seq, sha.to_string()));
+                }
+            }
+            for (path, (seq, sha)) in &logged {
+                match case.file(path) {
+                    Some(record) if &record.sha256 != sha => problems.push(problem(
+                        path,
+                        format!("sha256 in case.json, against line {seq} of events.jsonl"),
+                        sha,
+                        &record.sha256,
+                    )),
+                    Some(_) => {}
+                    None => problems.push(problem(
+                        path,
+                        format!("record in case.json (line {seq} of events.jsonl logs it)"),
+                        "a recorded file",
+                        "no record",
+                    )),
+                }
+            }
             for b in chain.breaks {
                 problems.push(problem(EVENTS_FILE, "chain", "an unbroken chain", b));
             }

@@ -127,6 +127,29 @@ mod tests {
     }
 
     #[test]
+    fn every_day_of_eight_years_is_due_one_calendar_month_later() {
+        let mut day = d(2024, 1, 1);
+        while day <= d(2031, 12, 31) {
+            for months in 1..=3 {
+                let due = add_months(day, months);
+                let target_month0 = day.month0() + months;
+                let year = day.year() + (target_month0 / 12) as i32;
+                let month = target_month0 % 12 + 1;
+                let last = (28..=31)
+                    .rev()
+                    .find(|&n| NaiveDate::from_ymd_opt(year, month, n).is_some())
+                    .unwrap();
+                assert_eq!(
+                    due,
+                    d(year, month, day.day().min(last)),
+                    "{day} + {months} month(s)"
+                );
+            }
+            day = day.succ_opt().unwrap();
+        }
+    }
+
+    #[test]
     fn timestamps_in_every_form_velt_uses() {
         let t = Utc.with_ymd_and_hms(2026, 3, 3, 14, 5, 0).unwrap();
         let ms = t.timestamp_millis();

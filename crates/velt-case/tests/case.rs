@@ -272,6 +272,40 @@ fn check_names_one_changed_byte_in_an_export_or_in_the_report() {
     assert!(whats.contains(&"items"), "{whats:?}");
     assert!(whats.contains(&"size"), "{whats:?}");
 
+    // The report and its hash in case.json changed together: the event log still has the
+    // hash the report step logged.
+    let dir = root.join("together");
+    drop(full_case(&dir));
+    let report = dir.join("report.html");
+    let mut bytes = std::fs::read(&report).unwrap();
+    bytes.extend_from_slice(b"<!-- added -->");
+    std::fs::write(&report, &bytes).unwrap();
+    let (size, sha) = (bytes.len() as u64, {
+        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+        digest
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    });
+    let mut case = velt_case::Case::load(&dir).unwrap();
+    for f in &mut case.files {
+        if f.path == "report.html" {
+            f.bytes = size;
+            f.sha256 = sha.clone();
+        }
+    }
+    case.save(&dir).unwrap();
+    let found = velt_case::check(&dir, today).unwrap();
+    assert_eq!(found.problems.len(), 1, "{:#?}", found.problems);
+    assert_eq!(found.problems[0].file, "report.html");
+    assert!(
+        found.problems[0]
+            .what
+            .starts_with("sha256 in case.json, against line ")
+    );
+    assert_eq!(found.problems[0].found, sha);
+
     // A file nobody recorded, and a recorded one that is gone.
     std::fs::write(dir.join("data/org-0001/user-0002.ndjson.part"), "{}").unwrap();
     std::fs::remove_file(dir.join("search.json")).unwrap();
