@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use velt_api::records::ExportManifest;
 
 use crate::case::{CASE_FILE, Case, EVENTS_FILE, FileRole, Status};
 use crate::events::read_chain;
@@ -73,128 +73,67 @@ pub struct ExportCheck {
     pub problems: Vec<Problem>,
 }
 
-/// The fields of the exporter's manifest this crate reads (read as JSON, so the crate does
-/// not depend on the client library).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ManifestView {
-    #[serde(default)]
-    file: Option<String>,
-    #[serde(default)]
-    format: Option<String>,
-    #[serde(default)]
-    organization_id: String,
-    #[serde(default)]
-    user_id: String,
-    bytes: u64,
-    sha256: String,
-    #[serde(default)]
-    items: Option<u64>,
-    #[serde(default)]
-    items_per_feature: BTreeMap<String, u64>,
-    #[serde(default)]
-    items_per_other_key: BTreeMap<String, u64>,
-}
-
-/// Checks an export file against `FILE.manifest.json`: size, SHA-256, the items in all, per
-/// feature and per other key (counted again from the file), and the file name.
+/// Checks an export file against `FILE.manifest.json` with the exporter's own check
+/// (`velt_api::records::ExportManifest::verify`: size, SHA-256, the items per feature and per
+/// other key counted again from the file), and also the items in all and the file name.
 ///
 /// An unreadable or malformed manifest is an [`Error`]; differences are
 /// [`ExportCheck::problems`].
 pub fn check_export(file: &Path) -> Result<ExportCheck, Error> {
-    let manifest_path = PathBuf::from(format!("{}.manifest.json", file.display()));
+    let manifest_path = ExportManifest::path_for(file);
     let name = file.display().to_string();
-    let bytes = std::fs::read(&manifest_path).map_err(|e| {
-        Error::io(
+    if !manifest_path.exists() {
+        return Err(Error::io(
             &manifest_path,
             "cannot read the export's manifest (it is written beside the export)",
-            e,
-        )
-    })?;
-    let manifest: ManifestView = serde_json::from_slice(&bytes).map_err(|e| Error::Invalid {
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        ));
+    }
+    let manifest = ExportManifest::load(&manifest_path).map_err(|e| Error::Invalid {
         path: manifest_path.clone(),
         message: format!("not an export manifest: {e}"),
     })?;
-    let mut problems = Vec::new();
-    let (size, sha256) = measure(file).map_err(|e| Error::io(file, "cannot read the export", e))?;
-    if size != manifest.bytes {
-        problems.push(problem(&name, "size", manifest.bytes, size));
-    }
-    if sha256 != manifest.sha256 {
-        problems.push(problem(&name, "sha256", &manifest.sha256, &sha256));
-    }
-    if let (Some(want), Some(have)) = (
-        manifest.file.as_deref(),
-        file.file_name().and_then(|n| n.to_str()),
-    ) && want != have
+    let verified = manifest.verify(file).map_err(|e| Error::Invalid {
+        path: file.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let mut problems: Vec<Problem> = verified
+        .differences
+        .iter()
+        .map(|d| {
+            // The case's own names for the two hashes checks: `size`, `sha256`.
+            let what = if d.what == "SHA-256" {
+                "sha256"
+            } else {
+                &d.what
+            };
+            problem(&name, what, &d.expected, &d.found)
+        })
+        .collect();
+    if let Some(have) = file.file_name().and_then(|n| n.to_str())
+        && manifest.file != have
     {
-        problems.push(problem(&name, "file name", want, have));
+        problems.push(problem(&name, "file name", &manifest.file, have));
     }
-    let counts = match count_items(file, manifest.format.as_deref().unwrap_or("ndjson")) {
-        Ok(counts) => counts,
-        Err(reason) => {
-            problems.push(problem(&name, "content", "export lines", reason));
-            BTreeMap::new()
-        }
-    };
+    let counts: BTreeMap<String, u64> = verified
+        .items_per_key
+        .iter()
+        .map(|(key, n)| (key.clone(), *n as u64))
+        .collect();
     let items: u64 = counts.values().sum();
-    if let Some(want) = manifest.items
-        && want != items
-    {
-        problems.push(problem(&name, "items", want, items));
-    }
-    let mut expected = manifest.items_per_feature.clone();
-    expected.extend(manifest.items_per_other_key.clone());
-    expected.retain(|_, n| *n > 0);
-    let keys: std::collections::BTreeSet<&String> = expected.keys().chain(counts.keys()).collect();
-    for key in keys {
-        let want = expected.get(key).copied().unwrap_or(0);
-        let got = counts.get(key).copied().unwrap_or(0);
-        if want != got {
-            problems.push(problem(&name, format!("items of \"{key}\""), want, got));
-        }
+    if manifest.items as u64 != items {
+        problems.push(problem(&name, "items", manifest.items, items));
     }
     Ok(ExportCheck {
         file: file.to_path_buf(),
         organization_id: manifest.organization_id,
         user_id: manifest.user_id,
-        bytes: size,
-        sha256,
+        bytes: verified.bytes,
+        sha256: verified.sha256,
         items,
         items_per_key: counts,
         problems,
     })
-}
-
-/// Items per feature or key in an export (`ndjson` lines, or a `json` document of lists).
-fn count_items(path: &Path, format: &str) -> Result<BTreeMap<String, u64>, String> {
-    use serde::de::IgnoredAny;
-    let file = File::open(path).map_err(|e| e.to_string())?;
-    let mut counts = BTreeMap::new();
-    if format == "json" {
-        let document: BTreeMap<String, Vec<IgnoredAny>> =
-            serde_json::from_reader(BufReader::new(file))
-                .map_err(|e| format!("not an export document: {e}"))?;
-        for (key, items) in document {
-            if !items.is_empty() {
-                counts.insert(key, items.len() as u64);
-            }
-        }
-        return Ok(counts);
-    }
-    #[derive(Deserialize)]
-    struct Line {
-        feature: String,
-        #[allow(dead_code)]
-        item: IgnoredAny,
-    }
-    for (n, line) in BufReader::new(file).split(b'\n').enumerate() {
-        let line = line.map_err(|e| e.to_string())?;
-        let line: Line = serde_json::from_slice(&line)
-            .map_err(|e| format!("line {} is not an export line: {e}", n + 1))?;
-        *counts.entry(line.feature).or_insert(0) += 1;
-    }
-    Ok(counts)
 }
 
 /// The result of [`check`]: where the case stands and everything that does not match.
