@@ -11,6 +11,8 @@ pub enum Failure {
     Failed(String),
     /// Interrupted by Ctrl-C: exit 130.
     Interrupted(String),
+    /// A complete search found nobody: exit 3.
+    NotFound(String),
     /// Standard output was closed by its reader (`| head`): stop quietly, exit 0.
     OutputClosed,
 }
@@ -22,6 +24,7 @@ impl Failure {
             Failure::Usage(_) => 2,
             Failure::Failed(_) => 1,
             Failure::Interrupted(_) => 130,
+            Failure::NotFound(_) => 3,
             Failure::OutputClosed => 0,
         }
     }
@@ -32,6 +35,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Usage(message) | Failure::Failed(message) => write!(f, "error: {message}"),
             Failure::Interrupted(message) => write!(f, "interrupted: {message}"),
+            Failure::NotFound(message) => write!(f, "not found: {message}"),
             Failure::OutputClosed => f.write_str("standard output was closed"),
         }
     }

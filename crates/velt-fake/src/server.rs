@@ -239,6 +239,9 @@ async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: Body)
         Ok(data) => data,
         Err(e) => return e.into_response(),
     };
+    if let Some(response) = failing_organization(shared, &data) {
+        return response;
+    }
     let result = match op {
         Operation::GetAllUserData => get_all_user_data(shared, &data),
         Operation::DeleteAllUserData => delete_all_user_data(shared, &data),
@@ -349,6 +352,26 @@ fn injected_fault(shared: &Shared, n: u64) -> Option<Response> {
         );
     }
     None
+}
+
+/// 503 `UNAVAILABLE` for a request naming one of [`Faults::failing_organizations`].
+fn failing_organization(shared: &Shared, data: &Map<String, Value>) -> Option<Response> {
+    let organization_id = data.get("organizationId").and_then(Value::as_str)?;
+    let faults = shared.faults.read().unwrap_or_else(|e| e.into_inner());
+    faults
+        .failing_organizations
+        .iter()
+        .any(|failing| failing == organization_id)
+        .then(|| {
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                format!(
+                    "Organization {organization_id} is unavailable (injected by the fake server)."
+                ),
+            )
+            .into_response()
+        })
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing.
