@@ -8,6 +8,6 @@ mod atomic;
 mod manifest;
 mod receipt;
 
-pub use atomic::write_atomically;
+pub use atomic::{Durability, write_atomically, write_atomically_with};
 pub use manifest::{Difference, ExportManifest, ExportRecord, FileCheck, HashingWriter};
 pub use receipt::{DeletionReceipt, ErasureCheck, ReceiptJob, Verification};

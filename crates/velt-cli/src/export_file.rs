@@ -3,7 +3,8 @@
 //! While an export to `FILE` runs, items go to `FILE.part` as NDJSON lines and, after every
 //! page, `FILE.checkpoint` records the page token to continue from and how many bytes of
 //! `FILE.part` hold complete pages. The checkpoint is written with the library's one atomic
-//! write (a temporary sibling, synced, renamed, the directory synced), so it is always whole. After the process is killed or interrupted, `--resume` cuts
+//! write (a temporary sibling renamed into place), so it is always whole; like the pages, it
+//! is not flushed to disk one by one (`Durability::ProcessCrash`). After the process is killed or interrupted, `--resume` cuts
 //! `FILE.part` back to the recorded length and asks for the recorded page: no item is lost or
 //! written twice. Pages are not synced to disk one by one; if the machine itself goes down,
 //! `FILE.part` may be shorter than its checkpoint, and `--resume` then refuses (asking to
@@ -24,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use velt_api::{
     Client,
     export::{Export, ExportPage, ExportSummary, NdjsonWriter},
-    records::{ExportManifest, ExportRecord, HashingWriter, write_atomically},
+    records::{Durability, ExportManifest, ExportRecord, HashingWriter, write_atomically_with},
 };
 
 use crate::failure::{Failure, io_failure};
@@ -331,7 +332,9 @@ fn read_checkpoint(path: &Path) -> Result<Option<Checkpoint>, Failure> {
 fn write_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), Failure> {
     let text = serde_json::to_vec(checkpoint)
         .map_err(|e| Failure::Failed(format!("cannot encode the checkpoint: {e}")))?;
-    write_atomically(path, &text).map_err(|e| io_failure("write", path, e))
+    // Rewritten after every page: renamed into place, not flushed (see Durability).
+    write_atomically_with(path, &text, Durability::ProcessCrash)
+        .map_err(|e| io_failure("write", path, e))
 }
 
 /// Opens `FILE.part` for appending after its first `bytes` bytes (complete pages only),
