@@ -9,5 +9,5 @@ mod manifest;
 mod receipt;
 
 pub use atomic::write_atomically;
-pub use manifest::{ExportManifest, ExportRecord, HashingWriter};
+pub use manifest::{Difference, ExportManifest, ExportRecord, FileCheck, HashingWriter};
 pub use receipt::{DeletionReceipt, ErasureCheck, ReceiptJob, Verification};
