@@ -13,8 +13,7 @@ use velt_fake::{FakeConfig, FakeVelt};
 
 use crate::{
     cli::{
-        Cli, Command, DataCommand, FakeCommand, OrganizationsCommand, RequestCommand,
-        UsersCommand,
+        Cli, Command, DataCommand, FakeCommand, OrganizationsCommand, RequestCommand, UsersCommand,
     },
     failure::Failure,
 };
