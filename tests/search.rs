@@ -177,6 +177,10 @@ async fn a_person_in_three_organizations_is_found_by_upper_case_email_and_by_use
     let record = &found.search;
     assert!(record.complete);
     assert_eq!(record.organizations_searched, 5);
+    assert_eq!(
+        record.organization_ids,
+        fake.dataset().organization_ids().collect::<Vec<_>>()
+    );
     assert!(record.failures.is_empty());
     assert_eq!(record.subject, Subject::email(email.to_uppercase()));
     // 3 pages of organizations, and per organization at least 2 listings of several pages.
