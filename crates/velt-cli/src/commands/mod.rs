@@ -41,9 +41,13 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Data(DataCommand::Export(args)) => export::export(&client, args).await,
         Command::Data(DataCommand::Delete(args)) => erase::delete(&client, args).await,
         Command::Data(DataCommand::DeleteStatus(args)) => erase::delete_status(&client, args).await,
+        Command::Request(RequestCommand::Access(args)) => request::access(&client, args).await,
+        Command::Request(RequestCommand::Erase(args)) => request::erase(&client, args).await,
         Command::Fake(FakeCommand::Serve(_))
         | Command::Data(DataCommand::VerifyExport(_))
-        | Command::Request(_) => Ok(()),
+        | Command::Request(
+            RequestCommand::Extend(_) | RequestCommand::Check(_) | RequestCommand::List(_),
+        ) => Ok(()),
     }
 }
 
