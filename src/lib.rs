@@ -99,6 +99,25 @@
 //! # }
 //! ```
 //!
+//! # Find a person in every organization
+//! ```no_run
+//! use velt_api::search::{SearchOptions, Subject};
+//!
+//! # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+//! // Emails are compared trimmed and case-insensitively; every organization is searched.
+//! let found = client
+//!     .find_person(Subject::email("jane.doe@example.com"), SearchOptions::default())
+//!     .await?;
+//! for m in &found.matches {
+//!     // Export (or erase) the person in each organization found.
+//!     let data = client.export_user_data(&m.organization_id, &m.user_id).collect().await?;
+//!     println!("{} in {}: {} comments", m.user_id, m.organization_id, data.comments.len());
+//! }
+//! assert!(found.search.complete, "an organization failed: {:?}", found.search.failures);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Errors
 //! ```no_run
 //! # async fn run(client: velt_api::Client) {

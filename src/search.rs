@@ -165,6 +165,8 @@ pub struct SearchRecord {
     pub organizations_not_found: Vec<String>,
     /// How many organizations were searched, failed ones included.
     pub organizations_searched: usize,
+    /// The organizations searched (failed ones included), in the order they were listed.
+    pub organization_ids: Vec<String>,
     /// Calls made (pages requested; retries of a call not counted).
     pub calls: u64,
     /// When the search started (UTC).
@@ -208,10 +210,8 @@ impl Search {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SearchProgress {
-    /// Organizations known so far (listed, or given).
+    /// Organizations known so far (listed, or given and found by Get Organizations).
     pub organizations_listed: usize,
-    /// True once every organization is known.
-    pub listing_done: bool,
     /// Organizations searched so far (failed ones included).
     pub organizations_done: usize,
     /// Matches so far.
@@ -334,7 +334,6 @@ pub(crate) async fn find(
         errors,
     } = std::mem::take(&mut *listing.lock().unwrap_or_else(|e| e.into_inner()));
     let listing_error = (!errors.is_empty()).then(|| errors.join("; "));
-    progress.listing_done = true;
     progress.organizations_listed = listed.len();
     progress.calls = calls.load(Ordering::Relaxed);
     on_progress(&progress);
@@ -366,6 +365,7 @@ pub(crate) async fn find(
             organizations_asked: options.organization_ids,
             organizations_not_found,
             organizations_searched: progress.organizations_done,
+            organization_ids: listed,
             calls: calls.load(Ordering::Relaxed),
             started_at,
             finished_at: Utc::now(),

@@ -172,11 +172,19 @@ async fn a_person_in_three_organizations_is_found_by_upper_case_email_and_by_use
         assert_eq!(m.user_id, jane);
         assert_eq!(m.email.as_deref(), Some(email.as_str()), "as Velt holds it");
         assert!(m.found_as.organization_member);
-        assert!(!m.found_as.document_ids.is_empty());
+        // Her documents, gathered over pages of 2 user-document pairs.
+        assert_eq!(
+            m.found_as.document_ids,
+            fake.dataset().documents_of_user(&m.organization_id, &jane)
+        );
     }
     let record = &found.search;
     assert!(record.complete);
     assert_eq!(record.organizations_searched, 5);
+    assert_eq!(
+        record.organization_ids,
+        fake.dataset().organization_ids().collect::<Vec<_>>()
+    );
     assert!(record.failures.is_empty());
     assert_eq!(record.subject, Subject::email(email.to_uppercase()));
     // 3 pages of organizations, and per organization at least 2 listings of several pages.
@@ -286,4 +294,28 @@ async fn nothing_found_is_a_complete_empty_search_and_unknown_organizations_are_
         .await
         .unwrap_err();
     assert_eq!(blank.kind(), velt_api::ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn a_failed_listing_of_organizations_is_an_incomplete_search_not_an_empty_one() {
+    let fake = FakeVelt::start(small()).await.unwrap();
+    fake.set_faults(Faults {
+        every_nth_503: Some(1),
+        ..Faults::default()
+    });
+    let found = client(&fake)
+        .find_person(
+            Subject::email("jane.doe@example.com"),
+            SearchOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(found.matches.is_empty());
+    assert!(!found.search.complete);
+    assert_eq!(found.search.organizations_searched, 0);
+    let error = found
+        .search
+        .listing_error
+        .expect("the listing error is kept");
+    assert!(error.contains("getOrganizations"), "{error}");
 }

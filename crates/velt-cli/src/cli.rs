@@ -478,4 +478,8 @@ pub struct ServeArgs {
     /// Leave this many comments behind after a user's data is erased (to try `--verify`).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub deletion_leaves_comments: usize,
+    /// Answer every call naming this organization with 503 UNAVAILABLE (to try an
+    /// incomplete `velt users find`); repeat for several.
+    #[arg(long = "fail-organization", value_name = "ORG")]
+    pub fail_organizations: Vec<String>,
 }

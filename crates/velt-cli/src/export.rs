@@ -435,7 +435,9 @@ pub async fn export_matches(
             Err(failure @ (Failure::Interrupted(_) | Failure::OutputClosed)) => {
                 return Err(failure);
             }
-            Err(failure) => failures.push(format!("organization {organization_id}: {failure}")),
+            Err(
+                Failure::Failed(message) | Failure::Usage(message) | Failure::NotFound(message),
+            ) => failures.push(format!("organization {organization_id}: {message}")),
         }
     }
     if failures.is_empty() {

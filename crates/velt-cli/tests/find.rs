@@ -149,8 +149,31 @@ async fn nobody_found_is_exit_3_and_a_failing_organization_is_exit_1_with_the_pa
     .await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
 
-    // An erasure by email refuses to act on an incomplete search.
+    // An export by email exports what it found, keeps the partial record, and exits 1.
     let email = fake.dataset().user(&jane).unwrap().email;
+    let out = scratch("find-partial-export");
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--email",
+            &email,
+            "--out-dir",
+            out.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(!out.join(&orgs[0]).exists());
+    for org in &orgs[1..] {
+        assert!(out.join(org).join(format!("{jane}.ndjson")).exists());
+    }
+    let record: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("search.json")).unwrap()).unwrap();
+    assert_eq!(record["search"]["complete"], json!(false));
+
+    // An erasure by email refuses to act on an incomplete search.
     let before = fake.request_count();
     let output = run(velt(&fake, &["data", "delete", "--email", &email, "--yes"])).await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));

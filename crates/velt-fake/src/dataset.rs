@@ -3,7 +3,11 @@
 //! Nothing is stored: every id, name and item is derived on demand from the seed and the
 //! indexes involved (organization, user, feature, item), with a splitmix64 generator. That
 //! keeps a workspace of a million items as cheap as one of ten, and lets tests compute the
-//! exact items an export must contain with [`Dataset::expected_items`].
+//! exact items an export must contain with [`Dataset::expected_items`]. The one exception is
+//! the index of each organization's members, built on the first listing (one pass over the
+//! users) so that a listing costs the organization's members, not the whole workspace.
+
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
 
@@ -99,6 +103,23 @@ pub struct Dataset {
     users: usize,
     documents: usize,
     items_per_feature: usize,
+    /// The members of each organization, built on first use (one pass over the users), so
+    /// that listing an organization's users costs its members, not the whole workspace.
+    members: Arc<MemberIndex>,
+}
+
+/// The members of each organization, in user order; built once, when first asked for.
+#[derive(Default)]
+struct MemberIndex(OnceLock<Vec<Vec<usize>>>);
+
+impl std::fmt::Debug for MemberIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "MemberIndex(built)"
+        } else {
+            "MemberIndex(not built)"
+        })
+    }
 }
 
 const ORGANIZATION_NAMES: [&str; 6] = [
@@ -189,6 +210,7 @@ impl Dataset {
             users: config.users,
             documents: config.documents_per_organization.max(1),
             items_per_feature: config.items_per_feature,
+            members: Arc::default(),
         }
     }
 
@@ -478,7 +500,16 @@ impl Dataset {
     }
 
     pub(crate) fn member_indexes(&self, o: usize) -> impl Iterator<Item = usize> + '_ {
-        (0..self.users).filter(move |&u| self.user_orgs(u).contains(&o))
+        let index = self.members.0.get_or_init(|| {
+            let mut members = vec![Vec::new(); self.organizations];
+            for u in 0..self.users {
+                for o in self.user_orgs(u) {
+                    members[o].push(u);
+                }
+            }
+            members
+        });
+        index.get(o).into_iter().flatten().copied()
     }
 
     /// Documents of organization `o` that user `u` can access (at least one; exactly one

@@ -2,7 +2,7 @@
 
 use std::{io::Write, time::Duration};
 
-use velt_fake::{FakeConfig, FakeVelt};
+use velt_fake::{FakeConfig, FakeVelt, Faults};
 
 use crate::{cli::ServeArgs, failure::Failure};
 
@@ -23,6 +23,10 @@ pub async fn serve(args: &ServeArgs) -> Result<(), Failure> {
         status_outage: Duration::from_secs(args.status_outage_secs),
         deletion_task_duration: Duration::from_millis(args.deletion_task_ms),
         deletion_leaves_comments: args.deletion_leaves_comments,
+        faults: Faults {
+            failing_organizations: args.fail_organizations.clone(),
+            ..Faults::default()
+        },
         ..FakeConfig::default()
     };
     let fake = FakeVelt::start_on(args.addr, config)
