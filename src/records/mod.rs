@@ -10,4 +10,6 @@ mod receipt;
 
 pub use atomic::write_atomically;
 pub use manifest::{ExportManifest, ExportRecord, HashingWriter};
-pub use receipt::{DeletionReceipt, ErasureCheck, ReceiptJob, Verification};
+pub use receipt::{
+    DeletionReceipt, ErasureBaseline, ErasureCheck, ReceiptJob, UnknownBatch, Verification,
+};
