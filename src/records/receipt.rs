@@ -486,7 +486,10 @@ mod tests {
         assert!(receipt.baseline.is_empty() && receipt.outcome_unknown.is_empty());
         let check = &receipt.verification.unwrap().checks[0];
         assert_eq!((check.before.as_ref(), check.member_before), (None, None));
-        assert!(!check.held_nothing_before(), "no baseline proves nothing either way");
+        assert!(
+            !check.held_nothing_before(),
+            "no baseline proves nothing either way"
+        );
         assert_eq!(receipt.velt_host, "api.velt.dev");
     }
 
@@ -517,7 +520,10 @@ mod tests {
             ],
         );
         let verification = receipt.verification.as_ref().unwrap();
-        assert_eq!(verification.checks[0].before.as_ref().unwrap()["comments"], 1);
+        assert_eq!(
+            verification.checks[0].before.as_ref().unwrap()["comments"],
+            1
+        );
         assert!(!verification.checks[0].held_nothing_before());
         assert!(verification.checks[1].held_nothing_before());
         assert_eq!(receipt.unsettled().count(), 0);

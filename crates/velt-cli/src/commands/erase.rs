@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// `velt data delete`: erase users, and with `--wait` follow the jobs to the end.
-pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
+pub async fn delete(client: &Client, args: DeleteArgs, fake: bool) -> Result<(), Failure> {
     erase::delete(
         client,
         Erasure {
@@ -17,22 +17,30 @@ pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
             organization_ids: args.organization_ids,
             yes: args.yes,
             wait: args.wait,
+            timeout: args.timeout,
             receipt: args.receipt,
             verify: verify(args.verify),
+            fake,
         },
     )
     .await
 }
 
 /// `velt data delete-status`: one job, or every job of a receipt.
-pub async fn delete_status(client: &Client, args: DeleteStatusArgs) -> Result<(), Failure> {
+pub async fn delete_status(
+    client: &Client,
+    args: DeleteStatusArgs,
+    fake: bool,
+) -> Result<(), Failure> {
     erase::delete_status(
         client,
         StatusCheck {
             job_id: args.job_id,
             receipt: args.receipt,
             wait: args.wait,
+            timeout: args.timeout,
             verify: verify(args.verify),
+            fake,
         },
     )
     .await
@@ -42,5 +50,6 @@ fn verify(args: VerifyArgs) -> Verify {
     Verify {
         verify: args.verify,
         organization_ids: args.verify_organization_ids,
+        allow_empty: args.allow_empty,
     }
 }

@@ -11,8 +11,8 @@ use crate::{
 };
 
 /// `velt data export`: one user or many, into standard output, a file or a directory.
-pub async fn export(client: &Client, args: ExportArgs) -> Result<(), Failure> {
-    export::run(client, plan(args)?).await
+pub async fn export(client: &Client, args: ExportArgs, fake: bool) -> Result<(), Failure> {
+    export::run(client, plan(args, fake)?).await
 }
 
 /// `velt data verify-export FILE`: the file against its manifest; needs no credentials.
@@ -21,7 +21,7 @@ pub fn verify(args: &VerifyExportArgs) -> Result<(), Failure> {
 }
 
 /// The plan the command line asks for, or why it cannot be carried out.
-fn plan(args: ExportArgs) -> Result<Plan, Failure> {
+fn plan(args: ExportArgs, fake: bool) -> Result<Plan, Failure> {
     let users = user_ids(&args)?;
     let destination = match (args.out, args.out_dir) {
         (Some(_), _) if users.len() > 1 => {
@@ -45,6 +45,8 @@ fn plan(args: ExportArgs) -> Result<Plan, Failure> {
         destination,
         format: args.format.into(),
         resume: args.resume,
+        force: args.force,
+        velt: if fake { "velt --fake" } else { "velt" }.to_owned(),
         concurrency: usize::from(args.concurrency),
     })
 }

@@ -25,11 +25,14 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     }
     // With --fake the server lives as long as the command.
     let (client, _fake) = connect(&cli).await?;
+    let fake = cli.fake;
     match cli.command {
         Command::Users(UsersCommand::Get(args)) => users::get(&client, args).await,
-        Command::Data(DataCommand::Export(args)) => export::export(&client, args).await,
-        Command::Data(DataCommand::Delete(args)) => erase::delete(&client, args).await,
-        Command::Data(DataCommand::DeleteStatus(args)) => erase::delete_status(&client, args).await,
+        Command::Data(DataCommand::Export(args)) => export::export(&client, args, fake).await,
+        Command::Data(DataCommand::Delete(args)) => erase::delete(&client, args, fake).await,
+        Command::Data(DataCommand::DeleteStatus(args)) => {
+            erase::delete_status(&client, args, fake).await
+        }
         Command::Fake(FakeCommand::Serve(_)) | Command::Data(DataCommand::VerifyExport(_)) => {
             Ok(())
         }
@@ -39,6 +42,18 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 /// The client, pointed at Velt or at an in-process fake server.
 async fn connect(cli: &Cli) -> Result<(Client, Option<FakeVelt>), Failure> {
     if !cli.fake {
+        // The library's own words name its builder; a person at the command line needs the
+        // variables (or --fake).
+        let missing: Vec<&str> = [Client::ENV_API_KEY, Client::ENV_AUTH_TOKEN]
+            .into_iter()
+            .filter(|var| std::env::var_os(var).is_none_or(|value| value.is_empty()))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Failure::Usage(format!(
+                "no credentials: {} not set; set VELT_API_KEY and VELT_AUTH_TOKEN (from the Velt console), or add --fake to try the built-in fake Velt; nothing was sent",
+                missing.join(" and ")
+            )));
+        }
         let client = Client::builder().base_url(&cli.base_url).build()?;
         return Ok((client, None));
     }
