@@ -603,6 +603,11 @@ async fn verify(
         );
     }
     eprintln!("verification: {}", verification.coverage);
+    if receipt.baseline.is_empty() {
+        eprintln!(
+            "note: the receipt holds no count from before the erasure (it ran without --verify), so a check that finds nothing cannot tell an erased user from one that was never in the organization"
+        );
+    }
     for batch in &receipt.outcome_unknown {
         if batch.settled_at.is_some() {
             eprintln!(

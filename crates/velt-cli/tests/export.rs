@@ -411,6 +411,33 @@ async fn an_out_path_that_cannot_be_written_is_a_usage_error_naming_it() {
     let output = run(velt(&fake, &export_args(dir.to_str().unwrap(), &[]))).await;
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert_stderr_has(&output, "is a directory");
+
+    // A directory nobody may create files in (even root, which these tests may run as).
+    if std::path::Path::new("/proc/self").exists() {
+        let output = run(velt(&fake, &export_args("/proc/velt-export.ndjson", &[]))).await;
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert_stderr_has(&output, "cannot write /proc/velt-export.ndjson");
+    }
+
+    // An --out-dir that is a file.
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+            "--out-dir",
+            file.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_stderr_has(&output, file.to_str().unwrap());
     assert_eq!(fake.request_count(), 0, "nothing was sent");
 }
 
