@@ -6,36 +6,33 @@ mod common;
 
 use common::client;
 use futures::TryStreamExt;
-use httpmock::{Method::POST, MockServer};
+use httpmock::MockServer;
 use velt_api::export::{ExportItem, Feature, UserData};
+use velt_api::mock::MockServerExt;
 
 const PAGE_1: &str = include_str!("fixtures/byte_exact/page1.json");
 const PAGE_2: &str = include_str!("fixtures/byte_exact/page2.json");
 const EXPECTED: &str = include_str!("fixtures/byte_exact/expected.ndjson");
 
-/// A server answering the first page, then (for `tok-2`) the second, as raw bytes.
+/// A server answering the first page, then (for `tok-2`) the second, as raw bytes: the typed
+/// matcher of Get All User Data, and the fixtures' bytes as they are (a typed answer would
+/// re-encode them).
 async fn serve_fixture() -> MockServer {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v2/users/data/get")
-                .body_includes("\"pageToken\":\"tok-2\"");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(PAGE_2);
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v2/users/data/get")
-                .body_excludes("pageToken");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(PAGE_1);
-        })
-        .await;
+    server.get_all_user_data(|when, then| {
+        when.into_inner().body_includes("\"pageToken\":\"tok-2\"");
+        then.into_inner()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(PAGE_2);
+    });
+    server.get_all_user_data(|when, then| {
+        when.into_inner().body_excludes("pageToken");
+        then.into_inner()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(PAGE_1);
+    });
     server
 }
 

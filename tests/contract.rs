@@ -1,14 +1,21 @@
 //! Contract tests: every call's exact request (method, path, both credential headers, content
 //! type, JSON body) and the decoding of the documented answers, against httpmock.
+//!
+//! Velt is mocked with the crate's own typed helpers (`velt_api::mock`, feature `httpmock`):
+//! each operation's matcher (method, path, typed body) and its typed answers. Raw httpmock is
+//! left for what they cannot say: answers outside the spec (a 201, HTML, an empty or truncated
+//! body, a `null` page token) and matchers of any request at all.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{API_KEY, AUTH_TOKEN, assert_no_secret, client, in_snapshots, page};
+use common::{API_KEY, AUTH_TOKEN, assert_no_secret, client, in_snapshots, page, raw_json, typed};
 use futures::{StreamExt, TryStreamExt};
-use httpmock::{Method::POST, MockServer};
+use httpmock::MockServer;
 use serde_json::{Value, json};
+use velt_api::mock::{MockServerExt, operations::GetAllUserDataThen};
+use velt_api::types;
 use velt_api::{
     ErrorKind, Operation, RetryPolicy,
     deletion::{DeleteRequest, DeletionScope, PollOptions, WaitOutcome},
@@ -17,30 +24,27 @@ use velt_api::{
     users::UsersQuery,
 };
 
-/// A mock of `path` that only matches a request exactly as Velt documents it: POST, both
-/// credentials, JSON content type, no undocumented `api-version` header, and `body`.
-async fn expect_request<'a>(
-    server: &'a MockServer,
-    path: &str,
-    body: Value,
-    status: u16,
-    answer: Value,
-) -> httpmock::Mock<'a> {
-    let path = path.to_owned();
-    server
-        .mock_async(move |when, then| {
-            when.method(POST)
-                .path(path)
-                .header("x-velt-api-key", API_KEY)
-                .header("x-velt-auth-token", AUTH_TOKEN)
-                .header("content-type", "application/json")
-                .header_missing("api-version")
-                .json_body(body);
-            then.status(status)
-                .header("content-type", "application/json")
-                .json_body(answer);
-        })
-        .await
+/// What a request carries as Velt documents it: both credentials, the JSON content type and no
+/// undocumented `api-version` header. An operation's typed matcher adds POST, its path and the
+/// body (`when.body(..)`) before this is applied to its inner matcher.
+fn documented(when: httpmock::When) -> httpmock::When {
+    when.header("x-velt-api-key", API_KEY)
+        .header("x-velt-auth-token", AUTH_TOKEN)
+        .header("content-type", "application/json")
+        .header_missing("api-version")
+}
+
+/// Answers with an export page through the typed `then`; a page whose token is `null` goes out
+/// as written, since the generated type cannot say `null` (it leaves an absent token out).
+fn answer_page(then: GetAllUserDataThen, page: Value) {
+    match page["result"].get("nextPageToken") {
+        Some(Value::Null) => {
+            raw_json(then.into_inner(), 200, page);
+        }
+        _ => {
+            then.ok(&typed(page));
+        }
+    }
 }
 
 /// A last page whose token is absent, as the docs' prose says.
@@ -57,8 +61,10 @@ fn page_without_token(comments: Value) -> Value {
 #[tokio::test]
 async fn get_users_sends_every_documented_filter_and_decodes_users() {
     let server = MockServer::start_async().await;
-    let answer = json!({"result": {"status": "success", "message": "User(s) retrieved successfully.",
-        "data": [{"email": "userEmail@domain.com", "name": "userName", "userId": "yourUserId"}]}});
+    let answer: types::GetUsersResponse = typed(
+        json!({"result": {"status": "success", "message": "User(s) retrieved successfully.",
+        "data": [{"email": "userEmail@domain.com", "name": "userName", "userId": "yourUserId"}]}}),
+    );
     // The six example requests of the Get Users page.
     let cases = [
         (
@@ -93,7 +99,10 @@ async fn get_users_sends_every_documented_filter_and_decodes_users() {
     ];
     let client = client(&server.base_url());
     for (query, body) in cases {
-        let mock = expect_request(&server, "/v1/users/get", body, 200, answer.clone()).await;
+        let mock = server.get_users(|when, then| {
+            documented(when.body(&typed(body)).into_inner());
+            then.ok(&answer);
+        });
         let users = client
             .get_users(&query)
             .await
@@ -136,14 +145,18 @@ async fn get_users_refuses_bad_input_before_sending() {
 #[tokio::test]
 async fn get_users_failure_keeps_unknown_status_string() {
     let server = MockServer::start_async().await;
-    expect_request(
-        &server,
-        "/v1/users/get",
-        json!({"data": {"organizationId": "o"}}),
-        400,
-        json!({"error": {"message": "Error retrieving user(s).", "status": "ERROR_CODE"}}),
-    )
-    .await;
+    server.get_users(|when, then| {
+        documented(
+            when.body(&typed(json!({"data": {"organizationId": "o"}})))
+                .into_inner(),
+        );
+        then.client_error(
+            400,
+            &typed(
+                json!({"error": {"message": "Error retrieving user(s).", "status": "ERROR_CODE"}}),
+            ),
+        );
+    });
     let err = client(&server.base_url())
         .get_users(&UsersQuery::organization("o"))
         .await
@@ -167,9 +180,12 @@ async fn one_page_request_and_decoding() {
     let server = MockServer::start_async().await;
     let comment = json!({"annotationId": "a1", "comments": [{"commentText": "Grüße 👋", "from": {"userId": "u1"}}],
         "createdAt": 1748972106739u64, "lastUpdated": "2025-06-03T17:35:06.739Z", "someFieldVeltAddedLater": {"x": [1, 2.5, null]}});
-    let mock = expect_request(&server, "/v2/users/data/get",
-        json!({"data": {"organizationId": "yourOrganizationId", "userId": "yourUserId", "pageToken": "yourPageToken"}}),
-        200, page(json!([comment.clone()]), json!("bhdwdqwjs298e39e479ddkeuw==329"))).await;
+    let mock = server.get_all_user_data(|when, then| {
+        documented(when.body(&typed(
+            json!({"data": {"organizationId": "yourOrganizationId", "userId": "yourUserId", "pageToken": "yourPageToken"}}),
+        )).into_inner());
+        then.ok(&typed(page(json!([comment.clone()]), json!("bhdwdqwjs298e39e479ddkeuw==329"))));
+    });
     let page = client(&server.base_url())
         .get_user_data_page("yourOrganizationId", "yourUserId", Some("yourPageToken"))
         .await
@@ -190,14 +206,15 @@ async fn one_page_request_and_decoding() {
 #[tokio::test]
 async fn first_page_sends_no_token() {
     let server = MockServer::start_async().await;
-    let mock = expect_request(
-        &server,
-        "/v2/users/data/get",
-        json!({"data": {"organizationId": "o", "userId": "u"}}),
-        200,
-        page_without_token(json!([])),
-    )
-    .await;
+    let mock = server.get_all_user_data(|when, then| {
+        documented(
+            when.body(&typed(
+                json!({"data": {"organizationId": "o", "userId": "u"}}),
+            ))
+            .into_inner(),
+        );
+        then.ok(&typed(page_without_token(json!([]))));
+    });
     let page = client(&server.base_url())
         .get_user_data_page("o", "u", None)
         .await
@@ -207,27 +224,28 @@ async fn first_page_sends_no_token() {
     assert_eq!(page.next_page_token, None);
 }
 
-/// Serves pages keyed by the token the client sends; `None` is the first page.
+/// Serves pages of user `u` in organization `o` keyed by the token the client sends; `None` is
+/// the first page. The requests are built as downstream code would build them, through the
+/// generated builders.
 async fn serve_pages<'a>(
     server: &'a MockServer,
     pages: Vec<(Option<&str>, Value)>,
 ) -> Vec<httpmock::Mock<'a>> {
     let mut mocks = Vec::new();
     for (token, answer) in pages {
-        let mut data = json!({"organizationId": "o", "userId": "u"});
-        if let Some(token) = token {
-            data["pageToken"] = json!(token);
-        }
-        mocks.push(
-            expect_request(
-                server,
-                "/v2/users/data/get",
-                json!({"data": data}),
-                200,
-                answer,
+        let request: types::GetAllUserDataRequest = types::GetAllUserDataRequest::builder()
+            .data(
+                types::GetAllUserDataRequestData::builder()
+                    .organization_id("o")
+                    .user_id("u")
+                    .page_token(token.map(str::to_owned)),
             )
-            .await,
-        );
+            .try_into()
+            .expect("a valid request");
+        mocks.push(server.get_all_user_data(|when, then| {
+            documented(when.body(&request).into_inner());
+            answer_page(then, answer);
+        }));
     }
     mocks
 }
@@ -409,9 +427,12 @@ const DELETE_ANSWER: &str = r#"{"status": "success", "message": "Data deletion p
 async fn delete_sends_documented_body_and_reads_the_unwrapped_202() {
     let server = MockServer::start_async().await;
     let answer: Value = serde_json::from_str(DELETE_ANSWER).unwrap();
-    let mock = expect_request(&server, "/v2/users/data/delete",
-        json!({"data": {"userIds": ["yourUserId1", "yourUserId2"], "organizationIds": ["yourOrganizationId1", "yourOrganizationId2"]}}),
-        202, answer).await;
+    let mock = server.delete_all_user_data(|when, then| {
+        documented(when.body(&typed(
+            json!({"data": {"userIds": ["yourUserId1", "yourUserId2"], "organizationIds": ["yourOrganizationId1", "yourOrganizationId2"]}}),
+        )).into_inner());
+        then.accepted(&typed(answer));
+    });
     let request = DeleteRequest::new(
         ["yourUserId1", "yourUserId2"],
         DeletionScope::Organizations(vec![
@@ -433,14 +454,13 @@ async fn delete_sends_documented_body_and_reads_the_unwrapped_202() {
 #[tokio::test]
 async fn delete_without_organizations_sends_none() {
     let server = MockServer::start_async().await;
-    let mock = expect_request(
-        &server,
-        "/v2/users/data/delete",
-        json!({"data": {"userIds": ["u"]}}),
-        202,
-        serde_json::from_str(DELETE_ANSWER).unwrap(),
-    )
-    .await;
+    let mock = server.delete_all_user_data(|when, then| {
+        documented(
+            when.body(&typed(json!({"data": {"userIds": ["u"]}})))
+                .into_inner(),
+        );
+        then.accepted(&typed(serde_json::from_str(DELETE_ANSWER).unwrap()));
+    });
     let _jobs = client(&server.base_url())
         .delete_user_data(&DeleteRequest::new(["u"], DeletionScope::AllOrganizations))
         .await
@@ -455,16 +475,13 @@ async fn delete_of_65_users_sends_three_batches_of_at_most_30() {
     let mut mocks = Vec::new();
     for (n, chunk) in ids.chunks(30).enumerate() {
         let answer = json!({"status": "success", "message": "ok", "data": {"jobId": format!("job-{n}"), "tasksCount": 1}, "statusCode": 202});
-        mocks.push(
-            expect_request(
-                &server,
-                "/v2/users/data/delete",
-                json!({"data": {"userIds": chunk}}),
-                202,
-                answer,
-            )
-            .await,
-        );
+        mocks.push(server.delete_all_user_data(|when, then| {
+            documented(
+                when.body(&typed(json!({"data": {"userIds": chunk}})))
+                    .into_inner(),
+            );
+            then.accepted(&typed(answer));
+        }));
     }
     let jobs = client(&server.base_url())
         .delete_user_data(&DeleteRequest::new(
@@ -487,22 +504,23 @@ async fn delete_of_65_users_sends_three_batches_of_at_most_30() {
 async fn a_failed_batch_reports_started_jobs_and_unsent_users() {
     let server = MockServer::start_async().await;
     let ids: Vec<String> = (0..40).map(|i| format!("u{i}")).collect();
-    expect_request(
-        &server,
-        "/v2/users/data/delete",
-        json!({"data": {"userIds": &ids[..30]}}),
-        202,
-        serde_json::from_str(DELETE_ANSWER).unwrap(),
-    )
-    .await;
-    expect_request(
-        &server,
-        "/v2/users/data/delete",
-        json!({"data": {"userIds": &ids[30..]}}),
-        400,
-        json!({"error": {"message": "bad", "status": "INVALID_ARGUMENT"}}),
-    )
-    .await;
+    server.delete_all_user_data(|when, then| {
+        documented(
+            when.body(&typed(json!({"data": {"userIds": &ids[..30]}})))
+                .into_inner(),
+        );
+        then.accepted(&typed(serde_json::from_str(DELETE_ANSWER).unwrap()));
+    });
+    server.delete_all_user_data(|when, then| {
+        documented(
+            when.body(&typed(json!({"data": {"userIds": &ids[30..]}})))
+                .into_inner(),
+        );
+        then.client_error(
+            400,
+            &typed(json!({"error": {"message": "bad", "status": "INVALID_ARGUMENT"}})),
+        );
+    });
     let deletion = client(&server.base_url())
         .delete_user_data(&DeleteRequest::new(
             ids.clone(),
@@ -533,27 +551,19 @@ async fn status_decodes_and_wait_polls_until_completed() {
         "data": {"isDeleteCompleted": done, "tasksLeft": left, "lastTaskCompletedTime": 1748972106739u64}}})
     };
     let body = json!({"data": {"jobId": "yourJobId"}});
-    let running = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v2/users/data/delete/status")
-                .header("x-velt-api-key", API_KEY)
-                .header("x-velt-auth-token", AUTH_TOKEN)
-                .json_body(body.clone());
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(status(false, 3))
-                .up_to_n_times(2);
-        })
-        .await;
-    let done = expect_request(
-        &server,
-        "/v2/users/data/delete/status",
-        body.clone(),
-        200,
-        status(true, 0),
-    )
-    .await;
+    let running = server.get_delete_all_user_data_status(|when, then| {
+        when.body(&typed(body.clone()))
+            .into_inner()
+            .header("x-velt-api-key", API_KEY)
+            .header("x-velt-auth-token", AUTH_TOKEN);
+        then.ok(&typed(status(false, 3)))
+            .into_inner()
+            .up_to_n_times(2);
+    });
+    let done = server.get_delete_all_user_data_status(|when, then| {
+        documented(when.body(&typed(body.clone())).into_inner());
+        then.ok(&typed(status(true, 0)));
+    });
     let client = client(&server.base_url());
     let options = PollOptions {
         first_interval: Duration::from_millis(10),
@@ -583,13 +593,11 @@ async fn status_decodes_and_wait_polls_until_completed() {
 #[tokio::test]
 async fn wait_gives_up_at_the_deadline() {
     let server = MockServer::start_async().await;
-    common::answer_with(
-        &server,
-        "/v2/users/data/delete/status",
-        200,
-        json!({"result": {"data": {"isDeleteCompleted": false, "tasksLeft": 2}}}),
-    )
-    .await;
+    server.get_delete_all_user_data_status(|_, then| {
+        then.ok(&typed(
+            json!({"result": {"data": {"isDeleteCompleted": false, "tasksLeft": 2}}}),
+        ));
+    });
     let options = PollOptions {
         deadline: Duration::from_millis(100),
         first_interval: Duration::from_millis(30),
@@ -609,14 +617,18 @@ async fn wait_gives_up_at_the_deadline() {
 #[tokio::test]
 async fn unknown_job_is_not_found() {
     let server = MockServer::start_async().await;
-    expect_request(
-        &server,
-        "/v2/users/data/delete/status",
-        json!({"data": {"jobId": "nope"}}),
-        404,
-        json!({"error": {"message": "Job not found.", "status": "NOT_FOUND", "code": 404}}),
-    )
-    .await;
+    server.get_delete_all_user_data_status(|when, then| {
+        documented(
+            when.body(&typed(json!({"data": {"jobId": "nope"}})))
+                .into_inner(),
+        );
+        then.client_error(
+            404,
+            &typed(
+                json!({"error": {"message": "Job not found.", "status": "NOT_FOUND", "code": 404}}),
+            ),
+        );
+    });
     let err = client(&server.base_url())
         .deletion_status("nope")
         .await
@@ -630,14 +642,18 @@ async fn unknown_job_is_not_found() {
 #[tokio::test]
 async fn documented_failure_keeps_code_even_when_it_disagrees() {
     let server = MockServer::start_async().await;
-    expect_request(
-        &server,
-        "/v2/users/data/get",
-        json!({"data": {"organizationId": "o", "userId": "u"}}),
-        400,
-        json!({"error": {"message": "ERROR_MESSAGE", "status": "INVALID_ARGUMENT", "code": 500}}),
-    )
-    .await;
+    server.get_all_user_data(|when, then| {
+        documented(
+            when.body(&typed(json!({"data": {"organizationId": "o", "userId": "u"}})))
+                .into_inner(),
+        );
+        then.client_error(
+            400,
+            &typed(
+                json!({"error": {"message": "ERROR_MESSAGE", "status": "INVALID_ARGUMENT", "code": 500}}),
+            ),
+        );
+    });
     let err = client(&server.base_url())
         .get_user_data_page("o", "u", None)
         .await
@@ -653,22 +669,17 @@ async fn documented_failure_keeps_code_even_when_it_disagrees() {
 #[tokio::test]
 async fn retries_503_then_succeeds_but_not_400() {
     let server = MockServer::start_async().await;
-    let failing = server
-        .mock_async(|when, then| {
-            when.path("/v1/users/get");
-            then.status(503)
-                .header("content-type", "application/json")
-                .json_body(json!({"error": {"message": "try later", "status": "UNAVAILABLE"}}))
-                .up_to_n_times(1);
-        })
-        .await;
-    let ok = common::answer_with(
-        &server,
-        "/v1/users/get",
-        200,
-        json!({"result": {"data": []}}),
-    )
-    .await;
+    let failing = server.get_users(|_, then| {
+        then.server_error(
+            503,
+            &typed(json!({"error": {"message": "try later", "status": "UNAVAILABLE"}})),
+        )
+        .into_inner()
+        .up_to_n_times(1);
+    });
+    let ok = server.get_users(|_, then| {
+        then.ok(&typed(json!({"result": {"data": []}})));
+    });
     let client = client(&server.base_url());
     client
         .get_users(&UsersQuery::organization("o"))
@@ -677,13 +688,14 @@ async fn retries_503_then_succeeds_but_not_400() {
     failing.assert_calls_async(1).await;
     ok.assert_calls_async(1).await;
 
-    let bad = common::answer_with(
-        &server,
-        "/v2/users/data/delete/status",
-        400,
-        json!({"error": {"message": "jobId is required", "status": "INVALID_ARGUMENT"}}),
-    )
-    .await;
+    let bad = server.get_delete_all_user_data_status(|_, then| {
+        then.client_error(
+            400,
+            &typed(
+                json!({"error": {"message": "jobId is required", "status": "INVALID_ARGUMENT"}}),
+            ),
+        );
+    });
     assert!(client.deletion_status("j").await.is_err());
     bad.assert_calls_async(1).await;
 }
@@ -691,25 +703,18 @@ async fn retries_503_then_succeeds_but_not_400() {
 #[tokio::test]
 async fn retries_429_after_the_retry_after_it_was_given() {
     let server = MockServer::start_async().await;
-    let limited = server
-        .mock_async(|when, then| {
-            when.path("/v1/users/get");
-            then.status(429)
-                .header("retry-after", "1")
-                .header("content-type", "application/json")
-                .json_body(
-                    json!({"error": {"message": "slow down", "status": "RESOURCE_EXHAUSTED"}}),
-                )
-                .up_to_n_times(1);
-        })
-        .await;
-    common::answer_with(
-        &server,
-        "/v1/users/get",
-        200,
-        json!({"result": {"data": []}}),
-    )
-    .await;
+    let limited = server.get_users(|_, then| {
+        then.client_error(
+            429,
+            &typed(json!({"error": {"message": "slow down", "status": "RESOURCE_EXHAUSTED"}})),
+        )
+        .into_inner()
+        .header("retry-after", "1")
+        .up_to_n_times(1);
+    });
+    server.get_users(|_, then| {
+        then.ok(&typed(json!({"result": {"data": []}})));
+    });
     let started = Instant::now();
     client(&server.base_url())
         .get_users(&UsersQuery::organization("o"))
@@ -726,13 +731,12 @@ async fn retries_429_after_the_retry_after_it_was_given() {
 #[tokio::test]
 async fn delete_is_not_retried_once_sent_unless_opted_in() {
     let server = MockServer::start_async().await;
-    let unavailable = common::answer_with(
-        &server,
-        "/v2/users/data/delete",
-        503,
-        json!({"error": {"message": "down", "status": "UNAVAILABLE"}}),
-    )
-    .await;
+    let unavailable = server.delete_all_user_data(|_, then| {
+        then.server_error(
+            503,
+            &typed(json!({"error": {"message": "down", "status": "UNAVAILABLE"}})),
+        );
+    });
     let request = DeleteRequest::new(["u"], DeletionScope::AllOrganizations);
     // Sent, and the answer does not say what happened: the outcome is unknown, not "nothing
     // started", so it is a `Deletion` naming the batch rather than an error.
@@ -800,12 +804,12 @@ async fn a_redirect_to_another_host_receives_no_credentials() {
     let server = MockServer::start_async().await;
     let elsewhere = MockServer::start_async().await;
     let target = elsewhere.url("/v1/users/get");
-    let redirect = server
-        .mock_async(move |when, then| {
-            when.path("/v1/users/get");
-            then.status(307).header("location", target.as_str());
-        })
-        .await;
+    // A redirect is not in the spec: the answer is raw.
+    let redirect = server.get_users(|_, then| {
+        then.into_inner()
+            .status(307)
+            .header("location", target.as_str());
+    });
     let stolen = elsewhere
         .mock_async(|when, then| {
             when.any_request();
@@ -827,14 +831,11 @@ async fn a_redirect_to_another_host_receives_no_credentials() {
 #[tokio::test]
 async fn a_slow_answer_times_out() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/users/get");
-            then.status(200)
-                .delay(Duration::from_secs(3))
-                .json_body(json!({"result": {"data": []}}));
-        })
-        .await;
+    server.get_users(|_, then| {
+        then.ok(&typed(json!({"result": {"data": []}})))
+            .into_inner()
+            .delay(Duration::from_secs(3));
+    });
     let client = common::builder(&server.base_url())
         .timeout(Operation::GetUsers, Duration::from_millis(200))
         .retry_policy(RetryPolicy::never())
@@ -855,14 +856,12 @@ async fn an_html_502_keeps_status_and_a_bounded_snippet() {
         "<html><body><h1>502 Bad Gateway</h1>{}</body></html>",
         "x".repeat(5000)
     );
-    let proxy = server
-        .mock_async(move |when, then| {
-            when.path("/v2/users/data/get");
-            then.status(502)
-                .header("content-type", "text/html")
-                .body(html.clone());
-        })
-        .await;
+    let proxy = server.get_all_user_data(|_, then| {
+        then.into_inner()
+            .status(502)
+            .header("content-type", "text/html")
+            .body(html);
+    });
     let client = common::builder(&server.base_url())
         .retry_policy(
             RetryPolicy::default()
@@ -886,12 +885,9 @@ async fn an_html_502_keeps_status_and_a_bounded_snippet() {
 #[tokio::test]
 async fn an_empty_503_is_an_http_error() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v1/users/get");
-            then.status(503);
-        })
-        .await;
+    server.get_users(|_, then| {
+        then.into_inner().status(503);
+    });
     let client = common::builder(&server.base_url())
         .retry_policy(RetryPolicy::never())
         .build()
@@ -908,14 +904,12 @@ async fn an_empty_503_is_an_http_error() {
 #[tokio::test]
 async fn a_truncated_body_is_a_decode_error_with_the_status() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.path("/v2/users/data/get");
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(r#"{"result": {"status": "success", "data": {"comments": [{"id": "#);
-        })
-        .await;
+    server.get_all_user_data(|_, then| {
+        then.into_inner()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(r#"{"result": {"status": "success", "data": {"comments": [{"id": "#);
+    });
     let err = client(&server.base_url())
         .get_user_data_page("o", "u", None)
         .await
@@ -929,14 +923,18 @@ async fn a_truncated_body_is_a_decode_error_with_the_status() {
 #[tokio::test]
 async fn a_201_with_the_documented_body_is_accepted() {
     let server = MockServer::start_async().await;
-    expect_request(
-        &server,
-        "/v2/users/data/delete",
-        json!({"data": {"userIds": ["u"]}}),
-        201,
-        serde_json::from_str(DELETE_ANSWER).unwrap(),
-    )
-    .await;
+    server.delete_all_user_data(|when, then| {
+        documented(
+            when.body(&typed(json!({"data": {"userIds": ["u"]}})))
+                .into_inner(),
+        );
+        // The spec documents a 202: a 201 has no typed answer.
+        raw_json(
+            then.into_inner(),
+            201,
+            serde_json::from_str(DELETE_ANSWER).unwrap(),
+        );
+    });
     let jobs = client(&server.base_url())
         .delete_user_data(&DeleteRequest::new(["u"], DeletionScope::AllOrganizations))
         .await
@@ -950,16 +948,12 @@ async fn a_201_with_the_documented_body_is_accepted() {
 #[tokio::test]
 async fn debug_and_display_never_show_a_secret() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(401)
-                .header("content-type", "application/json")
-                .json_body(
-                    json!({"error": {"message": "Invalid API key.", "status": "UNAUTHENTICATED"}}),
-                );
-        })
-        .await;
+    server.get_users(|_, then| {
+        then.client_error(
+            401,
+            &typed(json!({"error": {"message": "Invalid API key.", "status": "UNAUTHENTICATED"}})),
+        );
+    });
     let builder = common::builder(&server.base_url());
     assert_no_secret(&format!("{builder:?}"));
     let client = builder.build().unwrap();
@@ -983,14 +977,7 @@ async fn debug_and_display_never_show_a_secret() {
 async fn an_answer_over_the_size_limit_is_refused() {
     let server = MockServer::start_async().await;
     let big = page(json!([{"text": "x".repeat(10_000)}]), Value::Null);
-    let mock = server
-        .mock_async(move |when, then| {
-            when.path("/v2/users/data/get");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(big.clone());
-        })
-        .await;
+    let mock = server.get_all_user_data(|_, then| answer_page(then, big));
     let client = common::builder(&server.base_url())
         .max_response_bytes(4096)
         .build()
@@ -1017,34 +1004,33 @@ async fn concurrent_exports_deliver_every_users_pages_and_survive_one_failure() 
     for user in ["a", "b", "c"] {
         let first = json!({"data": {"organizationId": "o", "userId": user}});
         let second = json!({"data": {"organizationId": "o", "userId": user, "pageToken": format!("{user}-2")}});
-        expect_request(
-            &server,
-            "/v2/users/data/get",
-            first,
-            200,
-            page(
-                json!([item(&format!("{user}1"))]),
-                json!(format!("{user}-2")),
-            ),
-        )
-        .await;
-        expect_request(
-            &server,
-            "/v2/users/data/get",
-            second,
-            200,
-            page(json!([item(&format!("{user}2"))]), Value::Null),
-        )
-        .await;
+        server.get_all_user_data(|when, then| {
+            documented(when.body(&typed(first)).into_inner());
+            answer_page(
+                then,
+                page(
+                    json!([item(&format!("{user}1"))]),
+                    json!(format!("{user}-2")),
+                ),
+            );
+        });
+        server.get_all_user_data(|when, then| {
+            documented(when.body(&typed(second)).into_inner());
+            answer_page(then, page(json!([item(&format!("{user}2"))]), Value::Null));
+        });
     }
-    expect_request(
-        &server,
-        "/v2/users/data/get",
-        json!({"data": {"organizationId": "o", "userId": "bad"}}),
-        400,
-        json!({"error": {"message": "no", "status": "INVALID_ARGUMENT"}}),
-    )
-    .await;
+    server.get_all_user_data(|when, then| {
+        documented(
+            when.body(&typed(
+                json!({"data": {"organizationId": "o", "userId": "bad"}}),
+            ))
+            .into_inner(),
+        );
+        then.client_error(
+            400,
+            &typed(json!({"error": {"message": "no", "status": "INVALID_ARGUMENT"}})),
+        );
+    });
     let client = client(&server.base_url());
     let exports = ["a", "bad", "b", "c"].map(|user| client.export_user_data("o", user));
     let pages: Vec<velt_api::export::UserPage> = velt_api::export::Export::concurrently(exports, 2)
@@ -1075,15 +1061,14 @@ async fn concurrent_exports_deliver_every_users_pages_and_survive_one_failure() 
 #[tokio::test]
 async fn a_retry_after_beyond_the_retry_budget_is_returned_not_slept_on() {
     let server = MockServer::start_async().await;
-    let limited = server
-        .mock_async(|when, then| {
-            when.path("/v1/users/get");
-            then.status(429)
-                .header("retry-after", "3600")
-                .header("content-type", "application/json")
-                .json_body(json!({"error": {"message": "later", "status": "RESOURCE_EXHAUSTED"}}));
-        })
-        .await;
+    let limited = server.get_users(|_, then| {
+        then.client_error(
+            429,
+            &typed(json!({"error": {"message": "later", "status": "RESOURCE_EXHAUSTED"}})),
+        )
+        .into_inner()
+        .header("retry-after", "3600");
+    });
     let started = Instant::now();
     let err = client(&server.base_url())
         .get_users(&UsersQuery::organization("o"))

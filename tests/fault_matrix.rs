@@ -5,7 +5,9 @@
 //! scenarios, outcomes and the test (here or in `tests/contract.rs`) that covers each.
 //!
 //! Three kinds of server are used: the fake Velt with its fault injection (`velt-fake`),
-//! httpmock for well-formed HTTP with odd JSON, and small purpose-built servers (`common::raw`) that
+//! httpmock for well-formed HTTP with odd JSON (through the crate's typed matchers,
+//! `velt_api::mock`, answering typed where the JSON fits the spec and as written where it
+//! deliberately does not), and small purpose-built servers (`common::raw`) that
 //! write raw HTTP/1.1 bytes for what a well-behaved server cannot do (resets, silence,
 //! endless bodies, bytes that are not UTF-8).
 
@@ -17,6 +19,7 @@ use futures::{StreamExt, TryStreamExt};
 use httpmock::MockServer;
 use serde_json::{Value, json};
 use tokio::{io::AsyncWriteExt, net::TcpStream};
+use velt_api::mock::MockServerExt;
 use velt_api::{
     Client, ErrorKind, Operation, RetryPolicy,
     error::{ApiStatus, PaginationError},
@@ -24,7 +27,30 @@ use velt_api::{
 };
 use velt_fake::{FakeConfig, FakeVelt, Faults};
 
-use common::{answer_with, fast_retries, page};
+use common::{fast_retries, page, raw_json, typed};
+
+/// Answers every call of the operation at `path` (its typed matcher: POST and the path) with
+/// `status` and `body` as written: JSON the generated types cannot say, such as values of the
+/// wrong type or a `null` page token.
+fn answer_as_written<'a>(
+    server: &'a MockServer,
+    path: &str,
+    status: u16,
+    body: Value,
+) -> httpmock::Mock<'a> {
+    let answer = |then: httpmock::Then| {
+        raw_json(then, status, body);
+    };
+    match path {
+        "/v2/users/data/get" => server.get_all_user_data(|_, then| answer(then.into_inner())),
+        "/v2/users/data/delete" => server.delete_all_user_data(|_, then| answer(then.into_inner())),
+        "/v2/users/data/delete/status" => {
+            server.get_delete_all_user_data_status(|_, then| answer(then.into_inner()))
+        }
+        "/v1/users/get" => server.get_users(|_, then| answer(then.into_inner())),
+        other => panic!("no operation at {other}"),
+    }
+}
 
 fn client_with(base_url: &str, policy: RetryPolicy) -> Client {
     common::builder(base_url)
@@ -761,7 +787,7 @@ async fn wrong_types_in_fields_are_decode_errors_naming_the_field() {
     ];
     for (path, http, body, field) in cases {
         let server = MockServer::start_async().await;
-        answer_with(&server, path, http, body.clone()).await;
+        answer_as_written(&server, path, http, body.clone());
         let client = client_with(&server.base_url(), fast_retries(3));
         let err = match path {
             "/v2/users/data/delete/status" => client.deletion_status("j").await.map(|_| ()),
@@ -802,13 +828,12 @@ async fn wrong_types_in_fields_are_decode_errors_naming_the_field() {
 #[tokio::test]
 async fn wrong_types_in_an_error_envelope_keep_the_http_status() {
     let server = MockServer::start_async().await;
-    answer_with(
+    answer_as_written(
         &server,
         "/v1/users/get",
         400,
         json!({"error": {"message": 12, "status": ["INVALID_ARGUMENT"]}}),
-    )
-    .await;
+    );
     let err = client_with(&server.base_url(), fast_retries(3))
         .get_users(&velt_api::users::UsersQuery::organization("o"))
         .await
@@ -822,13 +847,14 @@ async fn wrong_types_in_an_error_envelope_keep_the_http_status() {
 async fn unknown_status_strings_are_kept_and_the_http_status_decides_retries() {
     // An unknown error status on a 400: kept as it is, not retried.
     let server = MockServer::start_async().await;
-    answer_with(
-        &server,
-        "/v2/users/data/get",
-        400,
-        json!({"error": {"message": "new rule", "status": "QUOTA_POLICY_VIOLATION", "code": 7}}),
-    )
-    .await;
+    server.get_all_user_data(|_, then| {
+        then.client_error(
+            400,
+            &typed(
+                json!({"error": {"message": "new rule", "status": "QUOTA_POLICY_VIOLATION", "code": 7}}),
+            ),
+        );
+    });
     let err = client_with(&server.base_url(), fast_retries(3))
         .get_user_data_page("o", "u", None)
         .await
@@ -861,14 +887,12 @@ async fn unknown_status_strings_are_kept_and_the_http_status_decides_retries() {
     let server = MockServer::start_async().await;
     let mut odd = page_json_with_status("partial");
     odd["result"]["data"]["comments"] = json!([{"id": "c1"}]);
-    answer_with(&server, "/v2/users/data/get", 200, odd).await;
-    answer_with(
-        &server,
-        "/v2/users/data/delete",
-        202,
-        json!({"status": "queued", "data": {"jobId": "j1"}, "statusCode": 299}),
-    )
-    .await;
+    answer_as_written(&server, "/v2/users/data/get", 200, odd);
+    server.delete_all_user_data(|_, then| {
+        then.accepted(&typed(
+            json!({"status": "queued", "data": {"jobId": "j1"}, "statusCode": 299}),
+        ));
+    });
     let client = client_with(&server.base_url(), fast_retries(3));
     assert_eq!(
         client
@@ -939,7 +963,7 @@ async fn a_large_page_within_the_limit_is_read_whole() {
             Value::Array((0..100).map(|i| item(feature, i)).collect());
     }
     let server = MockServer::start_async().await;
-    answer_with(&server, "/v2/users/data/get", 200, body).await;
+    answer_as_written(&server, "/v2/users/data/get", 200, body);
     let items: Vec<ExportItem> = client_with(&server.base_url(), RetryPolicy::never())
         .export_user_data("o", "u")
         .items()

@@ -10,7 +10,7 @@ use crate::{
 
 /// Writes export items as NDJSON lines and counts what it wrote ([`ExportSummary`]).
 ///
-/// A line is `{"feature":"comments","item":ITEM}`, or with [`NdjsonWriter::tagged`]
+/// A line is `{"feature":"comments","item":ITEM}`, or, when a user id is given,
 /// `{"userId":USER,"feature":"comments","item":ITEM}` for several users in one stream. The
 /// item's text is copied as Velt sent it. JSON allows line breaks only as white space between
 /// tokens (never inside a string), so an item that Velt sent over several lines has each line

@@ -29,8 +29,8 @@ use crate::{
 ///
 /// let file = Path::new("export.ndjson");
 /// let manifest = ExportManifest::load(&ExportManifest::path_for(file))?;
-/// let differences = manifest.verify(file)?;
-/// if differences.is_empty() {
+/// let check = manifest.verify(file)?;
+/// if check.matches() {
 ///     println!("{} items of {} match", manifest.items, manifest.user_id);
 /// }
 /// # Ok(())
@@ -164,21 +164,21 @@ impl ExportManifest {
     }
 
     /// Checks `file` against the manifest: size, SHA-256, and the items per feature and per
-    /// other key counted again from the file. Returns what differs (empty when it matches).
-    pub fn verify(&self, file: &Path) -> Result<Vec<String>> {
-        let mut differences = Vec::new();
+    /// other key counted again from the file. The [`FileCheck`] says what the file holds and
+    /// every difference (none when it matches).
+    pub fn verify(&self, file: &Path) -> Result<FileCheck> {
         let (bytes, sha256) = measure(file)?;
-        if bytes != self.bytes {
-            differences.push(format!(
-                "size: {bytes} bytes, the manifest says {}",
-                self.bytes
-            ));
+        let mut check = FileCheck {
+            bytes,
+            sha256,
+            items_per_key: BTreeMap::new(),
+            differences: Vec::new(),
+        };
+        if check.bytes != self.bytes {
+            check.differ("size", self.bytes, format!("{} bytes", check.bytes));
         }
-        if sha256 != self.sha256 {
-            differences.push(format!(
-                "SHA-256: {sha256}, the manifest says {}",
-                self.sha256
-            ));
+        if check.sha256 != self.sha256 {
+            check.differ("SHA-256", &self.sha256, check.sha256.clone());
         }
         match count_items(file, &self.format) {
             Ok(counts) => {
@@ -191,15 +191,68 @@ impl ExportManifest {
                     let want = expected.get(key).copied().unwrap_or(0);
                     let got = counts.get(key).copied().unwrap_or(0);
                     if want != got {
-                        differences.push(format!(
-                            "items of \"{key}\": {got} in the file, the manifest says {want}"
-                        ));
+                        check.differ(
+                            &format!("items of \"{key}\""),
+                            want,
+                            format!("{got} in the file"),
+                        );
                     }
                 }
+                check.items_per_key = counts;
             }
-            Err(reason) => differences.push(format!("content: {reason}")),
+            Err(reason) => check.differ("content", "export lines", reason),
         }
-        Ok(differences)
+        Ok(check)
+    }
+}
+
+/// What [`ExportManifest::verify`] found in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileCheck {
+    /// The file's size.
+    pub bytes: u64,
+    /// The file's SHA-256, in hex.
+    pub sha256: String,
+    /// Items per feature and per other key, counted in the file.
+    pub items_per_key: BTreeMap<String, usize>,
+    /// Every difference from the manifest; empty when the file matches.
+    pub differences: Vec<Difference>,
+}
+
+impl FileCheck {
+    /// True when the file matches its manifest.
+    pub fn matches(&self) -> bool {
+        self.differences.is_empty()
+    }
+
+    fn differ(&mut self, what: &str, expected: impl ToString, found: impl ToString) {
+        self.differences.push(Difference {
+            what: what.to_owned(),
+            expected: expected.to_string(),
+            found: found.to_string(),
+        });
+    }
+}
+
+/// One way a file differs from its manifest. Display: `SHA-256: FOUND, the manifest says
+/// EXPECTED`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    /// What differs: `size`, `SHA-256`, `items of "comments"`, `content`.
+    pub what: String,
+    /// What the manifest says.
+    pub expected: String,
+    /// What the file holds.
+    pub found: String,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}, the manifest says {}",
+            self.what, self.found, self.expected
+        )
     }
 }
 
@@ -373,15 +426,24 @@ mod tests {
         let loaded = ExportManifest::load(&path).unwrap();
         assert_eq!(loaded, manifest);
         assert!(!std::fs::read_to_string(&path).unwrap().contains("secret"));
-        assert_eq!(loaded.verify(&file).unwrap(), Vec::<String>::new());
+        assert!(loaded.verify(&file).unwrap().matches());
 
         std::fs::write(&file, lines.replace("\"id\":1", "\"id\":2")).unwrap();
-        let differences = loaded.verify(&file).unwrap();
+        let differences = loaded.verify(&file).unwrap().differences;
         assert_eq!(differences.len(), 1, "{differences:?}");
-        assert!(differences[0].starts_with("SHA-256: "), "{differences:?}");
+        assert!(
+            differences[0].to_string().starts_with("SHA-256: "),
+            "{differences:?}"
+        );
 
         std::fs::write(&file, lines.lines().next().unwrap().to_owned() + "\n").unwrap();
-        let differences = loaded.verify(&file).unwrap();
+        let differences: Vec<String> = loaded
+            .verify(&file)
+            .unwrap()
+            .differences
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert!(
             differences.contains(
                 &"items of \"userProfile\": 0 in the file, the manifest says 1".to_owned()

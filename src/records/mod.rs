@@ -9,7 +9,7 @@ mod manifest;
 mod receipt;
 
 pub use atomic::write_atomically;
-pub use manifest::{ExportManifest, ExportRecord, HashingWriter};
+pub use manifest::{Difference, ExportManifest, ExportRecord, FileCheck, HashingWriter};
 pub use receipt::{
     DeletionReceipt, ErasureBaseline, ErasureCheck, ReceiptJob, UnknownBatch, Verification,
 };

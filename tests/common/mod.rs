@@ -67,6 +67,29 @@ pub async fn answer_with<'a>(
         .await
 }
 
+/// `json` as the generated type `T`, for the typed mocks of `velt_api::mock`. Fails unless the
+/// type says exactly what `json` says (key order aside), so that a typed mock expects or
+/// sends the very JSON the test spells out, as Velt documents it.
+pub fn typed<T: serde::Serialize + serde::de::DeserializeOwned>(json: Value) -> T {
+    let value: T = serde_json::from_value(json.clone())
+        .unwrap_or_else(|e| panic!("{json} does not fit the generated type: {e}"));
+    assert_eq!(
+        serde_json::to_value(&value).expect("a generated type serializes"),
+        json,
+        "the generated type does not say the same as the JSON it was read from"
+    );
+    value
+}
+
+/// Answers `status` with `body` as written: for a typed mock's `then.into_inner()`, where the
+/// body is JSON the generated types cannot say (a `null` token, which they leave out, or
+/// values of the wrong type).
+pub fn raw_json(then: httpmock::Then, status: u16, body: Value) -> httpmock::Then {
+    then.status(status)
+        .header("content-type", "application/json")
+        .json_body(body)
+}
+
 /// Runs `f` with insta writing and reading snapshots in the repository's `snapshots/` folder.
 pub fn in_snapshots<F: FnOnce()>(f: F) {
     let mut settings = insta::Settings::clone_current();

@@ -51,6 +51,52 @@ pub enum Command {
     /// Run the built-in fake Velt server.
     #[command(subcommand)]
     Fake(FakeCommand),
+    /// One case per data-subject request: a folder with the data, a report the person can
+    /// read, the due date and a hash-chained log of every step.
+    #[command(subcommand)]
+    Request(RequestCommand),
+}
+
+/// `velt request ...`
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// Extend a case's deadline by up to two further months in all (GDPR Art. 12(3)); the
+    /// reason is recorded and must be told to the person.
+    Extend(RequestExtendArgs),
+    /// Check a case: every file against its manifest and the case's hashes, and the event
+    /// log's chain; prints the state, the due date and the days left. Exit 1 on any mismatch.
+    Check(RequestCheckArgs),
+    /// The cases under a folder, by due date, overdue first.
+    List(RequestListArgs),
+}
+
+/// `velt request extend`
+#[derive(Debug, Args)]
+pub struct RequestExtendArgs {
+    /// The case folder.
+    #[arg(long, value_name = "DIR")]
+    pub case: PathBuf,
+    /// Months to add (two further months at most, all extensions together).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=2))]
+    pub months: u32,
+    /// Why the case needs more time (recorded; tell the person).
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// `velt request check`
+#[derive(Debug, Args)]
+pub struct RequestCheckArgs {
+    /// The case folder.
+    #[arg(long, value_name = "DIR")]
+    pub case: PathBuf,
+}
+
+/// `velt request list`
+#[derive(Debug, Args)]
+pub struct RequestListArgs {
+    /// The folder holding the case folders.
+    pub dir: PathBuf,
 }
 
 /// `velt users ...`

@@ -395,8 +395,8 @@ pub fn verify(file: &Path, manifest: Option<PathBuf>) -> Result<(), Failure> {
         )));
     }
     let manifest = ExportManifest::load(&manifest_path)?;
-    let differences = manifest.verify(file)?;
-    if differences.is_empty() {
+    let check = manifest.verify(file)?;
+    if check.matches() {
         eprintln!(
             "{} matches {}: {} items of user {} in organization {}, {} bytes, SHA-256 {}",
             file.display(),
@@ -413,7 +413,12 @@ pub fn verify(file: &Path, manifest: Option<PathBuf>) -> Result<(), Failure> {
             "{} does not match {}:\n  {}",
             file.display(),
             manifest_path.display(),
-            differences.join("\n  ")
+            check
+                .differences
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n  ")
         )))
     }
 }

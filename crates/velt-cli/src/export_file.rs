@@ -233,12 +233,17 @@ fn not_complete(out: &Path, organization_id: &str, user_id: &str) -> Option<Stri
         return Some(why);
     }
     let manifest_path = ExportManifest::path_for(out);
-    let differences = ExportManifest::load(&manifest_path).and_then(|m| m.verify(out));
-    match differences {
-        Ok(differences) if differences.is_empty() => None,
-        Ok(differences) => Some(format!(
+    let check = ExportManifest::load(&manifest_path).and_then(|m| m.verify(out));
+    match check {
+        Ok(check) if check.matches() => None,
+        Ok(check) => Some(format!(
             "it does not match its manifest: {}",
-            differences.join("; ")
+            check
+                .differences
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
         )),
         Err(e) => Some(format!("it cannot be checked against its manifest ({e})")),
     }

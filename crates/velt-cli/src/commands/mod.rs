@@ -5,13 +5,14 @@
 mod erase;
 mod export;
 mod fake;
+mod request;
 mod users;
 
 use velt_api::Client;
 use velt_fake::{FakeConfig, FakeVelt};
 
 use crate::{
-    cli::{Cli, Command, DataCommand, FakeCommand, UsersCommand},
+    cli::{Cli, Command, DataCommand, FakeCommand, RequestCommand, UsersCommand},
     failure::Failure,
 };
 
@@ -19,8 +20,11 @@ use crate::{
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Fake(FakeCommand::Serve(args)) => return fake::serve(args).await,
-        // A local check: no client, no credentials.
+        // Local work: no client, no credentials.
         Command::Data(DataCommand::VerifyExport(args)) => return export::verify(args),
+        Command::Request(RequestCommand::Extend(args)) => return request::extend(args),
+        Command::Request(RequestCommand::Check(args)) => return request::check(args),
+        Command::Request(RequestCommand::List(args)) => return request::list(args),
         _ => {}
     }
     // With --fake the server lives as long as the command.
@@ -33,9 +37,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Data(DataCommand::DeleteStatus(args)) => {
             erase::delete_status(&client, args, fake).await
         }
-        Command::Fake(FakeCommand::Serve(_)) | Command::Data(DataCommand::VerifyExport(_)) => {
-            Ok(())
-        }
+        Command::Fake(FakeCommand::Serve(_))
+        | Command::Data(DataCommand::VerifyExport(_))
+        | Command::Request(_) => Ok(()),
     }
 }
 

@@ -1,0 +1,174 @@
+//! The report in a real browser: Debian's chromium, headless, dumps the DOM it built from
+//! `report.html`; the exported texts must be there, and hostile values must be text that
+//! created no element.
+//!
+//! Fails (never skips) when chromium is missing: `.ci/run` installs it. `VELT_CHROMIUM`
+//! names another binary.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use velt_case::{CaseFolder, NewCase, ReportOptions, RequestKind, Status};
+
+fn chromium() -> PathBuf {
+    if let Some(path) = std::env::var_os("VELT_CHROMIUM") {
+        return PathBuf::from(path);
+    }
+    for candidate in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+        if Path::new(candidate).exists() {
+            return PathBuf::from(candidate);
+        }
+    }
+    panic!(
+        "chromium is not installed: the browser test needs it (Debian: `apt-get install -y chromium`; \
+         .ci/run installs it), or set VELT_CHROMIUM to a Chromium binary"
+    );
+}
+
+/// Runs headless chromium with `args` and the page, returning standard output; kills it after
+/// two minutes.
+fn run_chromium(args: &[&str], page: &Path, profile: &Path) -> String {
+    let url = format!("file://{}", page.display());
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(&url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start chromium: {e}"));
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut std::io::BufReader::new(stdout), &mut out).map(|_| out)
+    });
+    let started = Instant::now();
+    loop {
+        match child.try_wait().unwrap() {
+            Some(status) => {
+                let out = reader.join().unwrap().unwrap();
+                assert!(
+                    status.success() || !out.is_empty(),
+                    "chromium failed: {status}"
+                );
+                return out;
+            }
+            None if started.elapsed() > Duration::from_secs(120) => {
+                let _ = child.kill();
+                panic!("chromium did not finish within two minutes");
+            }
+            None => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+#[test]
+fn chromium_shows_the_exported_texts_and_no_hostile_element() {
+    let root = common::temp_dir("browser");
+    let dir = root.join("case");
+    let mut case = CaseFolder::create(
+        &dir,
+        &NewCase {
+            subject: "ana@example.com".into(),
+            kinds: vec![RequestKind::Access],
+            received: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+        },
+    )
+    .unwrap();
+    let file = case.export_path("org-0001", "user-0001").unwrap();
+    let mut items = common::items("org-0001", 60, 11);
+    items.push((
+        "comments".into(),
+        json!({
+            "annotationId": "hostile-1",
+            "comments": [
+                {"commentText": "<script>alert(1)</script>", "commentHtml": "<p><script>alert(1)</script></p>", "from": {"name": "Mallory", "email": "m@example.com"}, "createdAt": 1772546700000u64},
+                {"commentText": "<img src=x onerror=alert(1)>", "from": {"name": "<img src=y onerror=alert(2)>"}, "createdAt": "2026-03-03T14:06:00.000Z"},
+                {"commentHtml": "<video src=https://evil.example.com/v.mp4 autoplay></video>", "from": {"userId": "user-9"}},
+            ],
+            "pageInfo": {"title": "Budget <script>alert(3)</script>", "url": "https://evil.example.com/<img src=z>"},
+            "createdAt": 1772546700000u64,
+        }),
+    ));
+    items.push((
+        "recordings".into(),
+        json!({"recordingType": "video", "videoUrl": "https://storage.example.com/v.mp4", "thumbnailUrl": "https://storage.example.com/t.png", "createdAt": 1772546700000u64}),
+    ));
+    items.push((
+        "userProfile".into(),
+        json!({"email": "ana@example.com", "bio": "<img src=x onerror=alert(4)>"}),
+    ));
+    common::write_export(&file, "org-0001", "user-0001", &items);
+    case.record_export("org-0001", "user-0001").unwrap();
+    case.set_status(Status::Exported).unwrap();
+    case.write_report(&ReportOptions {
+        notice_markdown: Some(
+            "**Acme Ltd** answers your request. <script>alert(5)</script> Questions: dpo@acme.example.\n\n![x](https://evil.example.com/i.png)"
+                .into(),
+        ),
+        ..ReportOptions::default()
+    })
+    .unwrap();
+
+    let profile = root.join("profile");
+    std::fs::create_dir_all(&profile).unwrap();
+    let dom = run_chromium(&["--dump-dom"], &dir.join("report.html"), &profile);
+    assert!(dom.contains("<html"), "no DOM dumped: {dom:.500}");
+
+    // The exported texts are on the page.
+    for text in [
+        "Your data held in Velt",
+        "Could we move the launch date to Thursday?",
+        "Ich habe die Zusammenfassung überarbeitet.",
+        "Recording",
+        "commented on",
+        "https://storage.example.com/v.mp4",
+        "Acme Ltd",
+        "63 items",
+        "sha256sum",
+        "velt data verify-export",
+    ] {
+        assert!(dom.contains(text), "{text:?} is not in the DOM");
+    }
+    // Hostile values are text...
+    for text in [
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+        "&lt;img src=x onerror=alert(1)&gt;",
+        "&lt;img src=y onerror=alert(2)&gt;",
+        "&lt;video src=https://evil.example.com/v.mp4 autoplay&gt;&lt;/video&gt;",
+        "&lt;script&gt;alert(5)&lt;/script&gt;",
+        "&lt;img src=x onerror=alert(4)&gt;",
+    ] {
+        assert!(dom.contains(text), "{text:?} is not shown as text");
+    }
+    // ... and made no element.
+    let lower = dom.to_lowercase();
+    for element in [
+        "<script", "<img", "<video", "<audio", "<iframe", "<a ", "<object", "<embed", "<link",
+    ] {
+        assert_eq!(
+            lower.matches(element).count(),
+            0,
+            "{element} elements in the DOM"
+        );
+    }
+    assert!(lower.matches("<details").count() >= 5);
+    assert!(dom.contains("Content-Security-Policy"));
+    std::fs::remove_dir_all(root).unwrap();
+}
