@@ -306,6 +306,35 @@ async fn a_file_that_is_not_an_export_is_never_replaced_without_force() {
     .await;
     assert!(forced.status.success(), "{}", stderr(&forced));
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 12);
+
+    // The same in --out-dir: a file of the user's name that is no export stays.
+    let in_dir = dir.join("exports");
+    std::fs::create_dir(&in_dir).unwrap();
+    std::fs::write(in_dir.join("user-0002.ndjson"), "mine\n").unwrap();
+    let sent = fake.request_count();
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+            "--user-id",
+            "user-0002",
+            "--out-dir",
+            in_dir.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_stderr_has(&output, "user-0002.ndjson");
+    assert_eq!(
+        std::fs::read_to_string(in_dir.join("user-0002.ndjson")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(fake.request_count(), sent, "nothing was sent");
 }
 
 #[tokio::test(flavor = "multi_thread")]
