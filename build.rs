@@ -45,6 +45,9 @@ fn generate() -> Result<(), String> {
         .with_tag(TagStyle::Merged)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq")
+        // Maps (Get Users v2's users keyed by document id) in key order, so that what a
+        // test prints or a snapshot pins does not depend on hashing.
+        .with_map_type("::std::collections::BTreeMap")
         // Every attempt carries its own context: the client's settings and the attempt's
         // record of the answer's head (see src/transport.rs).
         .with_inner_type(quote!(crate::transport::context::CallContext))
@@ -64,7 +67,13 @@ fn generate() -> Result<(), String> {
         // and `Option<String>` do not convert into, and every new limit in the spec would
         // break code that builds requests: they stay `String`.
         .with_conversion(
-            non_empty_string(),
+            non_empty_string(None),
+            "::std::string::String",
+            [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
+        )
+        // The same for ids that must not be blank (`pattern: "\\S"`, a non-space character).
+        .with_conversion(
+            non_empty_string(Some(NOT_BLANK)),
             "::std::string::String",
             [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
         );
@@ -83,12 +92,17 @@ fn generate() -> Result<(), String> {
     Ok(())
 }
 
-/// The schema `{type: string, minLength: 1}` (descriptions are ignored when matching).
-fn non_empty_string() -> schemars::schema::SchemaObject {
+/// The spec's pattern for ids that must not be blank: some character that is not a space.
+const NOT_BLANK: &str = "\\S";
+
+/// The schema `{type: string, minLength: 1}`, with `pattern` if given (descriptions are
+/// ignored when matching).
+fn non_empty_string(pattern: Option<&str>) -> schemars::schema::SchemaObject {
     schemars::schema::SchemaObject {
         instance_type: Some(schemars::schema::InstanceType::String.into()),
         string: Some(Box::new(schemars::schema::StringValidation {
             min_length: Some(1),
+            pattern: pattern.map(str::to_owned),
             ..Default::default()
         })),
         ..Default::default()

@@ -1,7 +1,7 @@
 //! The client: its builder (credentials, base URL, timeouts, retries, the HTTP connection
 //! pool) and the one `impl Client` block that holds every call. The calls are thin: the work
 //! lives in the module of each concern ([`crate::export`], [`crate::deletion`],
-//! [`crate::users`], [`crate::records`]).
+//! [`crate::users`], [`crate::search`], [`crate::records`]).
 
 use std::{collections::HashMap, fmt, sync::Arc, time::Duration};
 
@@ -15,8 +15,9 @@ use crate::{
     generated::types,
     records::ErasureCheck,
     retry::RetryPolicy,
+    search::{self, Search, SearchOptions, SearchProgress, Subject},
     transport::context::{Credentials, Transport},
-    users::{self, UsersQuery},
+    users::{self, OrganizationList, OrganizationsQuery, UserList, UsersQuery, UsersV2Query},
 };
 
 /// Builds a [`Client`].
@@ -496,6 +497,91 @@ impl Client {
     /// ```
     pub async fn get_users(&self, query: &UsersQuery) -> Result<Vec<types::User>> {
         users::get_users(&self.transport, query).await
+    }
+
+    /// Get Organizations, every page: the organizations of the workspace, or the ones
+    /// `query` names, as an [`OrganizationList`] to read as pages or items. Nothing is sent
+    /// until it is read; the query is checked before the first request (at most 30 ids,
+    /// none blank).
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use velt_api::users::OrganizationsQuery;
+    ///
+    /// let mut organizations = client.list_organizations(OrganizationsQuery::all()).items();
+    /// while let Some(organization) = organizations.try_next().await? {
+    ///     println!("{} {:?}", organization.id, organization.organization_name);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_organizations(&self, query: OrganizationsQuery) -> OrganizationList {
+        OrganizationList::new(Arc::clone(&self.transport), query)
+    }
+
+    /// Get Users (v2), every page: the users of one organization (its organization-level
+    /// users, or those of a document, a folder or every document), as a [`UserList`] to read
+    /// as pages or items. Answers grouped by document are flattened, each user with its
+    /// document id. Either name of the next page's token (`nextPageToken`, `pageToken`) is
+    /// followed. The query is checked before the first request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// use velt_api::users::UsersV2Query;
+    ///
+    /// let query = UsersV2Query::organization("org-1").all_documents().group_by_document();
+    /// for listed in client.list_users(query).collect().await? {
+    ///     println!("{} in {:?}", listed.user.user_id, listed.document_id);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_users(&self, query: UsersV2Query) -> UserList {
+        UserList::new(Arc::clone(&self.transport), query)
+    }
+
+    // Finding a person.
+
+    /// Every organization where Velt holds a user for `subject` (an email or a user id),
+    /// with a record of the search: see [`crate::search`].
+    ///
+    /// Looks in every organization of the workspace (or `options.organization_ids`), at the
+    /// organization-level users and at the document users of each (Get Users v2 with
+    /// `allDocuments`, grouped by document), `options.concurrency` calls at a time. Emails
+    /// are compared trimmed and case-insensitively (Unicode lower case), nothing cleverer;
+    /// user ids exactly. An organization whose listing fails is in
+    /// [`crate::search::SearchRecord::failures`] and makes the search incomplete; it is never
+    /// read as "not there". Fails only when the subject or an organization id is blank.
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// use velt_api::search::{SearchOptions, Subject};
+    ///
+    /// let found = client
+    ///     .find_person(Subject::email("Jane.Doe@example.com"), SearchOptions::default())
+    ///     .await?;
+    /// for m in &found.matches {
+    ///     println!("{} in {}", m.user_id, m.organization_id);
+    /// }
+    /// if !found.search.complete {
+    ///     eprintln!("incomplete: {:?}", found.search.failures);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn find_person(&self, subject: Subject, options: SearchOptions) -> Result<Search> {
+        search::find(&self.transport, subject, options, |_| {}).await
+    }
+
+    /// [`Client::find_person`], calling `on_progress` as organizations are searched.
+    pub async fn find_person_with_progress(
+        &self,
+        subject: Subject,
+        options: SearchOptions,
+        on_progress: impl FnMut(&SearchProgress),
+    ) -> Result<Search> {
+        search::find(&self.transport, subject, options, on_progress).await
     }
 }
 

@@ -20,15 +20,21 @@ pub enum Operation {
     GetDeleteAllUserDataStatus,
     /// Get Users (v1), `POST /v1/users/get`.
     GetUsers,
+    /// Get Organizations, `POST /v2/organizations/get`.
+    GetOrganizations,
+    /// Get Users (v2), `POST /v2/users/get`.
+    GetUsersV2,
 }
 
 impl Operation {
     /// Every operation, in the order of the documentation.
-    pub const ALL: [Operation; 4] = [
+    pub const ALL: [Operation; 6] = [
         Operation::GetAllUserData,
         Operation::DeleteAllUserData,
         Operation::GetDeleteAllUserDataStatus,
         Operation::GetUsers,
+        Operation::GetOrganizations,
+        Operation::GetUsersV2,
     ];
 
     /// The operationId in `openapi/velt.yaml`, e.g. `getAllUserData`.
@@ -38,6 +44,8 @@ impl Operation {
             Operation::DeleteAllUserData => "deleteAllUserData",
             Operation::GetDeleteAllUserDataStatus => "getDeleteAllUserDataStatus",
             Operation::GetUsers => "getUsers",
+            Operation::GetOrganizations => "getOrganizations",
+            Operation::GetUsersV2 => "getUsersV2",
         }
     }
 
@@ -64,6 +72,8 @@ impl Operation {
             Operation::DeleteAllUserData => "/v2/users/data/delete",
             Operation::GetDeleteAllUserDataStatus => "/v2/users/data/delete/status",
             Operation::GetUsers => "/v1/users/get",
+            Operation::GetOrganizations => "/v2/organizations/get",
+            Operation::GetUsersV2 => "/v2/users/get",
         }
     }
 
@@ -734,5 +744,13 @@ mod tests {
             Some(Operation::GetDeleteAllUserDataStatus)
         );
         assert_eq!(Operation::from_generated("getUsers"), None);
+        assert_eq!(
+            Operation::from_generated("get_users_v2"),
+            Some(Operation::GetUsersV2)
+        );
+        assert_eq!(
+            Operation::from_generated("get_organizations"),
+            Some(Operation::GetOrganizations)
+        );
     }
 }

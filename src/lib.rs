@@ -25,7 +25,8 @@
 //!   [`StatusCode`]).
 //! - Every call is a method of [`Client`], in one `impl` block.
 //! - [`export`]: exports and their items; [`deletion`]: deletion requests, jobs and their
-//!   [`deletion::Poller`]; [`users`]: user look-up; [`records`]: the export manifest, the
+//!   [`deletion::Poller`]; [`users`]: user look-up and the v2 listings of organizations and
+//!   users; [`search`]: finding a person in every organization; [`records`]: the export manifest, the
 //!   deletion receipt, the proof of erasure and the atomic write; [`error`]: Velt's status
 //!   strings; [`types`]: the generated request and answer types.
 //!
@@ -120,6 +121,7 @@ mod generated;
 mod pager;
 pub mod records;
 mod retry;
+pub mod search;
 mod transport;
 pub mod users;
 

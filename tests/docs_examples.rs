@@ -164,6 +164,18 @@ fn docs_examples_fit_the_generated_types() {
                 ("/v1/users/get", ExampleKind::SuccessResponse) => {
                     check::<types::GetUsersResponse>(json, false)
                 }
+                ("/v2/organizations/get", ExampleKind::Request) => {
+                    check::<types::GetOrganizationsRequest>(json, true)
+                }
+                ("/v2/organizations/get", ExampleKind::SuccessResponse) => {
+                    check::<types::GetOrganizationsResponse>(json, false)
+                }
+                ("/v2/users/get", ExampleKind::Request) => {
+                    check::<types::GetUsersV2Request>(json, true)
+                }
+                ("/v2/users/get", ExampleKind::SuccessResponse) => {
+                    check::<types::GetUsersV2Response>(json, false)
+                }
                 (other, _) => vec![format!("the spec has no operation for {other}")],
             };
             checked += 1;
@@ -180,8 +192,9 @@ fn docs_examples_fit_the_generated_types() {
         "documentation examples that do not fit the spec:\n{}",
         problems.join("\n")
     );
-    // 21 examples in the four .mdx pages and 8 in the two .md pages of the current snapshot.
-    assert!(checked >= 29, "only {checked} examples were checked");
+    // 21 examples in the four .mdx pages and 8 in the two .md pages of the current snapshot,
+    // and 16 in the two v2 look-up pages (4 for Get Organizations, 12 for Get Users v2).
+    assert!(checked >= 45, "only {checked} examples were checked");
 }
 
 #[test]
@@ -273,8 +286,8 @@ fn spec_examples_equal_the_pinned_pages() {
     }
     assert_eq!(
         from_docs.len(),
-        12,
-        "four operations with three kinds of example each"
+        18,
+        "six operations with three kinds of example each"
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -295,4 +308,57 @@ fn the_spec_has_a_last_page_example() {
     let page: types::GetAllUserDataResponse =
         serde_json::from_value(last.clone()).expect("the last page decodes");
     assert_eq!(page.result.next_page_token, None);
+}
+
+/// Get Users v2's `data` is a list, or with groupByDocumentId an object keyed by document id;
+/// the generated type decodes both (an untagged enum), and the next page's token is read under
+/// either of the two names the page uses.
+#[test]
+fn get_users_v2_answers_decode_in_both_forms_and_with_either_token_name() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/velt.yaml"))
+            .expect("the spec is readable");
+    let spec: Value = serde_yaml::from_str(&text).expect("the spec is YAML");
+    let examples: std::collections::BTreeMap<String, Value> =
+        spec_examples(&spec, "/v2/users/get", ExampleKind::SuccessResponse)
+            .into_iter()
+            .collect();
+    let decode = |name: &str| -> types::GetUsersV2Result {
+        serde_json::from_value::<types::GetUsersV2Response>(examples[name].clone())
+            .unwrap_or_else(|e| panic!("{name} decodes: {e}"))
+            .result
+    };
+    let list = decode("docs");
+    match &list.data {
+        types::GetUsersV2ResultData::UserList(users) => {
+            assert_eq!(users[0].user_id, "yourUserId");
+            assert_eq!(users[0].email.as_deref(), Some("userEmail@domain.com"));
+        }
+        other => panic!("a list, not {other:?}"),
+    }
+    assert_eq!(list.next_page_token.as_deref(), Some("pageToken"));
+    assert_eq!(list.page_token, None);
+    let grouped = decode("docsGrouped");
+    match &grouped.data {
+        types::GetUsersV2ResultData::UsersByDocument(by_document) => {
+            assert_eq!(by_document["documentId1"][0].user_id, "yourUserId");
+        }
+        other => panic!("an object keyed by document id, not {other:?}"),
+    }
+    let panel = decode("docsPanel");
+    assert_eq!(panel.next_page_token, None);
+    assert_eq!(panel.page_token.as_deref(), Some("pageToken"));
+    // An empty list and an empty map are told apart too.
+    let empty: types::GetUsersV2Response =
+        serde_json::from_value(serde_json::json!({"result": {"data": {}}})).unwrap();
+    assert!(matches!(
+        empty.result.data,
+        types::GetUsersV2ResultData::UsersByDocument(_)
+    ));
+    // Organizations keep the documented fields; metadata fields Velt adds do not break decoding.
+    let organizations: types::GetOrganizationsResponse = serde_json::from_value(serde_json::json!({
+        "result": {"data": [{"id": "o", "organizationName": "O", "disabled": true, "plan": "team"}]}
+    }))
+    .expect("an organization with more fields decodes");
+    assert_eq!(organizations.result.data[0].disabled, Some(true));
 }

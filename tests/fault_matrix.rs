@@ -146,6 +146,7 @@ async fn exports_through_503_429_500_and_html_502_faults_lose_and_repeat_nothing
             every_nth_429: Some((4, 0)),
             every_nth_500: Some(7),
             every_nth_502_html: Some(5),
+            ..Faults::default()
         },
         ..FakeConfig::default()
     })

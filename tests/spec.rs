@@ -15,7 +15,7 @@ fn spec() -> OpenAPI {
 }
 
 #[test]
-fn spec_has_the_four_documented_operations() {
+fn spec_has_the_six_documented_operations() {
     let spec = spec();
     assert_eq!(spec.openapi, "3.0.3", "progenitor only reads OpenAPI 3.0.x");
     assert_eq!(spec.servers[0].url, "https://api.velt.dev");
@@ -53,7 +53,9 @@ fn spec_has_the_four_documented_operations() {
             "/v2/users/data/delete/status",
             "200",
         ),
+        ("getOrganizations", "/v2/organizations/get", "200"),
         ("getUsers", "/v1/users/get", "200"),
+        ("getUsersV2", "/v2/users/get", "200"),
     ];
     assert_eq!(found.len(), expected.len());
     for ((id, path, responses), (eid, epath, success)) in found.iter().zip(expected) {
@@ -105,7 +107,56 @@ fn json_schemas_of_request_and_response_types_are_pinned() {
         "GetDeleteAllUserDataStatusResponse": schemars::schema_for!(types::GetDeleteAllUserDataStatusResponse),
         "GetUsersRequest": schemars::schema_for!(types::GetUsersRequest),
         "GetUsersResponse": schemars::schema_for!(types::GetUsersResponse),
+        "GetOrganizationsRequest": schemars::schema_for!(types::GetOrganizationsRequest),
+        "GetOrganizationsResponse": schemars::schema_for!(types::GetOrganizationsResponse),
+        "GetUsersV2Request": schemars::schema_for!(types::GetUsersV2Request),
+        "GetUsersV2Response": schemars::schema_for!(types::GetUsersV2Response),
         "ErrorResponse": schemars::schema_for!(types::ErrorResponse),
     });
     in_snapshots(|| insta::assert_json_snapshot!("json_schemas", schemas));
+}
+
+/// What the linters ask of a spec, and the link stateful testing follows.
+#[test]
+fn spec_has_tags_contact_license_and_the_job_link() {
+    let spec = spec();
+    assert!(
+        spec.info
+            .contact
+            .as_ref()
+            .and_then(|c| c.name.as_ref())
+            .is_some()
+    );
+    assert!(spec.info.license.is_some());
+    let declared: Vec<&str> = spec.tags.iter().map(|t| t.name.as_str()).collect();
+    for (path, item) in &spec.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for tag in &item.post.as_ref().expect("POST").tags {
+            assert!(
+                declared.contains(&tag.as_str()),
+                "{path}: tag {tag} is not declared"
+            );
+        }
+    }
+    let ReferenceOr::Item(delete) = &spec.paths.paths["/v2/users/data/delete"] else {
+        panic!("inline path item")
+    };
+    let ReferenceOr::Item(accepted) =
+        &delete.post.as_ref().expect("POST").responses.responses[&openapiv3::StatusCode::Code(202)]
+    else {
+        panic!("inline response")
+    };
+    let ReferenceOr::Item(link) = &accepted.links["GetDeleteAllUserDataStatus"] else {
+        panic!("inline link")
+    };
+    assert_eq!(
+        link.operation,
+        openapiv3::LinkOperation::OperationId("getDeleteAllUserDataStatus".into())
+    );
+    assert_eq!(
+        link.request_body,
+        Some(serde_json::json!({"data": {"jobId": "$response.body#/data/jobId"}}))
+    );
 }

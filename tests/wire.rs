@@ -1,4 +1,4 @@
-//! The wire contract of each of the four operations, pinned as insta snapshots: the request
+//! The wire contract of each of the six operations, pinned as insta snapshots: the request
 //! exactly as the client sends it (method, path, headers with the credentials redacted, body),
 //! and what the client makes of the documented success and failure answers.
 //!
@@ -200,5 +200,135 @@ async fn get_users_on_the_wire() {
         insta::assert_json_snapshot!("get_users_request", as_sent(&seen));
         insta::assert_debug_snapshot!("get_users_success", users);
         insta::assert_snapshot!("get_users_failure", format!("{error}\n\n{error:#?}"));
+    });
+}
+
+// ---- The v2 look-up calls: no hand-written wrapper yet, so the generated types are used
+// directly: the request body is what the generated builder serializes (sent with reqwest and
+// the two credential headers, as the wrapper will), and each documented answer is decoded
+// into the generated answer type.
+
+/// POSTs `body` to `path` of `url` with the credentials and decodes the answer as `T`,
+/// returning the HTTP status too.
+async fn post_generated<T: serde::de::DeserializeOwned>(
+    url: &str,
+    path: &str,
+    body: &impl serde::Serialize,
+) -> (u16, T) {
+    let response = reqwest::Client::new()
+        .post(format!("{url}{path}"))
+        .header("x-velt-api-key", API_KEY)
+        .header("x-velt-auth-token", AUTH_TOKEN)
+        .json(body)
+        .send()
+        .await
+        .expect("the request reaches the recording server");
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("the answer arrives");
+    let decoded = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        panic!(
+            "the answer decodes into {}: {e}",
+            std::any::type_name::<T>()
+        )
+    });
+    (status, decoded)
+}
+
+/// The spec's example `name` of `path`'s answer with `status`.
+fn spec_answer(path: &str, status: &str, name: &str) -> Value {
+    spec()["paths"][path]["post"]["responses"][status]["content"]["application/json"]["examples"]
+        [name]["value"]
+        .clone()
+}
+
+#[tokio::test]
+async fn get_organizations_on_the_wire() {
+    use velt_api::types::{ErrorResponse, GetOrganizationsRequest, GetOrganizationsRequestData};
+    let path = "/v2/organizations/get";
+    let body: GetOrganizationsRequest = GetOrganizationsRequest::builder()
+        .data(
+            GetOrganizationsRequestData::builder()
+                .organization_ids(vec!["yourOrganizationId".to_owned()])
+                .page_size(std::num::NonZeroU64::new(1000))
+                .page_token(Some("pageToken".to_owned())),
+        )
+        .try_into()
+        .expect("a complete request");
+    let (server, seen) = recording_server("200 OK", documented_answer(path, "200")).await;
+    let (status, page): (_, velt_api::types::GetOrganizationsResponse) =
+        post_generated(&server.url(), path, &body).await;
+    assert_eq!(status, 200);
+    assert_eq!(page.result.data[0].id, "yourOrganizationId");
+    assert_eq!(page.result.next_page_token.as_deref(), Some("pageToken"));
+    let (failing, _) = recording_server("400 Bad Request", documented_answer(path, "4XX")).await;
+    let failure: (u16, ErrorResponse) = post_generated(&failing.url(), path, &body).await;
+    assert_eq!(failure.0, 400);
+    snapshot_settings().bind(|| {
+        insta::assert_json_snapshot!("get_organizations_request", as_sent(&seen));
+        insta::assert_debug_snapshot!("get_organizations_success", page);
+        insta::assert_debug_snapshot!("get_organizations_failure", failure);
+    });
+}
+
+#[tokio::test]
+async fn get_users_v2_on_the_wire() {
+    use velt_api::types::{
+        ErrorResponse, GetUsersV2Request, GetUsersV2RequestData, GetUsersV2Response,
+        GetUsersV2ResultData,
+    };
+    let path = "/v2/users/get";
+    let body: GetUsersV2Request = GetUsersV2Request::builder()
+        .data(
+            GetUsersV2RequestData::builder()
+                .organization_id("yourOrganizationId")
+                .document_id(Some("yourDocumentId".to_owned()))
+                .user_ids(vec!["yourUserId1".to_owned(), "yourUserId2".to_owned()])
+                .page_size(std::num::NonZeroU64::new(1000)),
+        )
+        .try_into()
+        .expect("a complete request");
+    let (server, seen) = recording_server("200 OK", documented_answer(path, "200")).await;
+    let (_, list): (_, GetUsersV2Response) = post_generated(&server.url(), path, &body).await;
+    assert!(
+        matches!(list.result.data, GetUsersV2ResultData::UserList(ref users) if users.len() == 1)
+    );
+
+    // With allDocuments and groupByDocumentId, `data` is an object keyed by document id.
+    let grouped_body: GetUsersV2Request = GetUsersV2Request::builder()
+        .data(
+            GetUsersV2RequestData::builder()
+                .organization_id("yourOrganizationId")
+                .all_documents(Some(true))
+                .group_by_document_id(Some(true)),
+        )
+        .try_into()
+        .expect("a complete request");
+    let (grouped_server, grouped_seen) =
+        recording_server("200 OK", spec_answer(path, "200", "docsGrouped")).await;
+    let (_, grouped): (_, GetUsersV2Response) =
+        post_generated(&grouped_server.url(), path, &grouped_body).await;
+    match &grouped.result.data {
+        GetUsersV2ResultData::UsersByDocument(by_document) => {
+            assert_eq!(by_document.keys().collect::<Vec<_>>(), ["documentId1"]);
+        }
+        other => panic!("grouped users decode as a map, not {other:?}"),
+    }
+
+    // The response panel names the next token `pageToken`: it is read all the same.
+    let (panel_server, _) = recording_server("200 OK", spec_answer(path, "200", "docsPanel")).await;
+    let (_, panel): (_, GetUsersV2Response) =
+        post_generated(&panel_server.url(), path, &body).await;
+    assert_eq!(panel.result.next_page_token, None);
+    assert_eq!(panel.result.page_token.as_deref(), Some("pageToken"));
+
+    let (failing, _) = recording_server("400 Bad Request", documented_answer(path, "4XX")).await;
+    let failure: (u16, ErrorResponse) = post_generated(&failing.url(), path, &body).await;
+    snapshot_settings().bind(|| {
+        insta::assert_json_snapshot!("get_users_v2_request", as_sent(&seen));
+        insta::assert_json_snapshot!("get_users_v2_grouped_request", as_sent(&grouped_seen));
+        insta::assert_debug_snapshot!("get_users_v2_success", list);
+        insta::assert_debug_snapshot!("get_users_v2_success_grouped", grouped);
+        insta::assert_debug_snapshot!("get_users_v2_success_panel", panel);
+        insta::assert_debug_snapshot!("get_users_v2_failure", failure);
     });
 }

@@ -68,7 +68,7 @@ pub(crate) fn save_json<T: Serialize>(path: &Path, value: &T, what: &str) -> Res
 }
 
 /// Reads a record written by [`save_json`]; the error says what the file should have been.
-pub(crate) fn load_json<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+fn load_json<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
     let text =
         fs::read(path).map_err(|e| Error::file(&format!("cannot read the {what}"), path, e))?;
     serde_json::from_slice(&text).map_err(|e| {
@@ -80,6 +80,28 @@ pub(crate) fn load_json<T: DeserializeOwned>(path: &Path, what: &str) -> Result<
             ),
         )
     })
+}
+
+/// Reads a record written by [`save_json`] whose format number (`format_of`) must be
+/// `expected`; another format is refused, naming both.
+pub(crate) fn load_record<T: DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    format_of: impl Fn(&T) -> u32,
+    expected: u32,
+) -> Result<T> {
+    let record: T = load_json(path, what)?;
+    let found = format_of(&record);
+    if found != expected {
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "cannot read the {what} {}: format {found} is not the format {expected} this version reads; use a matching velt",
+                path.display()
+            ),
+        ));
+    }
+    Ok(record)
 }
 
 #[cfg(test)]

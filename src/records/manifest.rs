@@ -15,7 +15,7 @@ use crate::{
     error::{Error, Result},
     export::{ExportSummary, Feature},
     generated::SPEC_VERSION,
-    records::atomic::{load_json, save_json},
+    records::atomic::{load_record, save_json},
 };
 
 /// The record written beside an export file (`FILE.manifest.json`): organization, user, when,
@@ -148,19 +148,12 @@ impl ExportManifest {
 
     /// Reads a manifest written by [`ExportManifest::save`].
     pub fn load(path: &Path) -> Result<ExportManifest> {
-        let manifest: ExportManifest = load_json(path, "export manifest")?;
-        if manifest.manifest_format != Self::FORMAT {
-            return Err(Error::bad_file(
-                path,
-                format!(
-                    "{}: manifest format {} is not the format {} this version reads",
-                    path.display(),
-                    manifest.manifest_format,
-                    Self::FORMAT
-                ),
-            ));
-        }
-        Ok(manifest)
+        load_record(
+            path,
+            "export manifest",
+            |record: &ExportManifest| record.manifest_format,
+            Self::FORMAT,
+        )
     }
 
     /// Checks `file` against the manifest: size, SHA-256, and the items per feature and per

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     deletion::{DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, Incomplete},
-    error::{Error, Result},
+    error::Result,
     export::ExportSummary,
     records::{
-        atomic::{load_json, save_json},
+        atomic::{load_record, save_json},
         manifest::{host_of, written_by},
     },
 };
@@ -453,19 +453,12 @@ impl DeletionReceipt {
 
     /// Reads a receipt written by [`DeletionReceipt::save`].
     pub fn load(path: &Path) -> Result<DeletionReceipt> {
-        let receipt: DeletionReceipt = load_json(path, "deletion receipt")?;
-        if receipt.format != Self::FORMAT {
-            return Err(Error::bad_file(
-                path,
-                format!(
-                    "cannot read the deletion receipt {}: format {} is not the format {} this version reads; use a matching velt",
-                    path.display(),
-                    receipt.format,
-                    Self::FORMAT
-                ),
-            ));
-        }
-        Ok(receipt)
+        load_record(
+            path,
+            "deletion receipt",
+            |record: &DeletionReceipt| record.format,
+            Self::FORMAT,
+        )
     }
 }
 

@@ -7,10 +7,13 @@
 //!   pre-generated pages.
 //! - `overhead`: per-call latency on an empty page, p50 and p99, crate against raw loop.
 //! - `many-users`: many users' exports one at a time against `Export::concurrently`.
+//! - `find`: finding one email among thousands of organizations, one call at a time against
+//!   bounded concurrency (`Client::find_person`).
 //!
 //! The peak-memory benchmark of `velt data export` is `crates/velt-bench/rss.sh`, and the
 //! build-time one `crates/velt-bench/build-times.sh`.
 
+mod find;
 mod raw;
 mod server;
 mod stats;
@@ -44,6 +47,9 @@ enum Command {
     Overhead(OverheadArgs),
     /// Many users' exports: one at a time against bounded concurrency.
     ManyUsers(ManyUsersArgs),
+    /// Finding one email among many organizations: one call at a time against bounded
+    /// concurrency.
+    Find(find::FindArgs),
 }
 
 /// Which server `throughput` reads from.
@@ -129,6 +135,7 @@ fn main() -> ExitCode {
         Command::Throughput(args) => throughput(&args),
         Command::Overhead(args) => overhead(&args),
         Command::ManyUsers(args) => many_users(&args),
+        Command::Find(args) => find::find(&args),
     };
     match result {
         Ok(()) => {

@@ -42,9 +42,12 @@ pub struct Cli {
 /// The command groups.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Look users up (Get Users, v1).
+    /// Look users up (Get Users v1 and v2), and find a person in every organization.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// List organizations (Get Organizations, v2).
+    #[command(subcommand)]
+    Organizations(OrganizationsCommand),
     /// Export or erase a user's data (GDPR).
     #[command(subcommand)]
     Data(DataCommand),
@@ -103,8 +106,82 @@ pub struct RequestListArgs {
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
     /// Print the users of an organization, as a JSON array, narrowed by any combination of
-    /// document, user ids and group ids.
+    /// document, user ids and group ids (Get Users v1, for SDK v3 and earlier).
     Get(UsersGetArgs),
+    /// Print the users of an organization, every page, as a JSON array (Get Users v2): its
+    /// organization-level users, or those of a document, a folder or every document (each
+    /// then with its "documentId").
+    List(UsersListArgs),
+    /// Find a person by email or user id in every organization (or those named): prints
+    /// {"matches": [...], "search": {...}}. Exit 0 with matches, 3 when the search was
+    /// complete and found nothing, 1 when an organization failed (the partial result is
+    /// still printed and says so).
+    Find(UsersFindArgs),
+}
+
+/// `velt users list`
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("documents").args(["document_id", "folder_id", "all_documents"])))]
+pub struct UsersListArgs {
+    /// The organization to list.
+    #[arg(long)]
+    pub organization_id: String,
+    /// The users of this document.
+    #[arg(long)]
+    pub document_id: Option<String>,
+    /// The users of the documents of this folder.
+    #[arg(long)]
+    pub folder_id: Option<String>,
+    /// The users of every document (not the organization-level ones), each with its
+    /// document id (a user of several documents once per document).
+    #[arg(long)]
+    pub all_documents: bool,
+    /// Only this user; repeat for several (at most 30).
+    #[arg(long = "user-id")]
+    pub user_ids: Vec<String>,
+}
+
+/// Who to look for: `--email` or `--user-id`.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SubjectArgs {
+    /// The person's email; compared trimmed and case-insensitively (Unicode lower case),
+    /// nothing cleverer.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// The person's user id (exact).
+    #[arg(long)]
+    pub user_id: Option<String>,
+}
+
+/// `velt users find`
+#[derive(Debug, Args)]
+pub struct UsersFindArgs {
+    /// Who to look for.
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    /// Look only in this organization; repeat for several. Without it, every organization.
+    #[arg(long = "organization-id")]
+    pub organization_ids: Vec<String>,
+    /// How many calls are in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+/// `velt organizations ...`
+#[derive(Debug, Subcommand)]
+pub enum OrganizationsCommand {
+    /// Print the organizations of the workspace (or those named), every page, as a JSON
+    /// array.
+    List(OrganizationsListArgs),
+}
+
+/// `velt organizations list`
+#[derive(Debug, Args)]
+pub struct OrganizationsListArgs {
+    /// Only this organization; repeat for several. Without it, every organization.
+    #[arg(long = "organization-id")]
+    pub organization_ids: Vec<String>,
 }
 
 /// `velt users get`
@@ -173,11 +250,28 @@ impl From<Format> for FileFormat {
 #[command(group(ArgGroup::new("output").args(["out", "out_dir"])))]
 pub struct ExportArgs {
     /// The organization the users belong to.
-    #[arg(long)]
-    pub organization_id: String,
+    #[arg(long, required_unless_present_any = ["email", "all_organizations"])]
+    pub organization_id: Option<String>,
     /// The user whose data to export; repeat for several users.
-    #[arg(long = "user-id", required_unless_present = "user_ids_file")]
+    #[arg(long = "user-id", required_unless_present_any = ["user_ids_file", "email"])]
     pub user_ids: Vec<String>,
+    /// Find the person with this email in every organization and export every match into
+    /// --out-dir DIR as DIR/ORG/USER.ndjson, with the search record in DIR/search.json.
+    /// Exit 3 when the search was complete and found nobody, 1 when it was incomplete.
+    #[arg(
+        long,
+        requires = "out_dir",
+        conflicts_with_all = ["organization_id", "user_ids", "user_ids_file", "all_organizations", "out"]
+    )]
+    pub email: Option<String>,
+    /// With one --user-id: find the user in every organization and export each one found,
+    /// as --email does.
+    #[arg(
+        long,
+        requires_all = ["user_ids", "out_dir"],
+        conflicts_with_all = ["organization_id", "user_ids_file", "out"]
+    )]
+    pub all_organizations: bool,
     /// A file of user ids, one per line (blank lines and lines starting with # are skipped).
     #[arg(long, value_name = "FILE")]
     pub user_ids_file: Option<PathBuf>,
@@ -211,8 +305,21 @@ pub struct ExportArgs {
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     /// A user to erase; repeat for several (any number: they are sent 30 at a time).
-    #[arg(long = "user-id", required = true)]
+    #[arg(long = "user-id", required_unless_present = "email")]
     pub user_ids: Vec<String>,
+    /// Find the person with this email in every organization and erase every match, each
+    /// user in the organizations where it was found (--verify checks each of them). Nothing
+    /// is erased when the search is incomplete; exit 3 when it found nobody.
+    #[arg(long, conflicts_with_all = ["user_ids", "organization_ids", "all_organizations"])]
+    pub email: Option<String>,
+    /// With one --user-id: find the user in every organization and erase it in each one
+    /// found, as --email does.
+    #[arg(long, requires = "user_ids", conflicts_with = "organization_ids")]
+    pub all_organizations: bool,
+    /// How many calls the search makes at once (--email, --all-organizations, and --verify
+    /// of an erasure of every organization).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
     /// Erase only in this organization; repeat for several. Without it the erasure covers
     /// every organization of the workspace.
     #[arg(long = "organization-id")]
@@ -247,8 +354,11 @@ pub struct VerifyArgs {
     /// receipt; exit 1 when anything does. Needs --wait (and, for delete-status, --receipt).
     #[arg(long, requires = "wait")]
     pub verify: bool,
-    /// Also check this organization with --verify; repeat for several. Needed when the
-    /// erasure covers every organization: the check covers only the organizations named.
+    /// Also check this organization with --verify; repeat for several. When `velt data
+    /// delete` erases in every organization, --verify first finds the organizations the users
+    /// are in (a search) and checks those; naming organizations here checks only these
+    /// instead. `delete-status --receipt` of such an erasure needs them (the users can no
+    /// longer be found once erased).
     #[arg(
         long = "verify-organization-id",
         value_name = "ORG",
@@ -357,7 +467,10 @@ pub struct ServeArgs {
     /// Seed of the generated data: the same seed gives the same data.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Number of users in the workspace.
+    /// Number of organizations (generated on demand: thousands are cheap).
+    #[arg(long, default_value_t = 3)]
+    pub organizations: usize,
+    /// Number of users in the workspace, spread round-robin over the organizations.
     #[arg(long, default_value_t = 12)]
     pub users: usize,
     /// Items of each feature per user and organization.

@@ -2,6 +2,7 @@
 //! outages, keep a receipt, and prove the erasure by exporting again.
 
 use std::{
+    collections::BTreeMap,
     io::{BufRead, IsTerminal},
     path::{Path, PathBuf},
     time::{Duration, Instant},
@@ -14,6 +15,7 @@ use velt_api::{
         WaitOutcome,
     },
     records::{DeletionReceipt, ErasureBaseline, ErasureCheck},
+    search::Match,
     users::UsersQuery,
 };
 
@@ -303,6 +305,109 @@ async fn measure_baseline(
     Ok(baseline)
 }
 
+/// An erasure of the matches of a search (`velt data delete --email`, and a later
+/// `velt request erase`).
+#[derive(Clone, Debug, Default)]
+pub struct MatchesErasure {
+    /// Do not ask for confirmation.
+    pub yes: bool,
+    /// Wait until every job completed.
+    pub wait: bool,
+    /// Where to keep the receipt; with users found in different sets of organizations,
+    /// one receipt per set, `FILE` numbered (`erasure-2.json`, ...).
+    pub receipt: Option<PathBuf>,
+    /// Export each user again in each organization where it was found, once the jobs
+    /// completed (needs `wait`).
+    pub verify: bool,
+    /// Give up waiting after this long (24 hours when `None`).
+    pub timeout: Option<Duration>,
+    /// Whether the command runs against an in-process fake (`--fake`), for the hints.
+    pub fake: bool,
+}
+
+/// Erases every match in the organizations where it was found: the users found in the same
+/// organizations go in one [`delete`] (one receipt), scoped to those organizations and
+/// verified in each of them. Returns the receipts written.
+pub async fn erase_matches(
+    client: &Client,
+    matches: &[Match],
+    options: MatchesErasure,
+) -> Result<Vec<PathBuf>, Failure> {
+    // user -> its organizations, then organizations -> their users.
+    let mut organizations_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for m in matches {
+        let organizations = organizations_of.entry(&m.user_id).or_default();
+        if !organizations.contains(&m.organization_id) {
+            organizations.push(m.organization_id.clone());
+        }
+    }
+    let mut groups: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    for (user_id, mut organizations) in organizations_of {
+        organizations.sort();
+        groups
+            .entry(organizations)
+            .or_default()
+            .push(user_id.to_owned());
+    }
+    let receipts: Vec<Option<PathBuf>> = (0..groups.len())
+        .map(|i| {
+            options.receipt.as_ref().map(|path| match i {
+                0 => path.clone(),
+                n => numbered(path, n + 1),
+            })
+        })
+        .collect();
+    // Every receipt is refused before anything is erased.
+    for path in receipts.iter().flatten() {
+        check_new_receipt(path)?;
+    }
+    let mut written = Vec::new();
+    for ((organization_ids, user_ids), receipt) in groups.into_iter().zip(receipts) {
+        delete(
+            client,
+            Erasure {
+                user_ids,
+                organization_ids,
+                yes: options.yes,
+                wait: options.wait,
+                timeout: options.timeout,
+                receipt: receipt.clone(),
+                verify: Verify {
+                    verify: options.verify,
+                    organization_ids: Vec::new(),
+                    allow_empty: false,
+                },
+                fake: options.fake,
+            },
+        )
+        .await?;
+        written.extend(receipt);
+    }
+    Ok(written)
+}
+
+/// `erasure.json` -> `erasure-2.json`.
+fn numbered(path: &Path, n: usize) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match path.extension() {
+        Some(extension) => format!("{stem}-{n}.{}", extension.to_string_lossy()),
+        None => format!("{stem}-{n}"),
+    };
+    path.with_file_name(name)
+}
+
+/// `erasure.json` -> `erasure.search.json`: a file kept beside the receipt.
+pub fn sibling_with(path: &Path, what: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!("{stem}.{what}.json"))
+}
+
 /// `velt data delete-status`: one job by id, or every job of a receipt.
 pub async fn delete_status(client: &Client, args: StatusCheck) -> Result<(), Failure> {
     let Some(path) = &args.receipt else {
@@ -450,7 +555,7 @@ fn organizations_to_check(scope: &DeletionScope, extra: &[String]) -> Result<Vec
     }
     if organizations.is_empty() {
         return Err(Failure::Usage(
-            "--verify needs organizations to export from: the erasure covers every organization and Velt cannot list a user's organizations; pass --verify-organization-id ORG for each organization to check (the receipt then says the check covers only those)".into(),
+            "--verify needs organizations to export from: the erasure covers every organization, and once erased the users can no longer be found in Velt's listings; pass --verify-organization-id ORG for each organization to check (the receipt then says the check covers only those)".into(),
         ));
     }
     Ok(organizations)

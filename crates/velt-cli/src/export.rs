@@ -7,7 +7,7 @@
 //! warning on standard error the first time it is seen.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     io::{BufWriter, Stdout, Write},
     path::{Path, PathBuf},
 };
@@ -17,6 +17,7 @@ use velt_api::{
     Client,
     export::{Export, ExportItem, ExportPage, ExportSummary, NdjsonWriter, UserData, UserPage},
     records::ExportManifest,
+    search::Match,
 };
 
 use crate::{
@@ -383,6 +384,90 @@ async fn export(client: &Client, plan: &Plan) -> Result<(), Failure> {
         ),
     }
     outcome.result(plan)
+}
+
+/// How to export the matches of a search (`velt data export --email`, and a later
+/// `velt request access`).
+#[derive(Clone, Debug)]
+pub struct MatchesExport {
+    /// Each match goes to `DIR/ORG/USER.ndjson` (or `.json`), with its manifest.
+    pub dir: PathBuf,
+    /// The output format.
+    pub format: FileFormat,
+    /// Continue interrupted exports (files finished earlier are skipped).
+    pub resume: bool,
+    /// Replace files that are not exports of the same user and organization.
+    pub force: bool,
+    /// The command that runs velt as the user ran it, for hints.
+    pub velt: String,
+    /// How many users of one organization are exported at the same time.
+    pub concurrency: usize,
+}
+
+/// One export written by [`export_matches`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedFile {
+    /// The organization exported.
+    pub organization_id: String,
+    /// The user exported.
+    pub user_id: String,
+    /// The export file; its manifest is `FILE.manifest.json`.
+    pub path: PathBuf,
+}
+
+/// Exports every match into `DIR/ORG/USER.ndjson`: the per-organization export plan of
+/// [`run`], once per organization found, each file crash-safe and with its manifest. Goes on
+/// past an organization that fails and names every failure at the end.
+pub async fn export_matches(
+    client: &Client,
+    matches: &[Match],
+    options: &MatchesExport,
+) -> Result<Vec<ExportedFile>, Failure> {
+    let mut by_organization: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for m in matches {
+        let users = by_organization.entry(&m.organization_id).or_default();
+        if !users.contains(&m.user_id) {
+            users.push(m.user_id.clone());
+        }
+    }
+    let mut exported = Vec::new();
+    let mut failures = Vec::new();
+    for (organization_id, users) in by_organization {
+        let plan = Plan {
+            organization_id: organization_id.to_owned(),
+            users: users.clone(),
+            destination: Destination::Dir(options.dir.join(file_stem(organization_id))),
+            format: options.format,
+            resume: options.resume,
+            force: options.force,
+            velt: options.velt.clone(),
+            concurrency: options.concurrency.max(1),
+        };
+        match run(client, plan.clone()).await {
+            Ok(()) => exported.extend(users.iter().filter_map(|user_id| {
+                file_of(&plan, user_id).map(|path| ExportedFile {
+                    organization_id: organization_id.to_owned(),
+                    user_id: user_id.clone(),
+                    path,
+                })
+            })),
+            Err(failure @ (Failure::Interrupted(_) | Failure::OutputClosed)) => {
+                return Err(failure);
+            }
+            Err(failure) => failures.push(format!("organization {organization_id}: {failure}")),
+        }
+    }
+    if failures.is_empty() {
+        Ok(exported)
+    } else {
+        Err(Failure::Failed(format!(
+            "{} of the organizations found failed to export (the others are complete in {}):\n{}\nrun the same command with --resume to continue",
+            failures.len(),
+            options.dir.display(),
+            failures.join("\n")
+        )))
+    }
 }
 
 /// Checks `file` against its manifest (`manifest`, or `FILE.manifest.json`).

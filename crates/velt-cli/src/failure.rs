@@ -22,6 +22,8 @@ pub enum Failure {
     OutcomeUnknown(String),
     /// Interrupted by Ctrl-C: exit 130.
     Interrupted(String),
+    /// A complete search found nobody: exit 3.
+    NotFound(String),
     /// Standard output was closed by its reader (`| head`): stop quietly, exit 0.
     OutputClosed,
 }
@@ -37,6 +39,7 @@ impl Failure {
             Failure::Failed(_) => 1,
             Failure::OutcomeUnknown(_) => Self::OUTCOME_UNKNOWN,
             Failure::Interrupted(_) => 130,
+            Failure::NotFound(_) => 3,
             Failure::OutputClosed => 0,
         }
     }
@@ -48,6 +51,7 @@ impl fmt::Display for Failure {
             Failure::Usage(message) | Failure::Failed(message) => write!(f, "error: {message}"),
             Failure::OutcomeUnknown(message) => write!(f, "outcome unknown: {message}"),
             Failure::Interrupted(message) => write!(f, "interrupted: {message}"),
+            Failure::NotFound(message) => write!(f, "not found: {message}"),
             Failure::OutputClosed => f.write_str("standard output was closed"),
         }
     }

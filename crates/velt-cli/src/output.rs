@@ -67,6 +67,13 @@ impl Progress {
         }
     }
 
+    /// Shows `message` as it is (e.g. a search's organizations and calls).
+    pub fn message(&self, message: String) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(message);
+        }
+    }
+
     pub fn abandon(&self) {
         if let Some(bar) = &self.bar {
             bar.abandon();

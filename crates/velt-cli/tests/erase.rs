@@ -195,7 +195,7 @@ async fn a_wait_rides_out_a_status_outage_and_says_so() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn verify_of_an_every_organization_erasure_needs_organizations_and_says_what_it_covers() {
+async fn verify_of_an_every_organization_erasure_searches_or_checks_the_organizations_named() {
     let fake = FakeVelt::start(config()).await.unwrap();
     let everywhere = [
         "data",
@@ -206,12 +206,21 @@ async fn verify_of_an_every_organization_erasure_needs_organizations_and_says_wh
         "--wait",
         "--verify",
     ];
-    let refused = run(velt(&fake, &everywhere)).await;
-    assert_eq!(refused.status.code(), Some(2));
-    assert_stderr_has(&refused, "--verify-organization-id");
-    assert_eq!(fake.request_count(), 0, "nothing was sent");
-
+    // Without organizations to check, the user's organizations are found first.
     let dir = scratch("erase-every-org");
+    let searched = dir.join("searched.json");
+    let mut args = everywhere.to_vec();
+    args.extend(["--receipt", searched.to_str().unwrap()]);
+    let output = run(velt(&fake, &args)).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_, receipt) = read_receipt(&searched);
+    assert_eq!(receipt["scope"], json!("everyOrganization"));
+    let found = fake.dataset().organizations_of("user-0001");
+    assert_eq!(receipt["verification"]["organizationIds"], json!(found));
+    assert_stderr_has(&output, "searched 3 organization(s)");
+
+    // --verify-organization-id narrows the check.
+    let fake = FakeVelt::start(config()).await.unwrap();
     let receipt = dir.join("receipt.json");
     let mut args = everywhere.to_vec();
     args.extend([

@@ -64,6 +64,18 @@ pub enum FindingKind {
     ErrorTypeMismatch,
 }
 
+/// Whether `value` has the JSON type of `schema` (for picking a `oneOf` alternative).
+fn same_json_type(schema: &Schema, value: &Value) -> bool {
+    matches!(
+        (&schema.kind, value),
+        (Kind::String, Value::String(_))
+            | (Kind::Number | Kind::Integer, Value::Number(_))
+            | (Kind::Boolean, Value::Bool(_))
+            | (Kind::Array(_), Value::Array(_))
+            | (Kind::Object(_), Value::Object(_))
+    )
+}
+
 /// A place on a page.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct PageRef {
@@ -607,6 +619,18 @@ impl PageCheck<'_> {
     }
 
     fn validate(&mut self, value: &Value, schema: &Schema, path: String, mode: Mode, line: usize) {
+        if schema.kind == Kind::Any && !schema.alternatives.is_empty() && !value.is_null() {
+            // `oneOf` a list or an object (...): the alternative of the example's JSON type.
+            match schema
+                .alternatives
+                .iter()
+                .find(|alternative| same_json_type(alternative, value))
+            {
+                Some(alternative) => self.validate(value, alternative, path, mode, line),
+                None => self.type_mismatch(value, schema, path, mode, line),
+            }
+            return;
+        }
         if schema.kind == Kind::Any {
             return;
         }
@@ -632,12 +656,22 @@ impl PageCheck<'_> {
                     let child = format!("{path}.{key}");
                     match obj.properties.get(key) {
                         Some(s) => self.validate(v, s, child, mode, line),
+                        None if obj.additional.is_some() => {
+                            if let Some(values) = &obj.additional {
+                                self.validate(v, values, child, mode, line);
+                            }
+                        }
                         None if obj.free_form => {}
                         None => self.unknown_field(v, child, mode, line),
                     }
                 }
                 for (name, s) in &obj.properties {
-                    if !map.contains_key(name) {
+                    // One field under two names (`x-velt-alias-of`): either one will do.
+                    let other_name_present = obj.aliases.iter().any(|(alias, target)| {
+                        (alias == name && map.contains_key(target))
+                            || (target == name && map.contains_key(alias))
+                    });
+                    if !map.contains_key(name) && !other_name_present {
                         let required = obj.required.contains(name);
                         let docs = match renamed_to(obj, map, name) {
                             Some(other) => format!("absent; `{other}` instead (renamed?)"),

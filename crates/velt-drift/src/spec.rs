@@ -19,6 +19,10 @@ use crate::Error;
 /// for an operation documented on several pages.
 pub const DOCS_EXTENSION: &str = "x-velt-docs-pages";
 
+/// The property extension naming the property this one is another name of: the docs call one
+/// field by two names (Get Users v2's `nextPageToken` and `pageToken`), and either may come.
+pub const ALIAS_EXTENSION: &str = "x-velt-alias-of";
+
 /// Nesting depth after which a schema is treated as [`Kind::Any`] (guards `$ref` cycles).
 const MAX_DEPTH: usize = 32;
 
@@ -88,6 +92,9 @@ pub struct Schema {
     /// The allowed values of a string `enum` (progenitor makes a Rust enum of them); empty when
     /// the schema is no enum.
     pub values: Vec<String>,
+    /// The alternatives of a `oneOf` or `anyOf` (the kind is then [`Kind::Any`]); an example
+    /// value is compared with the alternative of its JSON type (a list or an object, ...).
+    pub alternatives: Vec<Schema>,
 }
 
 /// The type of a [`Schema`].
@@ -119,6 +126,13 @@ pub struct ObjectSchema {
     /// Accepts properties beyond the declared ones (`additionalProperties`, or no properties
     /// declared at all, as for `UserDataItem`).
     pub free_form: bool,
+    /// The schema of the values of undeclared properties (`additionalProperties: {schema}`,
+    /// a map such as users keyed by document id).
+    pub additional: Option<Box<Schema>>,
+    /// Properties that are another name of a property (the extension [`ALIAS_EXTENSION`]
+    /// on the property): an example may carry either name, so neither is missing when the
+    /// other is there. Alias name to the property it stands for.
+    pub aliases: BTreeMap<String, String>,
 }
 
 impl Schema {
@@ -128,6 +142,7 @@ impl Schema {
             kind,
             nullable: false,
             values: Vec::new(),
+            alternatives: Vec::new(),
         }
     }
 
@@ -461,18 +476,36 @@ impl Resolver<'_> {
             }
             SchemaKind::Type(Type::Object(o)) => {
                 let mut properties = BTreeMap::new();
+                let mut aliases = BTreeMap::new();
                 for (name, p) in &o.properties {
                     properties.insert(name.clone(), self.boxed(p, depth + 1)?);
+                    if let ReferenceOr::Item(p) = p
+                        && let Some(target) = p.schema_data.extensions.get(ALIAS_EXTENSION)
+                    {
+                        let target = target.as_str().filter(|t| o.properties.contains_key(*t));
+                        let target = target.ok_or_else(|| {
+                            format!("{ALIAS_EXTENSION} of {name} must name another property")
+                        })?;
+                        aliases.insert(name.clone(), target.to_owned());
+                    }
                 }
                 let free_form = properties.is_empty()
                     || matches!(
                         o.additional_properties,
                         Some(AdditionalProperties::Any(true) | AdditionalProperties::Schema(_))
                     );
+                let additional = match &o.additional_properties {
+                    Some(AdditionalProperties::Schema(schema)) => {
+                        Some(Box::new(self.schema(schema, depth + 1)?))
+                    }
+                    _ => None,
+                };
                 Kind::Object(ObjectSchema {
                     properties,
                     required: o.required.iter().cloned().collect(),
                     free_form,
+                    additional,
+                    aliases,
                 })
             }
             SchemaKind::AllOf { all_of } => {
@@ -490,6 +523,7 @@ impl Resolver<'_> {
                                 kind: Kind::Any,
                                 nullable,
                                 values: Vec::new(),
+                                alternatives: Vec::new(),
                             });
                         }
                     }
@@ -502,10 +536,18 @@ impl Resolver<'_> {
             SchemaKind::Type(Type::String(t)) => t.enumeration.iter().flatten().cloned().collect(),
             _ => Vec::new(),
         };
+        let alternatives = match &s.schema_kind {
+            SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } => parts
+                .iter()
+                .map(|part| self.schema(part, depth + 1))
+                .collect::<Result<_, _>>()?,
+            _ => Vec::new(),
+        };
         Ok(Schema {
             kind,
             nullable,
             values,
+            alternatives,
         })
     }
 }
@@ -530,9 +572,29 @@ mod tests {
                 "POST /v2/users/data/get",
                 "POST /v2/users/data/delete",
                 "POST /v2/users/data/delete/status",
-                "POST /v1/users/get"
+                "POST /v1/users/get",
+                "POST /v2/organizations/get",
+                "POST /v2/users/get"
             ]
         );
+        // Get Users v2: `data` is one of a list and a map of lists, and `pageToken` is
+        // another name of `nextPageToken`.
+        let users_v2 = spec.operation("POST", "/v2/users/get").unwrap();
+        let answer = users_v2.success.as_ref().unwrap().object().unwrap();
+        let result = answer.properties["result"].object().unwrap();
+        assert_eq!(
+            result.aliases.get("pageToken").map(String::as_str),
+            Some("nextPageToken")
+        );
+        let data = &result.properties["data"];
+        assert_eq!(data.kind, Kind::Any);
+        assert_eq!(data.alternatives.len(), 2);
+        assert!(matches!(data.alternatives[0].kind, Kind::Array(_)));
+        let by_document = data.alternatives[1].object().unwrap();
+        assert!(matches!(
+            by_document.additional.as_deref().map(|s| &s.kind),
+            Some(Kind::Array(_))
+        ));
         let delete = spec.operation("POST", "/v2/users/data/delete").unwrap();
         assert_eq!(delete.success_status, Some(202));
         let headers: Vec<_> = delete.params.iter().map(|p| p.name.as_str()).collect();

@@ -124,18 +124,19 @@ fn moved_page_report() {
 #[test]
 fn strict_makes_pages_not_covered_drift() {
     let fx = Fixture::new();
-    let v2_users = std::fs::read_to_string(fx.docs().join(USERS_MDX))
+    let v2_update = std::fs::read_to_string(fx.docs().join(USERS_MDX))
         .unwrap()
-        .replace("/v1/users/get", "/v2/users/get");
-    fx.write("mdx/get-users-v2.mdx", &v2_users).add_source(
-        "mdx/get-users-v2.mdx",
-        "https://docs.velt.dev/api-reference/rest-apis/v2/users/get-users",
+        .replace("/v1/users/get", "/v2/users/update")
+        .replace("title: \"Get Users\"", "title: \"Update Users\"");
+    fx.write("mdx/update-users-v2.mdx", &v2_update).add_source(
+        "mdx/update-users-v2.mdx",
+        "https://docs.velt.dev/api-reference/rest-apis/v2/users/update-users",
     );
     let out = run_check(&fx, &[]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     assert!(
         stdout(&out).contains(
-            "POST /v2/users/get  mdx/get-users-v2.mdx  \"Get Users\"\n    https://docs.velt.dev/api-reference/rest-apis/v2/users/get-users\n"
+            "POST /v2/users/update  mdx/update-users-v2.mdx  \"Update Users\"\n    https://docs.velt.dev/api-reference/rest-apis/v2/users/update-users\n"
         ),
         "{}",
         stdout(&out)

@@ -139,8 +139,9 @@ fn wire_only_and_rust_only_changes() {
     let text = changed(&text, "  /v1/users/get:", "  /v1/users/list:");
     let text = changed(
         &text,
-        "operationId: getDeleteAllUserDataStatus",
-        "operationId: getDeletionStatus",
+        // The operation's own line (the delete answer's link names it too, further up).
+        "\n      operationId: getDeleteAllUserDataStatus\n",
+        "\n      operationId: getDeletionStatus\n",
     );
     let report = diff_to(&text);
     assert_eq!(verdict(&report, "status"), (true, false));

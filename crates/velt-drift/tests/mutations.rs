@@ -10,6 +10,8 @@ const DELETE: &str = "POST /v2/users/data/delete";
 const GET: &str = "POST /v2/users/data/get";
 const STATUS: &str = "POST /v2/users/data/delete/status";
 const USERS: &str = "POST /v1/users/get";
+const ORGS_V2: &str = "POST /v2/organizations/get";
+const USERS_V2: &str = "POST /v2/users/get";
 
 #[test]
 fn current_snapshot_is_clean() {
@@ -348,18 +350,18 @@ fn page_for_an_endpoint_the_spec_lacks_is_not_covered_not_drift() {
     let fx = Fixture::new();
     let text = std::fs::read_to_string(fx.docs().join(STATUS_MDX))
         .unwrap()
-        .replace("/v2/users/data/delete/status", "/v2/organizations/get")
-        .replace("Get Delete All User Data Status", "Get Organizations");
-    fx.write("mdx/get-organizations.mdx", &text);
+        .replace("/v2/users/data/delete/status", "/v2/organizations/update")
+        .replace("Get Delete All User Data Status", "Update Organizations");
+    fx.write("mdx/update-organizations.mdx", &text);
     let report = fx.check();
     assert!(report.is_clean(), "{:#?}", report.findings);
     assert_eq!(report.exit_code(false), 0);
     assert_eq!(report.exit_code(true), 1, "--strict");
     assert_eq!(report.not_covered.len(), 1);
     let n = &report.not_covered[0];
-    assert_eq!(n.endpoint, "POST /v2/organizations/get");
-    assert_eq!(n.page, "mdx/get-organizations.mdx");
-    assert_eq!(n.title.as_deref(), Some("Get Organizations"));
+    assert_eq!(n.endpoint, "POST /v2/organizations/update");
+    assert_eq!(n.page, "mdx/update-organizations.mdx");
+    assert_eq!(n.title.as_deref(), Some("Update Organizations"));
     assert_eq!(n.url, None, "not listed in SOURCES");
 }
 
@@ -648,7 +650,7 @@ fn example_request_missing_a_documented_parameter() {
     );
 }
 
-/// Velt's v1 GDPR pages live beside the v2 ones, and v2 has its own Get Users page: listed in
+/// Velt's v1 GDPR pages live beside the v2 ones, and v2 has an Update Users page: listed in
 /// SOURCES but bound to no operation, they are "not covered", whatever endpoint they name.
 #[test]
 fn pages_for_unbound_endpoints_with_sources_lines_are_not_covered() {
@@ -661,10 +663,13 @@ fn pages_for_unbound_endpoints_with_sources_lines_are_not_covered() {
             "mdx/delete-all-user-data.mdx",
             "https://docs.velt.dev/api-reference/rest-apis/v1/gdpr/delete-all-user-data",
         );
-    let v2_users = fx.read(USERS_MDX).replace("/v1/users/get", "/v2/users/get");
-    fx.write("mdx/get-users-v2.mdx", &v2_users).add_source(
-        "mdx/get-users-v2.mdx",
-        "https://docs.velt.dev/api-reference/rest-apis/v2/users/get-users",
+    let v2_update = fx
+        .read(USERS_MDX)
+        .replace("/v1/users/get", "/v2/users/update")
+        .replace("title: \"Get Users\"", "title: \"Update Users\"");
+    fx.write("mdx/update-users-v2.mdx", &v2_update).add_source(
+        "mdx/update-users-v2.mdx",
+        "https://docs.velt.dev/api-reference/rest-apis/v2/users/update-users",
     );
     let report = fx.check();
     assert!(report.is_clean(), "{:#?}", report.findings);
@@ -684,9 +689,9 @@ fn pages_for_unbound_endpoints_with_sources_lines_are_not_covered() {
                 Some("Delete All User Data")
             ),
             (
-                "mdx/get-users-v2.mdx",
-                "POST /v2/users/get",
-                Some("Get Users")
+                "mdx/update-users-v2.mdx",
+                "POST /v2/users/update",
+                Some("Update Users")
             ),
         ]
     );
@@ -697,8 +702,8 @@ fn a_page_named_in_the_docs_extension_is_compared_too() {
     let fx = Fixture::new();
     let v2_users = fx.read(USERS_MDX).replace("/v1/users/get", "/v2/users/get");
     let url = "https://docs.velt.dev/api-reference/rest-apis/v2/users/get-users";
-    fx.write("mdx/get-users-v2.mdx", &v2_users)
-        .add_source("mdx/get-users-v2.mdx", url);
+    fx.write("mdx/get-users-v2-draft.mdx", &v2_users)
+        .add_source("mdx/get-users-v2-draft.mdx", url);
     fx.edit(
         "../velt.yaml",
         "        url: https://docs.velt.dev/api-reference/rest-apis/v1/users/get-users\n",
@@ -711,7 +716,7 @@ fn a_page_named_in_the_docs_extension_is_compared_too() {
     assert_findings(&report, &[(Breaking, UrlDiffers, USERS, "endpoint.url")]);
     assert_eq!(
         pages(only(&report, "endpoint.url")),
-        ["mdx/get-users-v2.mdx"; 2]
+        ["mdx/get-users-v2-draft.mdx"; 2]
     );
     assert!(report.not_covered.is_empty());
 }
@@ -733,4 +738,204 @@ fn operation_bound_to_no_page() {
     // Its page is still read, and listed as bound to nothing.
     assert_eq!(report.not_covered.len(), 1);
     assert_eq!(report.not_covered[0].page, STATUS_MDX);
+}
+
+// ---- The v2 look-up pages (Get Organizations, Get Users v2) ----------------------------
+
+#[test]
+fn v2_pages_are_bound_and_compared() {
+    let report = Fixture::new().check();
+    let bound: Vec<&str> = report.pages.iter().map(String::as_str).collect();
+    assert!(
+        bound.contains(&ORGS_V2_MDX) && bound.contains(&USERS_V2_MDX),
+        "{bound:?}"
+    );
+}
+
+#[test]
+fn renamed_organization_field_is_caught() {
+    let fx = Fixture::new();
+    fx.edit(ORGS_V2_MDX, "\"organizationName\":", "\"name\":");
+    let report = fx.check();
+    // An organization is an open object ("other metadata fields may be included"): the new
+    // name is not reported as unknown, the missing documented one is.
+    assert_findings(
+        &report,
+        &[(
+            Breaking,
+            ResponseFieldMissing,
+            ORGS_V2,
+            "response.result.data[].organizationName",
+        )],
+    );
+    // Both success examples (the section and the response panel), one finding.
+    assert_eq!(
+        only(&report, "response.result.data[].organizationName")
+            .pages
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn organizations_parameter_dropped_added_and_retyped() {
+    let fx = Fixture::new();
+    fx.edit(
+        ORGS_V2_MDX,
+        "<ParamField body=\"pageSize\" type=\"number\">",
+        "<ParamField body=\"pageSize\" type=\"string\">",
+    );
+    fx.edit(
+        ORGS_V2_MDX,
+        "    <ParamField body=\"pageToken\" type=\"string\">",
+        "    <ParamField body=\"includeDisabled\" type=\"boolean\">\n      Also disabled ones.\n    </ParamField>\n    <ParamField body=\"pageToken\" type=\"string\">",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[
+            (Breaking, TypeChanged, ORGS_V2, "request.data.pageSize"),
+            (
+                Additive,
+                ParamAdded,
+                ORGS_V2,
+                "request.data.includeDisabled",
+            ),
+        ],
+    );
+    let fx = Fixture::new();
+    let text = fx.read(ORGS_V2_MDX);
+    let start = text.find("    <ParamField body=\"pageToken\"").unwrap();
+    let end = start + text[start..].find("</ParamField>").unwrap() + "</ParamField>".len();
+    fx.write(ORGS_V2_MDX, &format!("{}{}", &text[..start], &text[end..]));
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[(Breaking, ParamRemoved, ORGS_V2, "request.data.pageToken")],
+    );
+}
+
+#[test]
+fn renamed_user_field_is_caught_in_the_list_and_in_the_grouped_answer() {
+    let fx = Fixture::new();
+    fx.edit(USERS_V2_MDX, "\"email\":", "\"emailAddress\":");
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[
+            (
+                Breaking,
+                ResponseFieldMissing,
+                USERS_V2,
+                "response.result.data[].email",
+            ),
+            (
+                Additive,
+                ResponseFieldUnknown,
+                USERS_V2,
+                "response.result.data[].emailAddress",
+            ),
+            (
+                Breaking,
+                ResponseFieldMissing,
+                USERS_V2,
+                "response.result.data.documentId1[].email",
+            ),
+            (
+                Additive,
+                ResponseFieldUnknown,
+                USERS_V2,
+                "response.result.data.documentId1[].emailAddress",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn grouped_users_that_become_a_scalar_are_a_type_change() {
+    let fx = Fixture::new();
+    let text = fx.read(USERS_V2_MDX);
+    let grouped = text.find("\"documentId1\": [").unwrap();
+    let end = grouped + text[grouped..].find(']').unwrap() + 1;
+    fx.write(
+        USERS_V2_MDX,
+        &format!(
+            "{}\"documentId1\": \"yourUserId\"{}",
+            &text[..grouped],
+            &text[end..]
+        ),
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[(
+            Breaking,
+            ResponseTypeMismatch,
+            USERS_V2,
+            "response.result.data.documentId1",
+        )],
+    );
+}
+
+/// The page names the token `nextPageToken` in its success examples and `pageToken` in its
+/// response panel; the spec declares both (one an alias of the other), so neither is missing.
+/// A third name on every example is caught, for both.
+#[test]
+fn either_token_name_is_enough_but_a_third_is_drift() {
+    let fx = Fixture::new();
+    fx.edit(USERS_V2_MDX, "\"nextPageToken\":", "\"pageToken\":");
+    let report = fx.check();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+
+    let fx = Fixture::new();
+    fx.edit(USERS_V2_MDX, "\"nextPageToken\":", "\"cursor\":");
+    fx.edit(
+        USERS_V2_MDX,
+        "\"pageToken\": \"pageToken\"\n  }\n}\n```\n</ResponseExample>",
+        "\"cursor\": \"pageToken\"\n  }\n}\n```\n</ResponseExample>",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[
+            (
+                Breaking,
+                ResponseFieldMissing,
+                USERS_V2,
+                "response.result.nextPageToken",
+            ),
+            (
+                Breaking,
+                ResponseFieldMissing,
+                USERS_V2,
+                "response.result.pageToken",
+            ),
+            (
+                Additive,
+                ResponseFieldUnknown,
+                USERS_V2,
+                "response.result.cursor",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn users_v2_parameter_made_required_is_caught() {
+    let fx = Fixture::new();
+    fx.edit(
+        USERS_V2_MDX,
+        "<ParamField body=\"documentId\" type=\"string\">",
+        "<ParamField body=\"documentId\" type=\"string\" required>",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[(
+            Breaking,
+            RequiredChanged,
+            USERS_V2,
+            "request.data.documentId",
+        )],
+    );
 }

@@ -34,10 +34,12 @@ pub struct FakeConfig {
     /// Seed of every generated id, name, text and timestamp: the same seed and sizes give the
     /// same dataset, byte for byte.
     pub seed: u64,
-    /// Number of organizations (`org-0001`, `org-0002`, ...). At least 1 is used.
+    /// Number of organizations (`org-0001`, `org-0002`, ...). At least 1 is used. Nothing is
+    /// stored per organization, so thousands cost nothing up front.
     pub organizations: usize,
-    /// Number of users in the whole workspace (`user-0001`, ...), spread over the
-    /// organizations; some users belong to two organizations.
+    /// Number of users in the whole workspace (`user-0001`, ...), spread round-robin over the
+    /// organizations (so `organizations * n` users give each organization `n` members); some
+    /// users belong to two organizations, and one to three (see [`crate::Dataset`]).
     pub users: usize,
     /// Number of documents in each organization (`doc-0001-01`, ...). At least 1 is used.
     pub documents_per_organization: usize,
@@ -47,6 +49,8 @@ pub struct FakeConfig {
     pub items_per_feature: usize,
     /// How the last page of an export says that there is nothing more to fetch.
     pub end_of_pages: EndOfPages,
+    /// The name Get Users v2 gives the next page's token (Velt's page shows both).
+    pub users_v2_token_name: TokenName,
     /// Delay added to every request before it is answered.
     pub latency: Duration,
     /// Failures to inject, for testing retries.
@@ -81,6 +85,7 @@ impl Default for FakeConfig {
             documents_per_organization: 4,
             items_per_feature: 120,
             end_of_pages: EndOfPages::default(),
+            users_v2_token_name: TokenName::default(),
             latency: Duration::ZERO,
             faults: Faults::default(),
             api_key: DEMO_API_KEY.to_owned(),
@@ -105,6 +110,7 @@ impl fmt::Debug for FakeConfig {
             )
             .field("items_per_feature", &self.items_per_feature)
             .field("end_of_pages", &self.end_of_pages)
+            .field("users_v2_token_name", &self.users_v2_token_name)
             .field("latency", &self.latency)
             .field("faults", &self.faults)
             .field("api_key", &self.api_key)
@@ -132,6 +138,27 @@ pub enum EndOfPages {
     EmptyString,
 }
 
+/// The name of the next page's token in a Get Users v2 answer: the page's success examples
+/// say `nextPageToken`, its response panel `pageToken`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TokenName {
+    /// `"nextPageToken"`, as in the success examples.
+    #[default]
+    NextPageToken,
+    /// `"pageToken"`, as in the response panel.
+    PageToken,
+}
+
+impl TokenName {
+    /// The field name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenName::NextPageToken => "nextPageToken",
+            TokenName::PageToken => "pageToken",
+        }
+    }
+}
+
 /// Failures injected into the answers, counted over all requests the server receives.
 ///
 /// Requests are numbered from 1 in the order they arrive (one atomic counter). When several
@@ -148,4 +175,9 @@ pub struct Faults {
     pub every_nth_500: Option<u32>,
     /// Every Nth request is answered 502 with an HTML body, as a proxy in front of Velt does.
     pub every_nth_502_html: Option<u32>,
+    /// Every authenticated request whose `data.organizationId` is one of these is answered
+    /// 503 `UNAVAILABLE` (Get Users v1 and v2, Get All User Data): an organization that
+    /// cannot be read, to test that a search reports it instead of reading it as "not
+    /// there".
+    pub failing_organizations: Vec<String>,
 }

@@ -58,17 +58,37 @@ pub struct SeededUser {
     pub user_id: String,
     /// Display name; often has accents or non-Latin letters.
     pub name: String,
-    /// ASCII email address under `example.com`.
+    /// ASCII email address under `example.com`, in mixed case for some users
+    /// (`Jane.Doe@Example.com`): compare emails without regard to case.
     pub email: String,
+}
+
+/// An organization as Get Organizations returns it (its other metadata fields aside).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeededOrganization {
+    /// The organization's id, e.g. `org-0003`.
+    pub id: String,
+    /// Display name.
+    pub organization_name: String,
+    /// Every seventh organization (`org-0007`, `org-0014`, ...) is disabled.
+    pub disabled: bool,
 }
 
 /// A description of the seeded workspace, and the generator of its items.
 ///
 /// Ids are 1-based and zero-padded to at least four digits: organizations `org-0001`, users
-/// `user-0001`, documents `doc-<org number>-<document number>` (e.g. `doc-0002-03`).
-/// User `n` belongs to organization `((n - 1) mod organizations) + 1`, and about a quarter
-/// of the users belong to a second organization as well. Each user has
-/// `items_per_feature` items of each [`Feature`] in each organization they belong to.
+/// `user-0001`, documents `doc-<org number>-<document number>` (e.g. `doc-0002-03`), two
+/// documents to a folder `folder-<org number>-<folder number>` (`doc-0002-03` is in
+/// `folder-0002-02`). User `n` belongs to organization `((n - 1) mod organizations) + 1`, and
+/// about a quarter of the users belong to a second organization as well. Two users are
+/// special, to find a person with: the last user of the workspace
+/// ([`Dataset::multi_organization_user`], "Jane Doe", `Jane.Doe@Example.com`) belongs to three
+/// organizations (when there are three), and the one before it
+/// ([`Dataset::document_only_user`]) is, beside its own organization, a user of one document
+/// of another organization without being a member of it: Get Users v2 lists it there only
+/// for that document, its folder or `allDocuments`, never at organization level. Each user
+/// has `items_per_feature` items of each [`Feature`] in each organization they have data in
+/// (the ones they belong to, and the document-only one).
 ///
 /// The dataset describes what was seeded; it does not know about deletions made through the
 /// running server.
@@ -80,6 +100,15 @@ pub struct Dataset {
     documents: usize,
     items_per_feature: usize,
 }
+
+const ORGANIZATION_NAMES: [&str; 6] = [
+    "Acme Corp",
+    "Müller & Söhne GmbH",
+    "Société Générale d'Essai",
+    "株式会社テスト",
+    "Nordlys AS",
+    "O'Brien Partners",
+];
 
 const GROUPS: [&str; 4] = ["engineering", "design", "support", "sales"];
 
@@ -186,10 +215,74 @@ impl Dataset {
         }
     }
 
-    /// Ids of the organizations a user belongs to (one or two); empty for an unknown user.
+    /// Ids of the organizations a user has data in, in order: the ones it belongs to (one or
+    /// two, three for [`Dataset::multi_organization_user`]) and, for
+    /// [`Dataset::document_only_user`], the one where it is only a document user. Empty for an
+    /// unknown user.
     pub fn organizations_of(&self, user_id: &str) -> Vec<String> {
         match self.user_index(user_id) {
-            Some(u) => self.user_orgs(u).into_iter().map(org_id).collect(),
+            Some(u) => self.data_orgs(u).into_iter().map(org_id).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The organization with this id, if it was seeded.
+    pub fn organization(&self, organization_id: &str) -> Option<SeededOrganization> {
+        self.org_index(organization_id)
+            .map(|o| self.seeded_organization(o))
+    }
+
+    /// How many organizations the workspace has.
+    pub fn organization_count(&self) -> usize {
+        self.organizations
+    }
+
+    /// The user who belongs to three organizations ("Jane Doe", `Jane.Doe@Example.com`): the
+    /// last user, when there are at least two users and three organizations.
+    pub fn multi_organization_user(&self) -> Option<String> {
+        self.multi_user().map(user_id)
+    }
+
+    /// The user who is only a document user in one organization, and that organization: the
+    /// user before the last, when there are at least three users and two organizations.
+    pub fn document_only_user(&self) -> Option<(String, String)> {
+        let u = self.doc_only_user()?;
+        let o = self.doc_only_org(u)?;
+        Some((user_id(u), org_id(o)))
+    }
+
+    /// The users of the documents of an organization that are not its members (see
+    /// [`Dataset::document_only_user`]), in user-id order.
+    pub fn document_only_users_of(&self, organization_id: &str) -> Vec<SeededUser> {
+        match self.org_index(organization_id) {
+            Some(o) => self
+                .doc_only_indexes(o)
+                .map(|u| self.seeded_user(u))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The documents of a folder of an organization (two a folder); empty when unknown.
+    pub fn documents_of_folder(&self, organization_id: &str, folder_id: &str) -> Vec<String> {
+        match self.org_index(organization_id) {
+            Some(o) => (0..self.documents)
+                .filter(|&d| folder_id_of(o, d) == folder_id)
+                .map(|d| doc_id(o, d))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The documents of an organization a user can open (members: at least one; the
+    /// document-only user: exactly one); empty when the user has no data there.
+    pub fn documents_of_user(&self, organization_id: &str, user_id: &str) -> Vec<String> {
+        match self.member(organization_id, user_id) {
+            Some((o, u)) => self
+                .user_docs(o, u)
+                .into_iter()
+                .map(|d| doc_id(o, d))
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -273,11 +366,84 @@ impl Dataset {
         self.seed
     }
 
-    /// `(organization index, user index)` when the user belongs to the organization.
+    /// `(organization index, user index)` when the user has data in the organization (is a
+    /// member, or a document-only user there).
     pub(crate) fn member(&self, organization_id: &str, user_id: &str) -> Option<(usize, usize)> {
         let o = self.org_index(organization_id)?;
         let u = self.user_index(user_id)?;
-        self.user_orgs(u).contains(&o).then_some((o, u))
+        self.data_orgs(u).contains(&o).then_some((o, u))
+    }
+
+    pub(crate) fn organizations(&self) -> usize {
+        self.organizations
+    }
+
+    pub(crate) fn documents(&self) -> usize {
+        self.documents
+    }
+
+    fn multi_user(&self) -> Option<usize> {
+        (self.users >= 2 && self.organizations >= 3).then(|| self.users - 1)
+    }
+
+    fn doc_only_user(&self) -> Option<usize> {
+        (self.users >= 3 && self.organizations >= 2).then(|| self.users - 2)
+    }
+
+    /// The organization where user `u` is a document user only, if any.
+    fn doc_only_org(&self, u: usize) -> Option<usize> {
+        if Some(u) != self.doc_only_user() {
+            return None;
+        }
+        let member_of = self.user_orgs(u);
+        (1..self.organizations)
+            .map(|step| (u % self.organizations + step) % self.organizations)
+            .find(|o| !member_of.contains(o))
+    }
+
+    /// Organizations user `u` has data in: its own and the document-only one, sorted.
+    pub(crate) fn data_orgs(&self, u: usize) -> Vec<usize> {
+        let mut orgs = self.user_orgs(u);
+        if let Some(o) = self.doc_only_org(u) {
+            orgs.push(o);
+            orgs.sort_unstable();
+        }
+        orgs
+    }
+
+    /// Users that are document users of organization `o` without being its members.
+    pub(crate) fn doc_only_indexes(&self, o: usize) -> impl Iterator<Item = usize> + '_ {
+        self.doc_only_user()
+            .filter(move |&u| self.doc_only_org(u) == Some(o))
+            .into_iter()
+    }
+
+    pub(crate) fn folder_index(&self, o: usize, id: &str) -> Option<usize> {
+        (0..self.documents.div_ceil(2)).find(|&f| folder_id(o, f) == id)
+    }
+
+    pub(crate) fn seeded_organization(&self, o: usize) -> SeededOrganization {
+        let h = hash(&[self.seed, 0x0e9, o as u64]);
+        let name = ORGANIZATION_NAMES[(h % ORGANIZATION_NAMES.len() as u64) as usize];
+        SeededOrganization {
+            id: org_id(o),
+            organization_name: format!("{name} {}", o + 1),
+            disabled: o % 7 == 6,
+        }
+    }
+
+    /// Organization `o` as Get Organizations answers it, with a few metadata fields beside
+    /// the documented three (the page says others may come).
+    pub(crate) fn organization_json(&self, o: usize) -> Value {
+        let org = self.seeded_organization(o);
+        let mut rng = Rng::new(&[self.seed, 0x0e9a, o as u64]);
+        json!({
+            "id": org.id,
+            "organizationName": org.organization_name,
+            "disabled": org.disabled,
+            "createdAt": EPOCH_BASE_MS + rng.below(YEAR_MS),
+            "metadata": { "plan": pick(&mut rng, &["free", "team", "enterprise"]), "region": pick(&mut rng, &["eu", "us", "ap"]) },
+        })
     }
 
     pub(crate) fn org_index(&self, id: &str) -> Option<usize> {
@@ -293,9 +459,14 @@ impl Dataset {
     }
 
     /// Organizations of user `u`: its primary one, and a second one for about a quarter of
-    /// the users when there are several organizations.
+    /// the users when there are several organizations; three for the multi-organization user.
     pub(crate) fn user_orgs(&self, u: usize) -> Vec<usize> {
         let primary = u % self.organizations;
+        if Some(u) == self.multi_user() {
+            let mut orgs: Vec<usize> = (0..3).map(|k| (primary + k) % self.organizations).collect();
+            orgs.sort_unstable();
+            return orgs;
+        }
         let mut orgs = vec![primary];
         let h = hash(&[self.seed, 0x5ec0, u as u64]);
         if self.organizations > 1 && h.is_multiple_of(4) {
@@ -310,8 +481,12 @@ impl Dataset {
         (0..self.users).filter(move |&u| self.user_orgs(u).contains(&o))
     }
 
-    /// Documents of organization `o` that user `u` can access (at least one).
+    /// Documents of organization `o` that user `u` can access (at least one; exactly one
+    /// where `u` is a document-only user).
     pub(crate) fn user_docs(&self, o: usize, u: usize) -> Vec<usize> {
+        if self.doc_only_org(u) == Some(o) {
+            return vec![u % self.documents];
+        }
         (0..self.documents)
             .filter(|&d| {
                 d == u % self.documents
@@ -326,13 +501,31 @@ impl Dataset {
     }
 
     pub(crate) fn seeded_user(&self, u: usize) -> SeededUser {
+        if Some(u) == self.multi_user() {
+            return SeededUser {
+                user_id: user_id(u),
+                name: "Jane Doe".into(),
+                email: "Jane.Doe@Example.com".into(),
+            };
+        }
         let h = hash(&[self.seed, 0x05e4, u as u64]);
         let (first, first_ascii) = FIRST_NAMES[(h % 16) as usize];
         let (last, last_ascii) = LAST_NAMES[((h >> 8) % 16) as usize];
+        // About a third of the addresses come in mixed case, as people type them.
+        let email = if (h >> 16).is_multiple_of(3) || Some(u) == self.doc_only_user() {
+            format!(
+                "{}.{}.{}@Example.com",
+                capitalized(first_ascii),
+                capitalized(last_ascii),
+                u + 1
+            )
+        } else {
+            format!("{first_ascii}.{last_ascii}.{}@example.com", u + 1)
+        };
         SeededUser {
             user_id: user_id(u),
             name: format!("{first} {last}"),
-            email: format!("{first_ascii}.{last_ascii}.{}@example.com", u + 1),
+            email,
         }
     }
 
@@ -572,6 +765,24 @@ pub(crate) fn user_id(u: usize) -> String {
 /// `doc-0001-01` for organization index 0, document index 0.
 pub(crate) fn doc_id(o: usize, d: usize) -> String {
     format!("doc-{:04}-{:02}", o + 1, d + 1)
+}
+
+/// `folder-0001-01` for organization index 0, folder index 0.
+pub(crate) fn folder_id(o: usize, f: usize) -> String {
+    format!("folder-{:04}-{:02}", o + 1, f + 1)
+}
+
+/// The folder of document `d` of organization `o`: two documents to a folder.
+pub(crate) fn folder_id_of(o: usize, d: usize) -> String {
+    folder_id(o, d / 2)
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
 }
 
 /// The index encoded in an id like `org-0003`, accepting only the exact form we generate.

@@ -1,7 +1,7 @@
 //! A fake Velt user-data REST API server, for demos and tests that must run without
 //! credentials or network (the way stripe-mock serves Stripe users).
 //!
-//! [`FakeVelt::start`] binds a free port on loopback and serves the four operations of
+//! [`FakeVelt::start`] binds a free port on loopback and serves the six operations of
 //! `openapi/velt.yaml` over a deterministic, lazily generated workspace:
 //!
 //! | operation | path | answer |
@@ -10,15 +10,31 @@
 //! | Delete All User Data | `POST /v2/users/data/delete` | 202, a job with one task per organization |
 //! | Get Delete All User Data Status | `POST /v2/users/data/delete/status` | 200, or 404 `NOT_FOUND` for an unknown job |
 //! | Get Users | `POST /v1/users/get` | 200, users filtered by document, ids and groups |
+//! | Get Organizations | `POST /v2/organizations/get` | 200, a page of organizations (all, or the ids given), opaque `nextPageToken` |
+//! | Get Users (v2) | `POST /v2/users/get` | 200, a page of users by organization, document, folder, ids, groups or all documents; a list, or grouped by document |
 //!
 //! Behaviour the documentation leaves open, and what the fake does:
 //!
 //! - Missing or wrong `x-velt-api-key` / `x-velt-auth-token`: 401 `UNAUTHENTICATED` (the
 //!   Firebase mapping of "no valid credentials"); `PERMISSION_DENIED` is never sent.
-//! - Malformed JSON, a missing `data` object, missing, empty or mistyped fields, more than 30
-//!   ids on Get Users, an empty `userIds` or `organizationIds` on delete, a page token not
-//!   issued for this organization and user: 400 `INVALID_ARGUMENT` with a message saying
-//!   which field is wrong.
+//! - Malformed JSON, a missing `data` object, missing, blank or mistyped fields, `null` for
+//!   any field (the spec declares none nullable: an `organizationIds: null` on delete is not
+//!   "every organization"), an empty list, more than 30 ids on Get Users (v1 and v2) or Get
+//!   Organizations, a `pageSize` below 1, a page token not issued for this request: 400
+//!   `INVALID_ARGUMENT` with a message saying which field is wrong. An id is blank when it
+//!   has no character other than white space (Unicode's, and the four separators
+//!   U+001C..U+001F that Python's `\S` also counts as space), as the spec's `pattern: "\S"`.
+//! - Get Users v2: without a document, folder or `allDocuments`, only organization-level
+//!   users; with them, the users of those documents ([`Dataset::document_only_user`] is one
+//!   only there). `groupByDocumentId` with `allDocuments` answers an object keyed by document
+//!   id. Pages hold `pageSize` entries (default 1000; users, or user-document pairs when
+//!   grouped); the next page's token is named as [`FakeConfig::users_v2_token_name`] says
+//!   (Velt's page shows both names), and left out on the last page.
+//! - Get All User Data also honours two fields of Velt's Python SDK that the REST page does
+//!   not document (so the spec does not declare them): `veltUserIds`, more users exported
+//!   with `userId`, and `veltAllOrganizations: true`, every organization each user has data
+//!   in instead of `organizationId` alone. Items come user by user, organization by
+//!   organization, 100 of each feature a page.
 //! - Unknown organization or user on export, or a user outside the organization: a
 //!   successful, empty last page.
 //! - Delete keeps only the first 30 `userIds` silently, as Velt does. Without
@@ -28,8 +44,8 @@
 //!   [`FakeConfig::deletion_task_duration`]; each finished task really erases the users'
 //!   data in its organization (exports become empty, Get Users no longer lists them).
 //! - A Content-Type other than `application/json`, or a method other than POST: 400
-//!   `INVALID_ARGUMENT`, as Firebase callable functions answer. Unknown fields in `data`
-//!   (such as the SDKs' `veltUserIds`) are ignored. Unknown paths: 404 `NOT_FOUND`.
+//!   `INVALID_ARGUMENT`, as Firebase callable functions answer. Other unknown fields in `data`
+//!   are ignored. Unknown paths: 404 `NOT_FOUND`.
 //!
 //! - Request headers over [`MAX_HEADER_BYTES`]: 431, and bodies over [`MAX_BODY_BYTES`]: 413,
 //!   both `INVALID_ARGUMENT` in Velt's envelope. Headers are measured first, before faults
@@ -103,8 +119,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::task::{JoinHandle, JoinSet};
 
-pub use config::{DEMO_API_KEY, DEMO_AUTH_TOKEN, EndOfPages, FakeConfig, Faults};
-pub use dataset::{Dataset, Feature, SeededUser};
+pub use config::{DEMO_API_KEY, DEMO_AUTH_TOKEN, EndOfPages, FakeConfig, Faults, TokenName};
+pub use dataset::{Dataset, Feature, SeededOrganization, SeededUser};
 
 /// Items of each feature on one export page.
 pub const PAGE_SIZE: usize = server::PAGE_SIZE;

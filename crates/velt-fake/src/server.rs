@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Map, Value, json};
 
 use crate::config::{EndOfPages, FakeConfig, Faults};
-use crate::dataset::{Dataset, Feature, Rng};
+use crate::dataset::{Dataset, Feature, Rng, doc_id, hash, hash_str};
 use crate::token;
 
 /// Items of each feature on one export page, as Velt documents.
@@ -29,6 +29,9 @@ pub(crate) const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// The most ids Get Users accepts in `userIds` or `organizationUserGroupIds`, and the most
 /// `userIds` a deletion keeps.
 pub(crate) const MAX_IDS: usize = 30;
+
+/// The page size of the v2 list calls when none is given, as Velt documents.
+pub(crate) const DEFAULT_LIST_PAGE_SIZE: u64 = 1000;
 
 /// State shared by every request of one server.
 pub(crate) struct Shared {
@@ -131,6 +134,8 @@ enum Operation {
     DeleteAllUserData,
     DeleteStatus,
     GetUsers,
+    GetOrganizations,
+    GetUsersV2,
 }
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -148,6 +153,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             route(Operation::DeleteStatus),
         )
         .route("/v1/users/get", route(Operation::GetUsers))
+        .route("/v2/organizations/get", route(Operation::GetOrganizations))
+        .route("/v2/users/get", route(Operation::GetUsersV2))
         // Like Firebase callable functions: another method is a bad request.
         .method_not_allowed_fallback(|| async {
             invalid("Velt's REST API only accepts POST requests.")
@@ -232,11 +239,16 @@ async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: Body)
         Ok(data) => data,
         Err(e) => return e.into_response(),
     };
+    if let Some(response) = failing_organization(shared, &data) {
+        return response;
+    }
     let result = match op {
         Operation::GetAllUserData => get_all_user_data(shared, &data),
         Operation::DeleteAllUserData => delete_all_user_data(shared, &data),
         Operation::DeleteStatus => delete_status(shared, &data),
         Operation::GetUsers => get_users(shared, &data),
+        Operation::GetOrganizations => get_organizations(shared, &data),
+        Operation::GetUsersV2 => get_users_v2(shared, &data),
     };
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -342,6 +354,26 @@ fn injected_fault(shared: &Shared, n: u64) -> Option<Response> {
     None
 }
 
+/// 503 `UNAVAILABLE` for a request naming one of [`Faults::failing_organizations`].
+fn failing_organization(shared: &Shared, data: &Map<String, Value>) -> Option<Response> {
+    let organization_id = data.get("organizationId").and_then(Value::as_str)?;
+    let faults = shared.faults.read().unwrap_or_else(|e| e.into_inner());
+    faults
+        .failing_organizations
+        .iter()
+        .any(|failing| failing == organization_id)
+        .then(|| {
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                format!(
+                    "Organization {organization_id} is unavailable (injected by the fake server)."
+                ),
+            )
+            .into_response()
+        })
+}
+
 /// Compares without stopping at the first difference, so timing tells nothing.
 fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     given.len() == expected.len()
@@ -401,52 +433,176 @@ fn parse_data(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
+/// True when `s` has no character but white space: Unicode's, and the information
+/// separators U+001C..U+001F, which Python's `\s` counts too (so a string schemathesis
+/// generates for the spec's `pattern: "\S"` is never blank here, and the reverse).
+pub(crate) fn is_blank(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+}
+
+/// A string field that must be present and not blank. `null` is not a value.
 fn required_string<'a>(data: &'a Map<String, Value>, key: &str) -> Result<&'a str, ApiError> {
     match data.get(key) {
         None | Some(Value::Null) => Err(invalid(format!("data.{key} is required."))),
-        Some(Value::String(s)) if s.trim().is_empty() => {
-            Err(invalid(format!("data.{key} must not be empty.")))
+        Some(Value::String(s)) if is_blank(s) => {
+            Err(invalid(format!("data.{key} must not be empty or blank.")))
         }
         Some(Value::String(s)) => Ok(s),
         Some(_) => Err(invalid(format!("data.{key} must be a string."))),
     }
 }
 
+/// An optional string field: absent is `None`; `null` is refused (the spec declares no field
+/// nullable, and a client that sends one has a bug the answer should show).
 fn optional_string<'a>(
     data: &'a Map<String, Value>,
     key: &str,
 ) -> Result<Option<&'a str>, ApiError> {
     match data.get(key) {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
+        Some(Value::Null) => Err(invalid(format!(
+            "data.{key} must be a string, not null; leave it out when there is none."
+        ))),
         Some(_) => required_string(data, key).map(Some),
     }
 }
 
-/// An optional array of non-empty strings; given but empty is refused.
-fn optional_ids<'a>(
+/// An optional boolean field; `null` is refused.
+fn optional_bool(data: &Map<String, Value>, key: &str) -> Result<Option<bool>, ApiError> {
+    match data.get(key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(invalid(format!("data.{key} must be true or false."))),
+    }
+}
+
+/// Whether a list of ids may be left out, and what to say when it is given empty.
+#[derive(Clone, Copy)]
+enum IdList {
+    /// Must be given, with at least one id.
+    Required,
+    /// May be left out; when given, the text says what leaving it out means.
+    Optional(&'static str),
+}
+
+/// A list of ids, each a non-blank string. Given but empty, or `null`, is refused.
+fn ids<'a>(
     data: &'a Map<String, Value>,
     key: &str,
+    list: IdList,
 ) -> Result<Option<Vec<&'a str>>, ApiError> {
-    let items = match data.get(key) {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Array(items)) => items,
-        Some(_) => return Err(invalid(format!("data.{key} must be an array of strings."))),
+    let items = match (data.get(key), list) {
+        (None, IdList::Optional(_)) => return Ok(None),
+        (None, IdList::Required) => {
+            return Err(invalid(format!(
+                "data.{key} is required: a list of at least one id."
+            )));
+        }
+        (Some(Value::Null), IdList::Required) => {
+            return Err(invalid(format!(
+                "data.{key} must be a list of at least one id, not null."
+            )));
+        }
+        (Some(Value::Null), IdList::Optional(absent)) => {
+            return Err(invalid(format!(
+                "data.{key} must be a list of ids, not null (null is not the same as leaving it out, which {absent})."
+            )));
+        }
+        (Some(Value::Array(items)), _) => items,
+        (Some(_), _) => return Err(invalid(format!("data.{key} must be an array of strings."))),
     };
     if items.is_empty() {
-        return Err(invalid(format!(
-            "data.{key} must not be empty; leave it out instead."
-        )));
+        return Err(invalid(match list {
+            IdList::Required => format!("data.{key} must name at least one id."),
+            IdList::Optional(absent) => format!(
+                "data.{key} must name at least one id (leaving it out, which {absent}, is not the same as an empty list)."
+            ),
+        }));
     }
     items
         .iter()
         .enumerate()
         .map(|(i, item)| match item {
-            Value::String(s) if !s.trim().is_empty() => Ok(s.as_str()),
-            Value::String(_) => Err(invalid(format!("data.{key}[{i}] must not be empty."))),
+            Value::String(s) if !is_blank(s) => Ok(s.as_str()),
+            Value::String(_) => Err(invalid(format!(
+                "data.{key}[{i}] must not be empty or blank."
+            ))),
             _ => Err(invalid(format!("data.{key}[{i}] must be a string."))),
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+/// Refuses more than [`MAX_IDS`] ids, as Velt documents for its look-up calls.
+fn at_most_30(key: &str, ids: &Option<Vec<&str>>) -> Result<(), ApiError> {
+    match ids {
+        Some(ids) if ids.len() > MAX_IDS => Err(invalid(format!(
+            "data.{key} accepts at most {MAX_IDS} ids; got {}.",
+            ids.len()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// `pageSize` of the v2 list calls: a whole number of at least 1 (very large ones are
+/// simply "everything").
+fn page_size(data: &Map<String, Value>) -> Result<u64, ApiError> {
+    let refuse = || invalid("data.pageSize must be a whole number of at least 1.");
+    match data.get("pageSize") {
+        None => Ok(DEFAULT_LIST_PAGE_SIZE),
+        Some(Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
+            (Some(0), _) => Err(refuse()),
+            (Some(size), _) => Ok(size),
+            // Beyond u64: a whole number still (JSON has no other kind of large integer).
+            (None, Some(f)) if n.as_i64().is_none() && f >= 1.0 && f.fract() == 0.0 => Ok(u64::MAX),
+            _ => Err(refuse()),
+        },
+        Some(_) => Err(refuse()),
+    }
+}
+
+/// The offset a v2 list page starts at: 0, or the one its token was issued for (the token
+/// is bound to the request's filters, `scope`).
+fn list_offset(
+    shared: &Shared,
+    data: &Map<String, Value>,
+    scope: u64,
+    total: usize,
+) -> Result<usize, ApiError> {
+    match optional_string(data, "pageToken")? {
+        None => Ok(0),
+        Some(t) => token::decode_offset(shared.dataset.seed(), scope, t)
+            .and_then(|offset| usize::try_from(offset).ok())
+            .filter(|&offset| offset < total)
+            .ok_or_else(|| {
+                invalid("data.pageToken is not a page token of a request with these filters.")
+            }),
+    }
+}
+
+/// The filters of a v2 list request (every field but the page size and token), hashed: a
+/// token is only good for the same filters.
+fn filter_scope(operation: u64, data: &Map<String, Value>) -> u64 {
+    let mut filters = data.clone();
+    filters.remove("pageToken");
+    filters.remove("pageSize");
+    hash(&[operation, hash_str(&Value::Object(filters).to_string())])
+}
+
+/// `start..end` of a page of `total` entries, and the token of the next page if any.
+fn list_page(
+    shared: &Shared,
+    scope: u64,
+    offset: usize,
+    size: u64,
+    total: usize,
+) -> (std::ops::Range<usize>, Option<String>) {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let end = offset.saturating_add(size).min(total);
+    let next =
+        (end < total).then(|| token::encode_offset(shared.dataset.seed(), scope, end as u64));
+    (offset..end, next)
 }
 
 fn epoch_ms_now() -> u64 {
@@ -460,6 +616,19 @@ fn get_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Respo
     let organization_id = required_string(data, "organizationId")?;
     let user_id = required_string(data, "userId")?;
     let page_token = optional_string(data, "pageToken")?;
+    // Two fields of Velt's Python SDK the REST page lacks (see the crate docs).
+    let more_users = ids(data, "veltUserIds", IdList::Optional("exports userId only"))?;
+    let all_organizations = optional_bool(data, "veltAllOrganizations")?.unwrap_or(false);
+    if more_users.is_some() || all_organizations {
+        return export_across(
+            shared,
+            organization_id,
+            user_id,
+            page_token,
+            more_users.unwrap_or_default(),
+            all_organizations,
+        );
+    }
     let dataset = &shared.dataset;
     let total = dataset.items_per_feature();
     let page = match page_token {
@@ -521,15 +690,115 @@ fn get_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Respo
             )),
         );
     } else {
-        match shared.config.end_of_pages {
-            EndOfPages::Null => {
-                result.insert("nextPageToken".into(), Value::Null);
-            }
-            EndOfPages::EmptyString => {
-                result.insert("nextPageToken".into(), json!(""));
-            }
-            EndOfPages::Omitted => {}
+        end_of_pages(shared, &mut result);
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "result": Value::Object(result) }),
+    ))
+}
+
+/// The end of the last page, as [`FakeConfig::end_of_pages`] says.
+fn end_of_pages(shared: &Shared, result: &mut Map<String, Value>) {
+    match shared.config.end_of_pages {
+        EndOfPages::Null => {
+            result.insert("nextPageToken".into(), Value::Null);
         }
+        EndOfPages::EmptyString => {
+            result.insert("nextPageToken".into(), json!(""));
+        }
+        EndOfPages::Omitted => {}
+    }
+}
+
+/// An export with `veltUserIds` and/or `veltAllOrganizations`: the items of every
+/// (user, organization) pair with data, user by user, organization by organization, 100 of
+/// each feature a page. Erased pairs have none.
+fn export_across(
+    shared: &Shared,
+    organization_id: &str,
+    user_id: &str,
+    page_token: Option<&str>,
+    more_users: Vec<&str>,
+    all_organizations: bool,
+) -> Result<Response, ApiError> {
+    let dataset = &shared.dataset;
+    let mut users: Vec<&str> = vec![user_id];
+    for id in more_users {
+        if !users.contains(&id) {
+            users.push(id);
+        }
+    }
+    // Tokens are bound to the whole request: organization, users and scope.
+    let token_key = format!("{}\u{1f}{all_organizations}", users.join("\u{1f}"));
+    let pairs: Vec<(usize, usize)> = {
+        let state = shared.state();
+        users
+            .iter()
+            .filter_map(|id| dataset.user_index(id))
+            .flat_map(|u| {
+                let orgs = if all_organizations {
+                    dataset.data_orgs(u)
+                } else {
+                    dataset
+                        .member(organization_id, &crate::dataset::user_id(u))
+                        .map(|(o, _)| o)
+                        .into_iter()
+                        .collect()
+                };
+                orgs.into_iter().map(move |o| (o, u))
+            })
+            .filter(|pair| !state.deleted.contains(pair))
+            .collect()
+    };
+    let per_pair = dataset.items_per_feature();
+    let total = pairs.len().saturating_mul(per_pair);
+    let page = match page_token {
+        None => 0,
+        Some(t) => match token::decode(dataset.seed(), organization_id, &token_key, t) {
+            Some(page) if (page as usize).saturating_mul(PAGE_SIZE) < total => page as usize,
+            _ => {
+                return Err(invalid(
+                    "data.pageToken is not a page token of this organization and these users.",
+                ));
+            }
+        },
+    };
+    let start = page * PAGE_SIZE;
+    let end = (start + PAGE_SIZE).min(total);
+    let mut page_data = Map::new();
+    for feature in Feature::ALL {
+        let items: Vec<Value> = (start..end)
+            .map(|j| {
+                let (o, u) = pairs[j / per_pair];
+                Value::Object(dataset.item_at(o, u, feature, j % per_pair))
+            })
+            .collect();
+        page_data.insert(feature.as_str().to_owned(), Value::Array(items));
+    }
+    let mut result = Map::new();
+    result.insert("status".into(), json!("success"));
+    result.insert("message".into(), json!("Data fetched successfully."));
+    result.insert("data".into(), Value::Object(page_data));
+    if end < total {
+        let next = u32::try_from(page + 1).map_err(|_| {
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Too many pages.",
+            )
+        })?;
+        result.insert(
+            "nextPageToken".into(),
+            json!(token::encode(
+                dataset.seed(),
+                organization_id,
+                &token_key,
+                next
+            )),
+        );
+    } else {
+        end_of_pages(shared, &mut result);
     }
     Ok(json_response(
         StatusCode::OK,
@@ -538,10 +807,14 @@ fn get_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Respo
 }
 
 fn delete_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Response, ApiError> {
-    let Some(user_ids) = optional_ids(data, "userIds")? else {
+    let Some(user_ids) = ids(data, "userIds", IdList::Required)? else {
         return Err(invalid("data.userIds is required."));
     };
-    let organization_ids = optional_ids(data, "organizationIds")?;
+    let organization_ids = ids(
+        data,
+        "organizationIds",
+        IdList::Optional("erases in every organization"),
+    )?;
     let dataset = &shared.dataset;
     // Velt keeps only the first 30 userIds of a request and still answers success.
     let users: Vec<usize> = {
@@ -566,7 +839,7 @@ fn delete_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Re
         }
         None => {
             let orgs: std::collections::BTreeSet<usize> =
-                users.iter().flat_map(|&u| dataset.user_orgs(u)).collect();
+                users.iter().flat_map(|&u| dataset.data_orgs(u)).collect();
             orgs.into_iter()
                 .map(|o| Task {
                     organization: Some(o),
@@ -646,21 +919,14 @@ fn delete_status(shared: &Shared, data: &Map<String, Value>) -> Result<Response,
 fn get_users(shared: &Shared, data: &Map<String, Value>) -> Result<Response, ApiError> {
     let organization_id = required_string(data, "organizationId")?;
     let document_id = optional_string(data, "documentId")?;
-    let user_ids = optional_ids(data, "userIds")?;
-    let group_ids = optional_ids(data, "organizationUserGroupIds")?;
-    for (key, ids) in [
-        ("userIds", &user_ids),
-        ("organizationUserGroupIds", &group_ids),
-    ] {
-        if let Some(ids) = ids
-            && ids.len() > MAX_IDS
-        {
-            return Err(invalid(format!(
-                "data.{key} accepts at most {MAX_IDS} ids; got {}.",
-                ids.len()
-            )));
-        }
-    }
+    let user_ids = ids(data, "userIds", IdList::Optional("means any user"))?;
+    let group_ids = ids(
+        data,
+        "organizationUserGroupIds",
+        IdList::Optional("means any group"),
+    )?;
+    at_most_30("userIds", &user_ids)?;
+    at_most_30("organizationUserGroupIds", &group_ids)?;
     let dataset = &shared.dataset;
     let mut users = Vec::new();
     if let Some(o) = dataset.org_index(organization_id) {
@@ -673,7 +939,12 @@ fn get_users(shared: &Shared, data: &Map<String, Value>) -> Result<Response, Api
             None => None,
         };
         let state = shared.state();
-        for u in dataset.member_indexes(o) {
+        // A document's users include those who are not members of the organization.
+        let candidates: Vec<usize> = match document {
+            Some(_) => merged(dataset.member_indexes(o), dataset.doc_only_indexes(o)),
+            None => dataset.member_indexes(o).collect(),
+        };
+        for u in candidates {
             if state.deleted.contains(&(o, u)) {
                 continue;
             }
@@ -710,4 +981,173 @@ fn users_response(users: Vec<Value>) -> Response {
             }
         }),
     )
+}
+
+/// Two ascending lists of user indexes as one, in order.
+fn merged(a: impl Iterator<Item = usize>, b: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut all: Vec<usize> = a.chain(b).collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+fn get_organizations(shared: &Shared, data: &Map<String, Value>) -> Result<Response, ApiError> {
+    let organization_ids = ids(
+        data,
+        "organizationIds",
+        IdList::Optional("lists every organization"),
+    )?;
+    at_most_30("organizationIds", &organization_ids)?;
+    let size = page_size(data)?;
+    let dataset = &shared.dataset;
+    // The named organizations that exist, each once, in the order given; or all of them
+    // (never materialized: thousands cost one page).
+    let named: Option<Vec<usize>> = organization_ids.map(|ids| {
+        let mut seen = HashSet::new();
+        ids.into_iter()
+            .filter_map(|id| dataset.org_index(id))
+            .filter(|o| seen.insert(*o))
+            .collect()
+    });
+    let total = named.as_ref().map_or(dataset.organizations(), Vec::len);
+    let scope = filter_scope(0x0e9, data);
+    let offset = list_offset(shared, data, scope, total)?;
+    let (range, next) = list_page(shared, scope, offset, size, total);
+    let organizations: Vec<Value> = range
+        .map(|i| dataset.organization_json(named.as_ref().map_or(i, |named| named[i])))
+        .collect();
+    let mut result = Map::new();
+    result.insert("status".into(), json!("success"));
+    result.insert(
+        "message".into(),
+        json!("Organization(s) retrieved successfully."),
+    );
+    result.insert("data".into(), Value::Array(organizations));
+    if let Some(next) = next {
+        result.insert("nextPageToken".into(), json!(next));
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "result": Value::Object(result) }),
+    ))
+}
+
+fn get_users_v2(shared: &Shared, data: &Map<String, Value>) -> Result<Response, ApiError> {
+    let organization_id = required_string(data, "organizationId")?;
+    let document_id = optional_string(data, "documentId")?;
+    let folder_id = optional_string(data, "folderId")?;
+    let user_ids = ids(data, "userIds", IdList::Optional("means any user"))?;
+    let group_ids = ids(
+        data,
+        "organizationUserGroupIds",
+        IdList::Optional("means any group"),
+    )?;
+    at_most_30("userIds", &user_ids)?;
+    at_most_30("organizationUserGroupIds", &group_ids)?;
+    let all_documents = optional_bool(data, "allDocuments")?.unwrap_or(false);
+    let group_by_document = optional_bool(data, "groupByDocumentId")?.unwrap_or(false);
+    let size = page_size(data)?;
+    let dataset = &shared.dataset;
+
+    // (document, user) entries when grouped, (None, user) otherwise.
+    let mut entries: Vec<(Option<usize>, usize)> = Vec::new();
+    let grouped = all_documents && group_by_document;
+    let organization = dataset.org_index(organization_id);
+    if let Some(o) = organization {
+        // The documents asked about; `None` for the organization level.
+        let documents: Option<Vec<usize>> =
+            if document_id.is_some() || folder_id.is_some() || all_documents {
+                Some(
+                    (0..dataset.documents())
+                        .filter(|&d| document_id.is_none_or(|id| doc_id(o, d) == id))
+                        .filter(|&d| {
+                            folder_id.is_none_or(|id| dataset.folder_index(o, id) == Some(d / 2))
+                        })
+                        .collect(),
+                )
+            } else {
+                None
+            };
+        let state = shared.state();
+        let wanted = |u: usize| {
+            !state.deleted.contains(&(o, u))
+                && user_ids
+                    .as_ref()
+                    .is_none_or(|ids| ids.contains(&crate::dataset::user_id(u).as_str()))
+                && group_ids
+                    .as_ref()
+                    .is_none_or(|ids| ids.contains(&dataset.user_group(o, u)))
+        };
+        match &documents {
+            None => entries.extend(
+                dataset
+                    .member_indexes(o)
+                    .filter(|&u| wanted(u))
+                    .map(|u| (None, u)),
+            ),
+            Some(documents) => {
+                let candidates = merged(dataset.member_indexes(o), dataset.doc_only_indexes(o));
+                let access: Vec<(usize, Vec<usize>)> = candidates
+                    .into_iter()
+                    .filter(|&u| wanted(u))
+                    .map(|u| (u, dataset.user_docs(o, u)))
+                    .collect();
+                if grouped {
+                    for &d in documents {
+                        entries.extend(
+                            access
+                                .iter()
+                                .filter(|(_, docs)| docs.contains(&d))
+                                .map(|(u, _)| (Some(d), *u)),
+                        );
+                    }
+                } else {
+                    entries.extend(
+                        access
+                            .iter()
+                            .filter(|(_, docs)| docs.iter().any(|d| documents.contains(d)))
+                            .map(|(u, _)| (None, *u)),
+                    );
+                }
+            }
+        }
+    }
+    let scope = filter_scope(0x05e2, data);
+    let offset = list_offset(shared, data, scope, entries.len())?;
+    let (range, next) = list_page(shared, scope, offset, size, entries.len());
+    let user_json = |u: usize| {
+        let user = dataset.seeded_user(u);
+        json!({ "email": user.email, "name": user.name, "userId": user.user_id })
+    };
+    let users = if grouped {
+        let mut by_document = Map::new();
+        for &(d, u) in &entries[range] {
+            let (Some(o), Some(d)) = (organization, d) else {
+                continue;
+            };
+            if let Value::Array(list) = by_document
+                .entry(doc_id(o, d))
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
+                list.push(user_json(u));
+            }
+        }
+        Value::Object(by_document)
+    } else {
+        Value::Array(entries[range].iter().map(|&(_, u)| user_json(u)).collect())
+    };
+    let mut result = Map::new();
+    result.insert("status".into(), json!("success"));
+    result.insert("message".into(), json!("User(s) retrieved successfully."));
+    result.insert("data".into(), users);
+    if let Some(next) = next {
+        result.insert(
+            shared.config.users_v2_token_name.as_str().into(),
+            json!(next),
+        );
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "result": Value::Object(result) }),
+    ))
 }

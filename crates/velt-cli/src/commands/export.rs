@@ -2,17 +2,79 @@
 
 use std::collections::HashSet;
 
-use velt_api::Client;
+use velt_api::{Client, search::Subject};
 
 use crate::{
     cli::{ExportArgs, Format, VerifyExportArgs},
-    export::{self, Destination, Plan},
-    failure::Failure,
+    export::{self, Destination, MatchesExport, Plan},
+    failure::{Failure, io_failure},
+    find::{self, Find},
 };
 
-/// `velt data export`: one user or many, into standard output, a file or a directory.
+/// `velt data export`: one user or many, into standard output, a file or a directory; or,
+/// with `--email` or `--all-organizations`, everyone found in every organization.
 pub async fn export(client: &Client, args: ExportArgs, fake: bool) -> Result<(), Failure> {
+    if let Some(subject) = subject(&args)? {
+        return export_found(client, subject, args, fake).await;
+    }
     export::run(client, plan(args, fake)?).await
+}
+
+/// Who to find first: `--email`, or the one `--user-id` of `--all-organizations`.
+fn subject(args: &ExportArgs) -> Result<Option<Subject>, Failure> {
+    if let Some(email) = &args.email {
+        return Ok(Some(Subject::email(email)));
+    }
+    if !args.all_organizations {
+        return Ok(None);
+    }
+    match args.user_ids.as_slice() {
+        [user_id] => Ok(Some(Subject::user_id(user_id))),
+        _ => Err(Failure::Usage(
+            "--all-organizations takes one --user-id".into(),
+        )),
+    }
+}
+
+/// Find, export every match into `DIR/ORG/USER.ndjson`, write `DIR/search.json`.
+async fn export_found(
+    client: &Client,
+    subject: Subject,
+    args: ExportArgs,
+    fake: bool,
+) -> Result<(), Failure> {
+    let Some(dir) = args.out_dir else {
+        return Err(Failure::Usage(
+            "--email and --all-organizations need --out-dir DIR".into(),
+        ));
+    };
+    let search = find::find(
+        client,
+        &Find {
+            subject,
+            organization_ids: Vec::new(),
+            concurrency: usize::from(args.concurrency),
+        },
+    )
+    .await?;
+    std::fs::create_dir_all(&dir).map_err(|e| io_failure("create", &dir, e))?;
+    let exported = export::export_matches(
+        client,
+        &search.matches,
+        &MatchesExport {
+            dir: dir.clone(),
+            format: args.format.into(),
+            resume: args.resume,
+            force: args.force,
+            velt: velt_command(fake),
+            concurrency: usize::from(args.concurrency),
+        },
+    )
+    .await;
+    let record = find::write_search(&search, &dir.join("search.json"))?;
+    eprintln!("search record: {}", record.display());
+    exported?;
+    find::outcome(&search)
 }
 
 /// `velt data verify-export FILE`: the file against its manifest; needs no credentials.
@@ -39,14 +101,19 @@ fn plan(args: ExportArgs, fake: bool) -> Result<Plan, Failure> {
         }
         (None, None) => Destination::Stdout,
     };
+    let Some(organization_id) = args.organization_id else {
+        return Err(Failure::Usage(
+            "--organization-id is needed (or --email, or --all-organizations)".into(),
+        ));
+    };
     Ok(Plan {
-        organization_id: args.organization_id,
+        organization_id,
         users,
         destination,
         format: args.format.into(),
         resume: args.resume,
         force: args.force,
-        velt: if fake { "velt --fake" } else { "velt" }.to_owned(),
+        velt: velt_command(fake),
         concurrency: usize::from(args.concurrency),
     })
 }
@@ -76,4 +143,9 @@ fn user_ids(args: &ExportArgs) -> Result<Vec<String>, Failure> {
         ));
     }
     Ok(ids)
+}
+
+/// The command that runs velt as the user ran it, for hints: `velt`, or `velt --fake`.
+fn velt_command(fake: bool) -> String {
+    if fake { "velt --fake" } else { "velt" }.to_owned()
 }

@@ -16,6 +16,7 @@ pub async fn serve(args: &ServeArgs) -> Result<(), Failure> {
     }
     let config = FakeConfig {
         seed: args.seed,
+        organizations: args.organizations,
         users: args.users,
         items_per_feature: args.items_per_feature,
         latency: Duration::from_millis(args.latency_ms),
@@ -31,10 +32,9 @@ pub async fn serve(args: &ServeArgs) -> Result<(), Failure> {
     println!("export VELT_BASE_URL={}", fake.base_url());
     println!("export VELT_API_KEY={}", fake.api_key());
     println!("export VELT_AUTH_TOKEN={}", fake.auth_token());
-    let organizations: Vec<String> = fake.dataset().organization_ids().collect();
     println!(
-        "# organizations: {}; users: user-0001..user-{:04}; {} items per feature; Ctrl-C stops",
-        organizations.join(" "),
+        "# organizations: org-0001..org-{:04}; users: user-0001..user-{:04}; {} items per feature; Ctrl-C stops",
+        fake.dataset().organization_count(),
         args.users,
         args.items_per_feature
     );

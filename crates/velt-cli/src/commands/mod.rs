@@ -12,7 +12,9 @@ use velt_api::Client;
 use velt_fake::{FakeConfig, FakeVelt};
 
 use crate::{
-    cli::{Cli, Command, DataCommand, FakeCommand, RequestCommand, UsersCommand},
+    cli::{
+        Cli, Command, DataCommand, FakeCommand, OrganizationsCommand, RequestCommand, UsersCommand,
+    },
     failure::Failure,
 };
 
@@ -32,6 +34,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let fake = cli.fake;
     match cli.command {
         Command::Users(UsersCommand::Get(args)) => users::get(&client, args).await,
+        Command::Users(UsersCommand::List(args)) => users::list(&client, args).await,
+        Command::Users(UsersCommand::Find(args)) => users::find(&client, args).await,
+        Command::Organizations(OrganizationsCommand::List(args)) => {
+            users::list_organizations(&client, args).await
+        }
         Command::Data(DataCommand::Export(args)) => export::export(&client, args, fake).await,
         Command::Data(DataCommand::Delete(args)) => erase::delete(&client, args, fake).await,
         Command::Data(DataCommand::DeleteStatus(args)) => {

@@ -117,6 +117,8 @@ pub const DELETE_MD: &str = "md/delete-all-user-data.md";
 pub const DELETE_MDX: &str = "mdx/delete-all-user-data-gdpr.mdx";
 pub const STATUS_MDX: &str = "mdx/get-delete-user-data-status-gdpr.mdx";
 pub const USERS_MDX: &str = "mdx/get-users.mdx";
+pub const ORGS_V2_MDX: &str = "mdx/get-organizations-v2.mdx";
+pub const USERS_V2_MDX: &str = "mdx/get-users-v2.mdx";
 
 /// The page URL the delete operation is bound to (`externalDocs.url` in the spec).
 pub const DELETE_PAGE: &str =
