@@ -11,7 +11,7 @@ use crate::{
     generated::types,
     pager::{self, Cursor, Page},
     transport::context::Transport,
-    users::{User, require_id},
+    users::v1::{User, require_id},
 };
 
 /// An organization as Get Organizations returns it (the generated type of the spec's

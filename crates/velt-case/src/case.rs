@@ -574,8 +574,22 @@ impl CaseFolder {
         organization: &str,
         user: &str,
     ) -> Result<crate::ExportCheck, Error> {
-        let file = self.export_path(organization, user)?;
+        self.export_path(organization, user)?;
         let relative = format!("{DATA_DIR}/{organization}/{user}.ndjson");
+        self.record_export_at(&relative, organization, user)
+    }
+
+    /// Records the export of `user` in `organization` at `relative` (a path inside the case
+    /// folder, `/`-separated, e.g. where an exporter that escapes odd ids in file names wrote
+    /// it), as [`CaseFolder::record_export`] does.
+    pub fn record_export_at(
+        &mut self,
+        relative: &str,
+        organization: &str,
+        user: &str,
+    ) -> Result<crate::ExportCheck, Error> {
+        let file = self.resolve(relative)?;
+        let relative = relative.to_owned();
         let manifest_relative = format!("{relative}.manifest.json");
         let check = crate::check::check_export(&file)?;
         if !check.problems.is_empty() {

@@ -63,6 +63,15 @@ pub enum Command {
 /// `velt request ...`
 #[derive(Debug, Subcommand)]
 pub enum RequestCommand {
+    /// Answer an access request in one command: find the person in every organization (or
+    /// those named), export every match into DIR/data/ORG/USER.ndjson with its manifest, keep
+    /// the search record, and write DIR/report.html (the readable answer) and DIR/case.json
+    /// (the due date, the files and their SHA-256); with --zip, DIR.zip to hand over.
+    Access(RequestAccessArgs),
+    /// Answer an erasure request in one command: find the person again, erase every match in
+    /// the organizations found, wait, verify in every organization found, and keep the
+    /// receipt in the case (DIR/receipt.json).
+    Erase(RequestEraseArgs),
     /// Extend a case's deadline by up to two further months in all (GDPR Art. 12(3)); the
     /// reason is recorded and must be told to the person.
     Extend(RequestExtendArgs),
@@ -71,6 +80,61 @@ pub enum RequestCommand {
     Check(RequestCheckArgs),
     /// The cases under a folder, by due date, overdue first.
     List(RequestListArgs),
+}
+
+/// `velt request access`
+#[derive(Debug, Args)]
+pub struct RequestAccessArgs {
+    /// Who asked.
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    /// Look only in this organization; repeat for several. Without it, every organization.
+    #[arg(long = "organization-id")]
+    pub organization_ids: Vec<String>,
+    /// The case folder to create (it must not exist, or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub case: PathBuf,
+    /// When the request was received [default: today]; the answer is due one calendar month
+    /// later.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub received: Option<chrono::NaiveDate>,
+    /// The controller's notice to the person, in Markdown, shown at the top of the report
+    /// (who you are, the purposes, recipients, retention, the person's rights).
+    #[arg(long, value_name = "FILE")]
+    pub notice: Option<PathBuf>,
+    /// Also write DIR.zip, the package to hand over.
+    #[arg(long)]
+    pub zip: bool,
+    /// How many calls the search makes at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+/// `velt request erase`
+#[derive(Debug, Args)]
+pub struct RequestEraseArgs {
+    /// The case folder: an existing case (its subject is the person) or a new one (then
+    /// give --email or --user-id).
+    #[arg(long, value_name = "DIR")]
+    pub case: PathBuf,
+    /// The person's email, for a new case.
+    #[arg(long, conflicts_with = "user_id")]
+    pub email: Option<String>,
+    /// The person's user id, for a new case.
+    #[arg(long)]
+    pub user_id: Option<String>,
+    /// Look only in this organization; repeat for several. Without it, every organization.
+    #[arg(long = "organization-id")]
+    pub organization_ids: Vec<String>,
+    /// When the request was received, for a new case [default: today].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub received: Option<chrono::NaiveDate>,
+    /// Do not ask for confirmation (required when standard input is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// How many calls the search makes at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
 }
 
 /// `velt request extend`

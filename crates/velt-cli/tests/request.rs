@@ -3,9 +3,22 @@
 mod common;
 
 use chrono::{Duration, NaiveDate, Utc};
-use common::{BIN, assert_stderr_has, run, scratch, stderr};
+use common::{BIN, assert_stderr_has, config, run, scratch, stderr};
+use std::time::Duration as StdDuration;
 use tokio::process::Command;
 use velt_case::{CaseFolder, NewCase, RequestKind};
+use velt_fake::{FakeConfig, FakeVelt};
+
+/// A fake Velt where jane.doe@example.com (user-0012, mixed case at Velt) is a member of
+/// three organizations, with deletions that finish quickly.
+async fn fake() -> FakeVelt {
+    FakeVelt::start(FakeConfig {
+        deletion_task_duration: StdDuration::from_millis(20),
+        ..config(30)
+    })
+    .await
+    .expect("the fake starts")
+}
 
 fn velt(args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
@@ -115,4 +128,118 @@ async fn list_puts_overdue_cases_first() {
         subjects,
         ["b@example.com", "c@example.com", "a@example.com"]
     );
+}
+
+#[tokio::test]
+async fn access_then_erase_a_person_in_three_organizations_leaves_a_case_that_checks() {
+    let fake = fake().await;
+    let root = scratch("request-flows");
+    let dir = root.join("jane");
+    let case = dir.to_str().unwrap();
+    let notice = root.join("notice.md");
+    std::fs::write(
+        &notice,
+        "# Acme Ltd\n\nWe hold **your comments** <script>x</script>.\n",
+    )
+    .unwrap();
+
+    let output = run(common::velt(
+        &fake,
+        &[
+            "request",
+            "access",
+            "--email",
+            "JANE.DOE@example.com",
+            "--case",
+            case,
+            "--received",
+            "2026-01-31",
+            "--notice",
+            notice.to_str().unwrap(),
+            "--zip",
+        ],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let record: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(record["due"], "2026-02-28");
+    assert_eq!(record["status"], "exported");
+    let exports: Vec<String> = record["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["role"] == "export")
+        .map(|f| f["path"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        exports,
+        [
+            "data/org-0001/user-0012.ndjson",
+            "data/org-0002/user-0012.ndjson",
+            "data/org-0003/user-0012.ndjson"
+        ]
+    );
+    assert!(root.join("jane.zip").is_file());
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(report.contains("Acme Ltd") && report.contains("&lt;script&gt;x&lt;/script&gt;"));
+    assert!(
+        !report.contains("<script>x"),
+        "the notice's HTML is shown as text"
+    );
+
+    let output = run(common::velt(
+        &fake,
+        &["request", "erase", "--case", case, "--yes"],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_stderr_has(&output, "nothing remains in the 3 organization(s) found");
+    let receipt: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("receipt.json")).unwrap()).unwrap();
+    assert_eq!(receipt["verification"]["nothingRemains"], true);
+    assert_eq!(
+        receipt["verification"]["organizationIds"],
+        serde_json::json!(["org-0001", "org-0002", "org-0003"])
+    );
+
+    let output = run(velt(&["request", "check", "--case", case])).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["status"], "erased");
+
+    // One changed byte in an export, then in the report: check names the file, exit 1.
+    for file in ["data/org-0002/user-0012.ndjson", "report.html"] {
+        let path = dir.join(file);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] = if bytes[at] == b'a' { b'b' } else { b'a' };
+        std::fs::write(&path, &bytes).unwrap();
+        let output = run(velt(&["request", "check", "--case", case])).await;
+        assert_eq!(output.status.code(), Some(1), "{file}: {}", stderr(&output));
+        assert_stderr_has(&output, file);
+    }
+}
+
+#[tokio::test]
+async fn access_for_nobody_exits_3_and_still_answers() {
+    let fake = fake().await;
+    let dir = scratch("request-nobody").join("case");
+    let output = run(common::velt(
+        &fake,
+        &[
+            "request",
+            "access",
+            "--email",
+            "nobody@example.com",
+            "--case",
+            dir.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        dir.join("report.html").is_file(),
+        "the person still gets an answer"
+    );
+    assert!(dir.join("search.json").is_file());
 }

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use velt_api::{Client, search::Subject};
 
+use super::velt_command;
 use crate::{
     cli::{ExportArgs, Format, VerifyExportArgs},
     export::{self, Destination, MatchesExport, Plan},
@@ -143,9 +144,4 @@ fn user_ids(args: &ExportArgs) -> Result<Vec<String>, Failure> {
         ));
     }
     Ok(ids)
-}
-
-/// The command that runs velt as the user ran it, for hints: `velt`, or `velt --fake`.
-fn velt_command(fake: bool) -> String {
-    if fake { "velt --fake" } else { "velt" }.to_owned()
 }

@@ -44,10 +44,21 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Data(DataCommand::DeleteStatus(args)) => {
             erase::delete_status(&client, args, fake).await
         }
+        Command::Request(RequestCommand::Access(args)) => {
+            request::access(&client, args, fake).await
+        }
+        Command::Request(RequestCommand::Erase(args)) => request::erase(&client, args, fake).await,
         Command::Fake(FakeCommand::Serve(_))
         | Command::Data(DataCommand::VerifyExport(_))
-        | Command::Request(_) => Ok(()),
+        | Command::Request(
+            RequestCommand::Extend(_) | RequestCommand::Check(_) | RequestCommand::List(_),
+        ) => Ok(()),
     }
+}
+
+/// The command that runs velt as the user ran it, for hints: `velt`, or `velt --fake`.
+fn velt_command(fake: bool) -> String {
+    if fake { "velt --fake" } else { "velt" }.to_owned()
 }
 
 /// The client, pointed at Velt or at an in-process fake server.

@@ -1,13 +1,297 @@
 //! `velt request ...`: one case folder per data-subject request (the `velt-case` crate).
+//! `access` and `erase` are the two flows an operator runs for a request, each one command
+//! over the same pieces as `velt users find`, `velt data export --email` and
+//! `velt data delete --email`; `extend`, `check` and `list` need no credentials.
 
-use chrono::Utc;
-use velt_case::{CaseFolder, ListEntry};
+use std::path::Path;
 
+use chrono::{NaiveDate, Utc};
+use serde_json::json;
+use velt_api::{
+    Client,
+    search::{Search, Subject},
+};
+use velt_case::{CaseFolder, FileRole, ListEntry, NewCase, ReportOptions, RequestKind, Status};
+
+use super::users::subject;
+use super::velt_command;
 use crate::{
-    cli::{RequestCheckArgs, RequestExtendArgs, RequestListArgs},
+    cli::{
+        RequestAccessArgs, RequestCheckArgs, RequestEraseArgs, RequestExtendArgs, RequestListArgs,
+    },
+    erase::{MatchesErasure, erase_matches},
+    export::{MatchesExport, export_matches},
+    export_file::FileFormat,
     failure::Failure,
+    find::{self, Find},
     output::print_json,
 };
+
+/// `velt request access`: find, export every match, report, case record, and the zip.
+pub async fn access(client: &Client, args: RequestAccessArgs, fake: bool) -> Result<(), Failure> {
+    let received = received(args.received)?;
+    let notice = match &args.notice {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            Failure::Usage(format!("cannot read the notice {}: {e}", path.display()))
+        })?),
+        None => None,
+    };
+    let who = subject(args.subject)?;
+    let mut case = CaseFolder::create(
+        &args.case,
+        &NewCase {
+            subject: subject_text(&who),
+            kinds: vec![RequestKind::Access],
+            received,
+        },
+    )
+    .map_err(case_failure)?;
+    eprintln!(
+        "case {} in {}: received {received}, due {}",
+        case.case().id,
+        args.case.display(),
+        case.case().due
+    );
+    let search = search(
+        client,
+        &mut case,
+        who,
+        args.organization_ids,
+        args.concurrency,
+    )
+    .await?;
+    // The case makes `data/ORG` readable by its owner only before the exporter writes there
+    // (an id that cannot be a folder name is escaped by the exporter and left to it).
+    for m in &search.matches {
+        let _ = case.export_path(&m.organization_id, &m.user_id);
+    }
+    let exported = export_matches(
+        client,
+        &search.matches,
+        &MatchesExport {
+            dir: args.case.join("data"),
+            format: FileFormat::Ndjson,
+            resume: false,
+            force: false,
+            velt: velt_command(fake),
+            concurrency: 8,
+        },
+    )
+    .await;
+    let exported = match exported {
+        Ok(exported) => exported,
+        Err(failure) => {
+            case.log("export failed", json!({ "error": failure.to_string() }))
+                .map_err(case_failure)?;
+            return Err(failure);
+        }
+    };
+    for file in &exported {
+        let relative = relative_to(&args.case, &file.path)?;
+        case.record_export_at(&relative, &file.organization_id, &file.user_id)
+            .map_err(case_failure)?;
+    }
+    let summary = case
+        .write_report(&ReportOptions {
+            notice_markdown: notice,
+            ..ReportOptions::default()
+        })
+        .map_err(case_failure)?;
+    if search.search.complete {
+        case.set_status(Status::Exported).map_err(case_failure)?;
+    }
+    eprintln!(
+        "exported {} item(s) of {} match(es) into {}; the readable answer is {}",
+        summary.items,
+        search.matches.len(),
+        args.case.join("data").display(),
+        args.case.join("report.html").display()
+    );
+    if args.zip {
+        let zip = case.zip().map_err(case_failure)?;
+        eprintln!("the package to hand over: {}", zip.display());
+    }
+    print_json(case.case())?;
+    find::outcome(&search)
+}
+
+/// `velt request erase`: find again, erase every match, wait, verify, keep the receipt.
+pub async fn erase(client: &Client, args: RequestEraseArgs, fake: bool) -> Result<(), Failure> {
+    let given = match (args.email, args.user_id) {
+        (Some(email), None) => Some(Subject::email(email)),
+        (None, Some(user_id)) => Some(Subject::user_id(user_id)),
+        _ => None,
+    };
+    let mut case = if args.case.join("case.json").exists() {
+        let mut case = CaseFolder::open(&args.case).map_err(case_failure)?;
+        if let Some(given) = &given
+            && subject_text(given) != case.case().subject
+        {
+            return Err(Failure::Usage(format!(
+                "the case {} is about {:?}, not {:?}; leave out --email/--user-id, or use another --case",
+                args.case.display(),
+                case.case().subject,
+                subject_text(given)
+            )));
+        }
+        case.add_kind(RequestKind::Erasure).map_err(case_failure)?;
+        case
+    } else {
+        let Some(given) = &given else {
+            return Err(Failure::Usage(format!(
+                "{} holds no case; give --email or --user-id to open one",
+                args.case.display()
+            )));
+        };
+        CaseFolder::create(
+            &args.case,
+            &NewCase {
+                subject: subject_text(given),
+                kinds: vec![RequestKind::Erasure],
+                received: received(args.received)?,
+            },
+        )
+        .map_err(case_failure)?
+    };
+    let who = subject_of(&case.case().subject);
+    let search = search(
+        client,
+        &mut case,
+        who,
+        args.organization_ids,
+        args.concurrency,
+    )
+    .await?;
+    // Nothing is erased on an incomplete search, or when nobody was found.
+    find::require_complete(&search)?;
+    case.set_status(Status::Erasing).map_err(case_failure)?;
+    let receipt = case.receipt_path();
+    let erased = erase_matches(
+        client,
+        &search.matches,
+        MatchesErasure {
+            yes: args.yes,
+            wait: true,
+            receipt: Some(receipt.clone()),
+            verify: true,
+            timeout: None,
+            fake,
+        },
+    )
+    .await;
+    // Every receipt written is kept in the case, whatever the outcome.
+    let mut receipts = Vec::new();
+    if receipt.exists() {
+        case.record_receipt().map_err(case_failure)?;
+        receipts.push(receipt.clone());
+    }
+    for n in 2.. {
+        let name = format!("receipt-{n}.json");
+        if !args.case.join(&name).exists() {
+            break;
+        }
+        case.record_file(&name, FileRole::Receipt)
+            .map_err(case_failure)?;
+        receipts.push(args.case.join(name));
+    }
+    match erased {
+        Ok(_) => {
+            case.log(
+                "verification",
+                json!({ "receipts": receipts.len(), "nothingRemains": true }),
+            )
+            .map_err(case_failure)?;
+            case.set_status(Status::Erased).map_err(case_failure)?;
+            eprintln!(
+                "erased and verified: nothing remains in the {} organization(s) found; receipt(s) kept in {}",
+                search.organization_ids().len(),
+                args.case.display()
+            );
+            print_json(case.case())
+        }
+        Err(failure) => {
+            case.log("erasure failed", json!({ "error": failure.to_string() }))
+                .map_err(case_failure)?;
+            Err(failure)
+        }
+    }
+}
+
+/// Runs the search and keeps it in the case (`search.json` and a `search` step).
+async fn search(
+    client: &Client,
+    case: &mut CaseFolder,
+    who: Subject,
+    organization_ids: Vec<String>,
+    concurrency: u16,
+) -> Result<Search, Failure> {
+    let search = find::find(
+        client,
+        &Find {
+            subject: who,
+            organization_ids,
+            concurrency: usize::from(concurrency),
+        },
+    )
+    .await?;
+    let bytes = serde_json::to_vec_pretty(&search)
+        .map_err(|e| Failure::Failed(format!("cannot encode the search record: {e}")))?;
+    case.record_search(
+        &bytes,
+        json!({
+            "organizationsSearched": search.search.organizations_searched,
+            "matches": search.matches.len(),
+            "organizations": search.organization_ids(),
+            "complete": search.search.complete,
+        }),
+    )
+    .map_err(case_failure)?;
+    Ok(search)
+}
+
+/// The subject as the case records it: `jane@example.com` or `user:USER`.
+fn subject_text(subject: &Subject) -> String {
+    match subject {
+        Subject::Email(email) => email.trim().to_owned(),
+        Subject::UserId(user_id) => format!("user:{user_id}"),
+    }
+}
+
+/// The subject a case records (see [`subject_text`]).
+fn subject_of(text: &str) -> Subject {
+    match text.strip_prefix("user:") {
+        Some(user_id) => Subject::user_id(user_id),
+        None => Subject::email(text),
+    }
+}
+
+/// The day the request was received: the one given, or today; never in the future.
+fn received(given: Option<NaiveDate>) -> Result<NaiveDate, Failure> {
+    let today = Utc::now().date_naive();
+    let day = given.unwrap_or(today);
+    if day > today {
+        return Err(Failure::Usage(format!(
+            "--received {day} is in the future; give the day the request arrived"
+        )));
+    }
+    Ok(day)
+}
+
+/// `data/ORG/USER.ndjson` for a file under the case folder.
+fn relative_to(case: &Path, file: &Path) -> Result<String, Failure> {
+    let relative = file.strip_prefix(case).map_err(|_| {
+        Failure::Failed(format!(
+            "{} is not inside the case {}",
+            file.display(),
+            case.display()
+        ))
+    })?;
+    Ok(relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/"))
+}
 
 /// `velt request extend`: two further months at most, with the reason recorded.
 pub fn extend(args: &RequestExtendArgs) -> Result<(), Failure> {

@@ -1,14 +1,4 @@
-//! Users: Get Users (v1), looking users up by organization, document, user ids and group
-//! ids ([`crate::Client::get_users`]); and the v2 listings, Get Organizations
-//! ([`crate::Client::list_organizations`]) and Get Users v2 ([`crate::Client::list_users`]),
-//! as streams of pages or items.
-
-mod list;
-
-pub use list::{
-    ListedUser, Organization, OrganizationList, OrganizationsPage, OrganizationsQuery, UserList,
-    UsersPage, UsersV2Query,
-};
+//! Get Users (v1): look users up by organization, document, user ids and group ids.
 
 use std::sync::Arc;
 
@@ -20,7 +10,6 @@ use crate::{
 
 /// A user as Velt holds it (the generated type of the spec's `User`).
 pub use crate::generated::types::User;
-
 /// Which users to look up: all users of one organization, narrowed down by any combination
 /// of a document, user ids and organization user group ids.
 ///
