@@ -266,7 +266,20 @@ fn open_sinks(
                 force: plan.force,
             },
             plan.format,
-        )?;
+        );
+        let opened = match opened {
+            Ok(opened) => opened,
+            Err(failure) => {
+                // Refused before anything was sent: the files just begun for other users
+                // go too.
+                for sink in sinks.into_values() {
+                    if let Sink::File(file) = sink {
+                        file.discard();
+                    }
+                }
+                return Err(failure);
+            }
+        };
         let (file, start) = match opened {
             Opened::Complete => {
                 outcome.skipped += 1;

@@ -387,6 +387,14 @@ impl UserFile {
         Ok(Opened::File(Box::new(file), start))
     }
 
+    /// Gives up an export that has not saved a page yet: its empty `FILE.part` is removed
+    /// (one with saved pages stays for `--resume`).
+    pub fn discard(self) {
+        if self.checkpoint.summary.pages == 0 && !self.checkpoint_path.exists() {
+            let _ = fs::remove_file(&self.part_path);
+        }
+    }
+
     /// What was saved so far.
     pub fn saved(&self) -> &ExportSummary {
         &self.checkpoint.summary

@@ -334,6 +334,11 @@ async fn a_file_that_is_not_an_export_is_never_replaced_without_force() {
         std::fs::read_to_string(in_dir.join("user-0002.ndjson")).unwrap(),
         "mine\n"
     );
+    assert_eq!(
+        files_in(&in_dir),
+        ["user-0002.ndjson"],
+        "nothing begun is left"
+    );
     assert_eq!(fake.request_count(), sent, "nothing was sent");
 }
 
