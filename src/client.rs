@@ -403,10 +403,13 @@ impl Client {
     /// most 30 users, one job per batch ([`DeleteRequest::MAX_USERS_PER_BATCH`]).
     ///
     /// The request is checked before anything is sent. The call may take minutes (Velt says
-    /// up to five). It is retried only when the request never left this machine, unless the
-    /// [`RetryPolicy`] says otherwise. When the first batch fails, that is the error. When a
-    /// later batch fails, the answer is still a [`Deletion`]: the jobs that were started, and
-    /// in [`Deletion::incomplete`] the users not sent and why.
+    /// up to five). It is retried only when the failure proves nothing was started (never
+    /// sent, or refused with a rate limit: [`Error::is_not_processed`]), unless the
+    /// [`RetryPolicy`] says otherwise. When the first batch fails and nothing was started,
+    /// that is the error. When a later batch fails, or any batch's outcome is unknown (sent,
+    /// and no answer says what happened: [`Error::is_outcome_unknown`]), the answer is still a
+    /// [`Deletion`]: the jobs that were started, and in [`Deletion::incomplete`] the batch
+    /// that may have started, the users not sent, and why.
     ///
     /// ```no_run
     /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {

@@ -254,7 +254,11 @@ pub enum ErrorKind {
 /// a deletion of which only some batches were sent, data left after an erasure) are not
 /// errors: they are results of their own ([`crate::deletion::WaitOutcome`],
 /// [`crate::deletion::Deletion`], [`crate::records::ErasureCheck`]).
-pub struct Error(Box<Repr>);
+pub struct Error(Box<Repr>, Attempts);
+
+/// How many attempts the call that ended in an error made: 0 until the transport counts them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Attempts(u32);
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Repr {
@@ -349,7 +353,7 @@ impl std::error::Error for Error {
 
 impl From<Repr> for Error {
     fn from(repr: Repr) -> Self {
-        Error(Box::new(repr))
+        Error(Box::new(repr), Attempts::default())
     }
 }
 
@@ -403,6 +407,12 @@ impl Error {
             message: message.into(),
         }
         .into()
+    }
+
+    /// The same error, noting that the call made `attempts` attempts in all.
+    pub(crate) fn after_attempts(mut self, attempts: u32) -> Error {
+        self.1 = Attempts(attempts);
+        self
     }
 
     pub(crate) fn config(message: impl Into<String>) -> Error {
@@ -638,6 +648,46 @@ impl Error {
     /// can be sent again safely.
     pub fn is_unsent(&self) -> bool {
         matches!(&*self.0, Repr::Transport { connect: true, .. })
+    }
+
+    /// True when the request certainly started nothing at Velt: it was never sent (the
+    /// connection could not be made), or Velt refused it unprocessed with a rate limit (HTTP
+    /// 429 or `RESOURCE_EXHAUSTED`). Such a failure of even a deletion is retried within the
+    /// [`crate::RetryPolicy`].
+    pub fn is_not_processed(&self) -> bool {
+        self.is_unsent()
+            || self.http_status() == Some(StatusCode::TOO_MANY_REQUESTS)
+            || self.api_status() == Some(&ApiStatus::ResourceExhausted)
+    }
+
+    /// True when the request may have reached Velt and no answer says what became of it: a
+    /// timeout, a connection that broke after the request was sent, a 5xx (other than a rate
+    /// limit), or a success status whose body could not be read. For a deletion this means
+    /// the job may have started: check (export the user again) before sending it again.
+    pub fn is_outcome_unknown(&self) -> bool {
+        if self.is_not_processed() {
+            return false;
+        }
+        match &*self.0 {
+            Repr::Timeout { .. } | Repr::Transport { .. } => true,
+            Repr::Api { http_status, .. } | Repr::Http { http_status, .. } => {
+                http_status.is_server_error()
+            }
+            Repr::Decode { http_status, .. } | Repr::TooLarge { http_status, .. } => {
+                http_status.is_success()
+            }
+            _ => false,
+        }
+    }
+
+    /// How many attempts the call made before it ended in this error, the first included:
+    /// 1 when it was not retried, 0 when nothing was sent (invalid input, configuration, a
+    /// local file). Messages can say "after 3 attempts" only when that is true.
+    pub fn attempts(&self) -> u32 {
+        match &*self.0 {
+            Repr::InvalidInput { .. } | Repr::Io { .. } | Repr::Config(_) => 0,
+            _ => self.1.0.max(1),
+        }
     }
 
     /// True for a timeout.

@@ -68,7 +68,10 @@ impl Backoff {
 /// Retried are HTTP 429, 500, 502, 503 and 504, Velt's INTERNAL, UNAVAILABLE,
 /// DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED, timeouts and broken connections. The deletion
 /// call starts a job each time it reaches Velt, so by default it is retried only when the
-/// request never left this machine (the connection could not be made); see
+/// failure proves that nothing was started ([`Error::is_not_processed`]): the connection could
+/// not be made, or Velt refused the request with a rate limit (429, RESOURCE_EXHAUSTED; its
+/// `Retry-After` is honoured). A deletion whose outcome is unknown (a timeout, a 5xx, a
+/// connection dropped after sending: [`Error::is_outcome_unknown`]) is not sent again; see
 /// [`RetryPolicy::retry_sent_deletions`].
 ///
 /// ```
@@ -159,7 +162,7 @@ impl RetryPolicy {
         if attempt >= self.max_attempts || !error.is_retryable() {
             return false;
         }
-        operation.is_idempotent() || self.retry_sent_deletions || error.is_unsent()
+        operation.is_idempotent() || self.retry_sent_deletions || error.is_not_processed()
     }
 
     /// Whether a wait of `wait`, after `elapsed` since the first attempt, stays within
@@ -244,6 +247,46 @@ mod tests {
             policy.backoff(1, Some(Duration::from_secs(60))),
             Duration::from_secs(60)
         );
+    }
+
+    #[test]
+    fn deletions_refused_unprocessed_are_retried() {
+        use crate::{Error, Operation, error::Repr};
+        let rate_limited: Error = Repr::Api {
+            operation: Operation::DeleteAllUserData,
+            http_status: reqwest::StatusCode::TOO_MANY_REQUESTS,
+            status: ApiStatus::ResourceExhausted,
+            code: None,
+            message: "slow down".into(),
+            details: None,
+            retry_after: Some(Duration::from_secs(2)),
+        }
+        .into();
+        let proxy_429: Error = Repr::Http {
+            operation: Operation::DeleteAllUserData,
+            http_status: reqwest::StatusCode::TOO_MANY_REQUESTS,
+            body: String::new(),
+            retry_after: None,
+        }
+        .into();
+        let unavailable: Error = Repr::Api {
+            operation: Operation::DeleteAllUserData,
+            http_status: reqwest::StatusCode::SERVICE_UNAVAILABLE,
+            status: ApiStatus::Unavailable,
+            code: None,
+            message: "down".into(),
+            details: None,
+            retry_after: None,
+        }
+        .into();
+        let policy = RetryPolicy::default();
+        for refused in [&rate_limited, &proxy_429] {
+            assert!(refused.is_not_processed() && !refused.is_outcome_unknown());
+            assert!(policy.should_retry(Operation::DeleteAllUserData, refused, 1));
+            assert!(!policy.should_retry(Operation::DeleteAllUserData, refused, 4));
+        }
+        assert!(unavailable.is_outcome_unknown() && !unavailable.is_not_processed());
+        assert!(!policy.should_retry(Operation::DeleteAllUserData, &unavailable, 1));
     }
 
     #[test]

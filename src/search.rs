@@ -78,8 +78,10 @@ impl Subject {
 
     fn check(&self) -> Result<()> {
         let (what, value) = match self {
-            Subject::Email(email) => ("email", email),
-            Subject::UserId(user_id) => ("user id", user_id),
+            // An email is compared trimmed, so spaces around it are harmless; an id must be
+            // exact (`require_id` refuses spaces around it).
+            Subject::Email(email) => ("email", email.trim()),
+            Subject::UserId(user_id) => ("user id", user_id.as_str()),
         };
         require_id(what, value).map_err(|m| Error::invalid_input(Operation::GetUsersV2, m))
     }

@@ -738,11 +738,24 @@ async fn delete_is_not_retried_once_sent_unless_opted_in() {
         );
     });
     let request = DeleteRequest::new(["u"], DeletionScope::AllOrganizations);
-    let err = client(&server.base_url())
+    // Sent, and the answer does not say what happened: the outcome is unknown, not "nothing
+    // started", so it is a `Deletion` naming the batch rather than an error.
+    let incomplete = client(&server.base_url())
         .delete_user_data(&request)
         .await
-        .unwrap_err();
+        .expect("a sent deletion is not an error")
+        .incomplete
+        .expect("the batch's outcome is unknown");
+    let err = &incomplete.error;
     assert!(err.is_retryable(), "a 503 is retryable in itself");
+    assert!(
+        err.is_outcome_unknown() && !err.is_not_processed(),
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 1, "not sent twice");
+    let unknown = incomplete.outcome_unknown.expect("the batch is named");
+    assert_eq!(unknown.user_ids, ["u"]);
+    assert!(incomplete.unsent_user_ids.is_empty());
     unavailable.assert_calls_async(1).await;
 
     let opted_in = common::builder(&server.base_url())
@@ -754,7 +767,13 @@ async fn delete_is_not_retried_once_sent_unless_opted_in() {
         )
         .build()
         .unwrap();
-    assert!(opted_in.delete_user_data(&request).await.is_err());
+    let incomplete = opted_in
+        .delete_user_data(&request)
+        .await
+        .expect("a sent deletion is not an error")
+        .incomplete
+        .expect("still unknown after the retries");
+    assert_eq!(incomplete.error.attempts(), 3);
     unavailable.assert_calls_async(4).await;
 }
 

@@ -7,6 +7,6 @@ mod request;
 
 pub use poller::{PollEvent, PollOptions, Poller, WaitOutcome};
 pub use request::{
-    DeleteRequest, Deletion, DeletionJob, DeletionScope, DeletionStatus, Incomplete,
+    DeleteRequest, Deletion, DeletionJob, DeletionScope, DeletionStatus, Incomplete, OutcomeUnknown,
 };
 pub(crate) use request::{delete, status};

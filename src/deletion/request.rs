@@ -199,32 +199,62 @@ impl TryFrom<types::DeletionStatus> for DeletionStatus {
 }
 
 /// The jobs a [`DeleteRequest`] started: every job when every batch was sent, and otherwise
-/// what was left unsent and why. Not an error: the jobs that were started are running and
-/// must be followed.
+/// what was left unsent, what may have started, and why. Not an error: the jobs that were
+/// started are running and must be followed.
+///
+/// [`crate::Client::delete_user_data`] returns an error only when nothing was started: the
+/// first batch failed with an answer that says so. When the outcome of a batch is unknown
+/// (the request was sent and no answer says what became of it: a timeout, a 5xx, a dropped
+/// connection), the deletion is `Ok`, with [`Incomplete::outcome_unknown`] naming the batch.
 #[derive(Debug)]
 #[must_use = "the jobs must be followed, and an incomplete deletion finished"]
 pub struct Deletion {
     /// The jobs started, one per batch that got through.
     pub jobs: Vec<DeletionJob>,
-    /// When a batch after the first failed: the users not sent and why; `None` normally.
+    /// When a batch failed or its outcome is unknown: the users concerned and why; `None`
+    /// normally.
     pub incomplete: Option<Incomplete>,
 }
 
-/// The part of a deletion that was not sent: a batch failed after earlier ones got through.
+/// The part of a deletion that did not surely start: a batch whose outcome is unknown, and
+/// the batches not sent after a failure.
 #[derive(Debug)]
 pub struct Incomplete {
-    /// The users whose deletion was not started (the failed batch and those after it); send
-    /// them again.
+    /// The users whose deletion was certainly not started (a failed batch and those after
+    /// it); send them again.
     pub unsent_user_ids: Vec<String>,
+    /// The batch that was sent but got no answer saying what happened: its deletion may
+    /// have started. Do not send it again blindly: check first (export the users again).
+    pub outcome_unknown: Option<OutcomeUnknown>,
     /// Why the failing batch failed.
     pub error: Error,
 }
 
+/// A batch of a deletion that was sent without an answer saying what became of it
+/// ([`Error::is_outcome_unknown`]): the deletion may be running at Velt, with no job id to
+/// follow it by. Only a new export of the users can settle it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutcomeUnknown {
+    /// The users of the batch.
+    pub user_ids: Vec<String>,
+    /// When the request was sent (its first attempt).
+    pub sent_at: DateTime<Utc>,
+}
+
 impl fmt::Display for Incomplete {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deletion incomplete: ")?;
+        if let Some(unknown) = &self.outcome_unknown {
+            write!(
+                f,
+                "the deletion of {} user(s) may have started (outcome unknown); ",
+                unknown.user_ids.len()
+            )?;
+        }
         write!(
             f,
-            "deletion incomplete: {} user(s) not sent: {}",
+            "{} user(s) not sent: {}",
             self.unsent_user_ids.len(),
             self.error
         )
@@ -240,6 +270,7 @@ pub(crate) async fn delete(
     let mut jobs: Vec<DeletionJob> = Vec::with_capacity(batches.len());
     for (index, body) in batches.into_iter().enumerate() {
         let user_ids = body.data.user_ids.clone();
+        let sent_at = Utc::now();
         let result = transport
             .call(Operation::DeleteAllUserData, |generated| {
                 let body = body.clone();
@@ -248,14 +279,21 @@ pub(crate) async fn delete(
             .await;
         match result {
             Ok(response) => jobs.push(job_from(response.data, user_ids)),
-            Err(error) if jobs.is_empty() => return Err(error),
+            Err(error) if jobs.is_empty() && !error.is_outcome_unknown() => return Err(error),
             Err(error) => {
+                let failed_from = index * DeleteRequest::MAX_USERS_PER_BATCH;
+                let (outcome_unknown, unsent_from) = if error.is_outcome_unknown() {
+                    let unknown = OutcomeUnknown { user_ids, sent_at };
+                    let next = failed_from + unknown.user_ids.len();
+                    (Some(unknown), next)
+                } else {
+                    (None, failed_from)
+                };
                 return Ok(Deletion {
                     jobs,
                     incomplete: Some(Incomplete {
-                        unsent_user_ids: request.user_ids
-                            [index * DeleteRequest::MAX_USERS_PER_BATCH..]
-                            .to_vec(),
+                        unsent_user_ids: request.user_ids[unsent_from..].to_vec(),
+                        outcome_unknown,
                         error,
                     }),
                 });

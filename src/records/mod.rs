@@ -10,4 +10,6 @@ mod receipt;
 
 pub use atomic::{Durability, write_atomically, write_atomically_with};
 pub use manifest::{Difference, ExportManifest, ExportRecord, FileCheck, HashingWriter};
-pub use receipt::{DeletionReceipt, ErasureCheck, ReceiptJob, Verification};
+pub use receipt::{
+    DeletionReceipt, ErasureBaseline, ErasureCheck, ReceiptJob, UnknownBatch, Verification,
+};

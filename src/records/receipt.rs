@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    deletion::{DeleteRequest, DeletionJob, DeletionScope, DeletionStatus},
+    deletion::{DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, Incomplete},
     error::Result,
     export::ExportSummary,
     records::{
@@ -30,6 +30,64 @@ pub struct ErasureCheck {
     pub pages: usize,
     /// Items found, by kind (`comments`, `reactions`, ...): all zero when nothing remains.
     pub remaining: BTreeMap<String, usize>,
+    /// Items Velt held before the erasure, by kind, when they were counted
+    /// ([`DeletionReceipt::record_baseline`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<BTreeMap<String, usize>>,
+    /// Whether the user was a member of the organization before the erasure (Get Users),
+    /// when it was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_before: Option<bool>,
+}
+
+/// What Velt held of one user in one organization before an erasure: whether the user was a
+/// member there (Get Users) and how many items an export found. Against it, a check that
+/// finds nothing proves something only when there was something, or a member, to begin with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasureBaseline {
+    /// The organization.
+    pub organization_id: String,
+    /// The user.
+    pub user_id: String,
+    /// When it was counted.
+    pub checked_at: DateTime<Utc>,
+    /// Whether Get Users named the user as a member of the organization.
+    pub member: bool,
+    /// Items found by kind.
+    pub items: BTreeMap<String, usize>,
+}
+
+impl ErasureBaseline {
+    /// The baseline of `user_id` in `organization_id`: `member` from Get Users, the counts from
+    /// an export ([`crate::export::Export::summarize`]).
+    pub fn new(
+        organization_id: &str,
+        user_id: &str,
+        member: bool,
+        summary: &ExportSummary,
+    ) -> ErasureBaseline {
+        ErasureBaseline {
+            organization_id: organization_id.to_owned(),
+            user_id: user_id.to_owned(),
+            checked_at: Utc::now(),
+            member,
+            items: counts(summary),
+        }
+    }
+
+    /// True when the user was not a member and held no item: an erasure there proves nothing
+    /// (a mistyped organization id, say).
+    pub fn held_nothing(&self) -> bool {
+        !self.member && self.items.values().all(|&n| n == 0)
+    }
+}
+
+fn counts(summary: &ExportSummary) -> BTreeMap<String, usize> {
+    summary
+        .counts()
+        .map(|(key, n)| (key.to_owned(), n))
+        .collect()
 }
 
 impl ErasureCheck {
@@ -42,11 +100,21 @@ impl ErasureCheck {
             user_id: user_id.to_owned(),
             checked_at: Utc::now(),
             pages: summary.pages,
-            remaining: summary
-                .counts()
-                .map(|(key, n)| (key.to_owned(), n))
-                .collect(),
+            remaining: counts(summary),
+            before: None,
+            member_before: None,
         }
+    }
+
+    /// True when the baseline recorded before the erasure says the user was not a member of
+    /// the organization and held nothing there: that nothing remains then proves nothing.
+    /// False when no baseline was recorded.
+    pub fn held_nothing_before(&self) -> bool {
+        self.member_before == Some(false)
+            && self
+                .before
+                .as_ref()
+                .is_some_and(|before| before.values().all(|&n| n == 0))
     }
 
     /// True when the export found no item at all.
@@ -93,6 +161,23 @@ pub struct ReceiptJob {
     /// Oddities in Velt's answers about this job, each naming the field and the value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// A batch of a receipt whose outcome is unknown: sent, and no answer said what happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnknownBatch {
+    /// Always `"unknown"` until settled, then `"settled"`.
+    pub outcome: String,
+    /// The users of the batch.
+    pub user_ids: Vec<String>,
+    /// When the request was sent.
+    pub sent_at: DateTime<Utc>,
+    /// What the client saw instead of an answer.
+    pub error: String,
+    /// When a verification found nothing of these users in the organizations it checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_at: Option<DateTime<Utc>>,
 }
 
 /// The proof of erasure recorded in a receipt.
@@ -158,6 +243,15 @@ pub struct DeletionReceipt {
     /// Users whose deletion could not be sent (a later batch failed); empty normally.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unsent_user_ids: Vec<String>,
+    /// Batches sent without an answer saying what became of them (outcome unknown): their
+    /// deletion may have started, with no job id to follow. A verification that finds
+    /// nothing of their users settles them. Empty normally.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcome_unknown: Vec<UnknownBatch>,
+    /// What Velt held of each user in each organization to check, counted before the
+    /// erasure; empty when it was not counted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub baseline: Vec<ErasureBaseline>,
     /// The proof of erasure, once checked.
     pub verification: Option<Verification>,
 }
@@ -192,15 +286,64 @@ impl DeletionReceipt {
                 })
                 .collect(),
             unsent_user_ids: Vec::new(),
+            outcome_unknown: Vec::new(),
+            baseline: Vec::new(),
             verification: None,
         }
     }
 
-    /// Every user of the receipt's jobs, in order.
+    /// Records what a deletion left undone: the users not sent, and the batch whose outcome
+    /// is unknown (with the time it was sent and the error seen).
+    pub fn record_incomplete(&mut self, incomplete: &Incomplete) {
+        self.unsent_user_ids = incomplete.unsent_user_ids.clone();
+        if let Some(unknown) = &incomplete.outcome_unknown {
+            self.outcome_unknown.push(UnknownBatch {
+                outcome: "unknown".to_owned(),
+                user_ids: unknown.user_ids.clone(),
+                sent_at: unknown.sent_at,
+                error: incomplete.error.to_string(),
+                settled_at: None,
+            });
+        }
+        self.updated_at = Utc::now();
+    }
+
+    /// Records what Velt held before the erasure ([`ErasureBaseline`]); a later
+    /// [`DeletionReceipt::record_verification`] sets each check's `before` from it.
+    pub fn record_baseline(&mut self, baseline: Vec<ErasureBaseline>) {
+        self.baseline = baseline;
+        self.updated_at = Utc::now();
+    }
+
+    /// The batches whose outcome is still unknown.
+    pub fn unsettled(&self) -> impl Iterator<Item = &UnknownBatch> {
+        self.outcome_unknown
+            .iter()
+            .filter(|batch| batch.settled_at.is_none())
+    }
+
+    /// `Some(host of base_url)` when `base_url` is another Velt than the one the receipt's
+    /// jobs were sent to (its host and port differ from [`DeletionReceipt::velt_host`]):
+    /// job ids and checks belong to one Velt, so a receipt must not be resumed elsewhere.
+    pub fn other_host(&self, base_url: &str) -> Option<String> {
+        let host = host_of(base_url);
+        (host != self.velt_host).then_some(host)
+    }
+
+    /// Every user whose deletion was started or may have started (jobs, then batches of
+    /// unknown outcome), in order, each once.
     pub fn user_ids(&self) -> impl Iterator<Item = &str> {
+        let mut seen = std::collections::HashSet::new();
         self.jobs
             .iter()
-            .flat_map(|job| job.user_ids.iter().map(String::as_str))
+            .flat_map(|job| job.user_ids.iter())
+            .chain(
+                self.outcome_unknown
+                    .iter()
+                    .flat_map(|batch| batch.user_ids.iter()),
+            )
+            .map(String::as_str)
+            .filter(move |id| seen.insert(*id))
     }
 
     /// The jobs Velt has not yet said are complete.
@@ -263,13 +406,35 @@ impl DeletionReceipt {
         }
     }
 
-    /// Records the proof of erasure made of `checks` over `organization_ids`.
+    /// Records the proof of erasure made of `checks` over `organization_ids`. Each check gets
+    /// the counts before the erasure from the baseline, when one was recorded; a batch of
+    /// unknown outcome whose users the checks found nothing of is settled.
     pub fn record_verification(
         &mut self,
         organization_ids: Vec<String>,
-        checks: Vec<ErasureCheck>,
+        mut checks: Vec<ErasureCheck>,
     ) {
         let now = Utc::now();
+        for check in &mut checks {
+            if let Some(base) = self.baseline.iter().find(|base| {
+                base.organization_id == check.organization_id && base.user_id == check.user_id
+            }) {
+                check.before = Some(base.items.clone());
+                check.member_before = Some(base.member);
+            }
+        }
+        for batch in &mut self.outcome_unknown {
+            let settled = batch.settled_at.is_none()
+                && batch.user_ids.iter().all(|user| {
+                    let mine: Vec<&ErasureCheck> =
+                        checks.iter().filter(|c| &c.user_id == user).collect();
+                    !mine.is_empty() && mine.iter().all(|c| c.nothing_remains())
+                });
+            if settled {
+                batch.outcome = "settled".to_owned();
+                batch.settled_at = Some(now);
+            }
+        }
         self.verification = Some(Verification {
             checked_at: now,
             coverage: self.coverage(&organization_ids),
@@ -294,5 +459,72 @@ impl DeletionReceipt {
             |record: &DeletionReceipt| record.format,
             Self::FORMAT,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A receipt written before the baseline and unknown batches existed still loads.
+    #[test]
+    fn older_receipts_still_load() {
+        let old = r#"{"format":1,"writtenBy":"velt-api 0.1.0","veltHost":"api.velt.dev",
+            "createdAt":"2026-11-23T10:00:00Z","updatedAt":"2026-11-23T10:00:00Z",
+            "scope":{"organizations":["org-1"]},"jobs":[],"verification":{
+            "checkedAt":"2026-11-23T10:00:00Z","organizationIds":["org-1"],"coverage":"c",
+            "nothingRemains":true,"checks":[{"organizationId":"org-1","userId":"u",
+            "checkedAt":"2026-11-23T10:00:00Z","pages":1,"remaining":{"comments":0}}]}}"#;
+        let receipt: DeletionReceipt = serde_json::from_str(old).unwrap();
+        assert!(receipt.baseline.is_empty() && receipt.outcome_unknown.is_empty());
+        let check = &receipt.verification.unwrap().checks[0];
+        assert_eq!((check.before.as_ref(), check.member_before), (None, None));
+        assert!(
+            !check.held_nothing_before(),
+            "no baseline proves nothing either way"
+        );
+        assert_eq!(receipt.velt_host, "api.velt.dev");
+    }
+
+    #[test]
+    fn checks_get_the_baseline_and_settle_unknown_batches() {
+        let request = DeleteRequest::new(["u1"], DeletionScope::Organizations(vec!["o".into()]));
+        let mut receipt = DeletionReceipt::new("https://api.velt.dev", &request, &[]);
+        receipt.outcome_unknown.push(UnknownBatch {
+            outcome: "unknown".into(),
+            user_ids: vec!["u1".into()],
+            sent_at: Utc::now(),
+            error: "HTTP 503".into(),
+            settled_at: None,
+        });
+        assert_eq!(receipt.user_ids().collect::<Vec<_>>(), ["u1"]);
+        let mut summary = ExportSummary::default();
+        summary.count(&crate::export::Feature::Comments);
+        receipt.record_baseline(vec![
+            ErasureBaseline::new("o", "u1", true, &summary),
+            ErasureBaseline::new("typo", "u1", false, &ExportSummary::default()),
+        ]);
+        let empty = ExportSummary::default();
+        receipt.record_verification(
+            vec!["o".into(), "typo".into()],
+            vec![
+                ErasureCheck::new("o", "u1", &empty),
+                ErasureCheck::new("typo", "u1", &empty),
+            ],
+        );
+        let verification = receipt.verification.as_ref().unwrap();
+        assert_eq!(
+            verification.checks[0].before.as_ref().unwrap()["comments"],
+            1
+        );
+        assert!(!verification.checks[0].held_nothing_before());
+        assert!(verification.checks[1].held_nothing_before());
+        assert_eq!(receipt.unsettled().count(), 0);
+        assert_eq!(receipt.outcome_unknown[0].outcome, "settled");
+        assert_eq!(receipt.other_host("https://api.velt.dev/"), None);
+        assert_eq!(
+            receipt.other_host("http://127.0.0.1:9").as_deref(),
+            Some("127.0.0.1:9")
+        );
     }
 }

@@ -244,12 +244,12 @@ impl Transport {
                     Err(error) => error,
                 };
                 if !policy.should_retry(operation, &error, number) {
-                    return Err(error);
+                    return Err(error.after_attempts(number));
                 }
                 let wait = policy.backoff(number, error.retry_after());
                 if !policy.within_budget(started.elapsed(), wait) {
                     tracing::debug!(%error, "retry budget spent");
-                    return Err(error);
+                    return Err(error.after_attempts(number));
                 }
                 tracing::warn!(%error, attempt = number, wait_ms = wait.as_millis() as u64, "retrying");
                 tokio::time::sleep(wait).await;

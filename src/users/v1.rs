@@ -103,10 +103,17 @@ impl UsersQuery {
     }
 }
 
-/// Checks that an id is not empty or blank; the error says which id.
+/// Checks that an id is not empty or blank, and has no space around it (a copied id with a
+/// trailing space names nobody at Velt, and an erasure of it would erase nothing); the error
+/// says which id.
 pub(crate) fn require_id(what: &str, id: &str) -> Result<(), String> {
     if id.trim().is_empty() {
         Err(format!("the {what} is empty; pass a non-empty id"))
+    } else if id.trim() != id {
+        Err(format!(
+            "the {what} {id:?} has leading or trailing whitespace; pass it without: {:?}",
+            id.trim()
+        ))
     } else {
         Ok(())
     }
@@ -147,6 +154,15 @@ mod tests {
                 .document("")
                 .to_request()
                 .is_err()
+        );
+        let err = UsersQuery::organization("o")
+            .user_ids(["user-0001 "])
+            .to_request()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(r#"user ids "user-0001 " has leading or trailing whitespace"#),
+            "{err}"
         );
     }
 }

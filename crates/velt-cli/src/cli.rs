@@ -1,7 +1,7 @@
 //! The command line's definitions (clap), and nothing else: what each command does lives in
 //! `commands/`.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
@@ -355,6 +355,11 @@ pub struct ExportArgs {
     /// (users finished earlier are skipped).
     #[arg(long, requires = "output")]
     pub resume: bool,
+    /// Replace an existing file even when it is not an export of this user in this
+    /// organization (without it such a file is never touched), or start an interrupted export
+    /// over.
+    #[arg(long, requires = "output")]
+    pub force: bool,
     /// How many users to export at the same time.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
@@ -387,9 +392,14 @@ pub struct DeleteArgs {
     #[arg(long)]
     pub yes: bool,
     /// Wait until every deletion job has completed, showing progress. Failed status calls
-    /// (network, 5xx, 429, UNAVAILABLE) are reported and waited out, up to 24 hours.
+    /// (network, 5xx, 429, UNAVAILABLE) are reported and waited out, up to 24 hours (or
+    /// --timeout).
     #[arg(long)]
     pub wait: bool,
+    /// Give up waiting after this long (e.g. 90s, 15m, 2h, 1h30m): exit 1, naming the time
+    /// waited and how to resume. Needs --wait.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    pub timeout: Option<Duration>,
     /// Keep a receipt in FILE (JSON, no secret): per batch the users, scope, job id, task
     /// count and start time, updated as jobs finish and with the --verify result. A new
     /// file: an existing one is never overwritten.
@@ -419,6 +429,67 @@ pub struct VerifyArgs {
         requires = "verify"
     )]
     pub verify_organization_ids: Vec<String>,
+    /// Accept a check of an organization where the user was not a member and held nothing
+    /// before the erasure (without it, that is an error: a mistyped organization id proves
+    /// nothing).
+    #[arg(long, requires = "verify")]
+    pub allow_empty: bool,
+}
+
+/// A duration such as `90s`, `15m`, `2h`, `1h30m` or `500ms` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("{text:?} is not a duration; write e.g. 90s, 15m, 2h or 1h30m");
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let number: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "ms" => Duration::from_millis(number),
+            "s" | "sec" => Duration::from_secs(number),
+            "m" | "min" => Duration::from_secs(number.saturating_mul(60)),
+            "h" => Duration::from_secs(number.saturating_mul(3600)),
+            "d" => Duration::from_secs(number.saturating_mul(86_400)),
+            _ => return Err(bad()),
+        };
+        total = total.saturating_add(unit);
+        rest = &rest[unit_len..];
+    }
+    if total.is_zero() {
+        return Err(format!("{text:?}: the timeout must be longer than zero"));
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_in_the_usual_units() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        for bad in ["", "s", "10x", "1.5h", "-3s", "0s", "h1"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 }
 
 /// `velt data delete-status`
@@ -435,6 +506,10 @@ pub struct DeleteStatusArgs {
     /// Poll until the job(s) have completed, showing progress and riding out outages.
     #[arg(long)]
     pub wait: bool,
+    /// Give up waiting after this long (e.g. 90s, 15m, 2h): exit 1, naming the time waited
+    /// and how to resume. Needs --wait.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    pub timeout: Option<Duration>,
     /// The proof of erasure (with --receipt only).
     #[command(flatten)]
     pub verify: VerifyArgs,

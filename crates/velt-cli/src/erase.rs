@@ -5,22 +5,27 @@ use std::{
     collections::BTreeMap,
     io::{BufRead, IsTerminal},
     path::{Path, PathBuf},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use velt_api::{
     Client,
     deletion::{
-        DeleteRequest, Deletion, DeletionScope, DeletionStatus, PollEvent, PollOptions, WaitOutcome,
+        DeleteRequest, Deletion, DeletionScope, DeletionStatus, Incomplete, PollEvent, PollOptions,
+        WaitOutcome,
     },
-    records::DeletionReceipt,
+    records::{DeletionReceipt, ErasureBaseline, ErasureCheck},
     search::Match,
+    users::UsersQuery,
 };
 
 use crate::{
     failure::Failure,
     output::{self, human, print_json},
 };
+
+/// How long a wait lasts without `--timeout`: Velt says a deletion can take up to 24 hours.
+const DEFAULT_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The proof of erasure asked for.
 #[derive(Clone, Debug, Default)]
@@ -29,6 +34,8 @@ pub struct Verify {
     pub verify: bool,
     /// Organizations to check beside those of the erasure's scope.
     pub organization_ids: Vec<String>,
+    /// Accept checks of organizations where the user was not a member and held nothing.
+    pub allow_empty: bool,
 }
 
 /// An erasure to start: the command line's options, without the parser.
@@ -42,10 +49,14 @@ pub struct Erasure {
     pub yes: bool,
     /// Wait until every job completed.
     pub wait: bool,
+    /// Give up waiting after this long (24 hours when `None`).
+    pub timeout: Option<Duration>,
     /// Where to keep the receipt.
     pub receipt: Option<PathBuf>,
     /// The proof of erasure.
     pub verify: Verify,
+    /// Whether the command runs against an in-process fake (`--fake`), for the hints.
+    pub fake: bool,
 }
 
 /// A look at deletion jobs: one by id, or every job of a receipt.
@@ -57,8 +68,77 @@ pub struct StatusCheck {
     pub receipt: Option<PathBuf>,
     /// Wait until the jobs completed.
     pub wait: bool,
+    /// Give up waiting after this long (24 hours when `None`).
+    pub timeout: Option<Duration>,
     /// The proof of erasure (with a receipt only).
     pub verify: Verify,
+    /// Whether the command runs against an in-process fake (`--fake`), for the hints.
+    pub fake: bool,
+}
+
+/// What a wait over a receipt's jobs does, and how to take it up again.
+struct WaitPlan<'a> {
+    receipt_path: Option<&'a Path>,
+    /// Organizations `--verify` checks; empty without `--verify`.
+    check_in: Vec<String>,
+    verify: &'a Verify,
+    timeout: Option<Duration>,
+    fake: bool,
+}
+
+impl WaitPlan<'_> {
+    /// The command that takes the wait up again, `--verify` (and its organizations) included.
+    fn resume_command(&self) -> Option<String> {
+        let path = self.receipt_path?;
+        let mut command = format!(
+            "velt data delete-status --receipt {} --wait",
+            path.display()
+        );
+        if self.verify.verify {
+            command.push_str(" --verify");
+            for id in &self.verify.organization_ids {
+                command.push_str(&format!(" --verify-organization-id {id}"));
+            }
+            if self.verify.allow_empty {
+                command.push_str(" --allow-empty");
+            }
+        }
+        Some(command)
+    }
+
+    /// The hint that ends a wait cut short: the command that resumes it, when a resume can
+    /// help (there is a receipt).
+    fn resume_hint(&self) -> String {
+        match self.resume_command() {
+            Some(command) => format!(
+                "\nthe receipt {} records where things stand; resume with `{command}`{}",
+                self.receipt_path
+                    .map(Path::display)
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                fake_note(self.fake)
+            ),
+            None => String::new(),
+        }
+    }
+}
+
+/// With `--fake`, the fake Velt ends with the command: a receipt can be taken up only against
+/// the same server.
+fn fake_note(fake: bool) -> &'static str {
+    if fake {
+        " (against the same Velt: the --fake server ends with this command, so run the erasure against `velt fake serve` with VELT_BASE_URL to resume it)"
+    } else {
+        ""
+    }
+}
+
+/// The scope of a deletion in words.
+fn scope_words(scope: &DeletionScope) -> String {
+    match scope {
+        DeletionScope::AllOrganizations => "in every organization of the workspace".to_owned(),
+        DeletionScope::Organizations(ids) => format!("in organization(s) {}", ids.join(", ")),
+    }
 }
 
 /// `velt data delete`.
@@ -81,7 +161,18 @@ pub async fn delete(client: &Client, args: Erasure) -> Result<(), Failure> {
     if !args.yes {
         confirm(&request)?;
     }
-    let Deletion { jobs, incomplete } = client.delete_user_data(&request).await?;
+    // What there is to erase, counted before, so that the proof can fail.
+    let baseline = measure_baseline(client, &check_in, request.user_ids()).await?;
+    let Deletion { jobs, incomplete } =
+        client
+            .delete_user_data(&request)
+            .await
+            .map_err(|e| match Failure::from(e) {
+                Failure::Failed(message) => {
+                    Failure::Failed(format!("{message}\nno deletion was started"))
+                }
+                other => other,
+            })?;
     for job in &jobs {
         println!("{}", job.job_id);
         eprintln!(
@@ -94,26 +185,124 @@ pub async fn delete(client: &Client, args: Erasure) -> Result<(), Failure> {
         );
     }
     let mut receipt = DeletionReceipt::new(client.base_url(), &request, &jobs);
+    if !baseline.is_empty() {
+        receipt.record_baseline(baseline);
+    }
     if let Some(incomplete) = &incomplete {
-        receipt.unsent_user_ids = incomplete.unsent_user_ids.clone();
+        receipt.record_incomplete(incomplete);
     }
     let receipt_path = args.receipt.as_deref();
     save(&receipt, receipt_path)?;
+    let plan = WaitPlan {
+        receipt_path,
+        check_in,
+        verify: &args.verify,
+        timeout: args.timeout,
+        fake: args.fake,
+    };
     if let Some(incomplete) = incomplete {
-        return Err(Failure::Failed(format!(
-            "{}\n{} job(s) started (printed above{}); these users were NOT sent, run the command again for them: {}",
-            incomplete.error,
-            jobs.len(),
-            receipt_path
-                .map(|p| format!(", recorded in {}", p.display()))
-                .unwrap_or_default(),
-            incomplete.unsent_user_ids.join(" ")
-        )));
+        return Err(incomplete_failure(&incomplete, &request, jobs.len(), &plan));
     }
     if args.wait {
-        finish_or_interrupt(client, &mut receipt, receipt_path, &check_in).await?;
+        finish_or_interrupt(client, &mut receipt, &plan).await?;
     }
     Ok(())
+}
+
+/// Why a deletion did not surely start for every user: the batch whose outcome is unknown
+/// (exit 4), or the users not sent (exit 1).
+fn incomplete_failure(
+    incomplete: &Incomplete,
+    request: &DeleteRequest,
+    started: usize,
+    plan: &WaitPlan<'_>,
+) -> Failure {
+    let recorded = plan
+        .receipt_path
+        .map(|p| format!(", recorded in {}", p.display()))
+        .unwrap_or_default();
+    let started = if started > 0 {
+        format!("\n{started} job(s) started (printed above{recorded})")
+    } else {
+        String::new()
+    };
+    let unsent = if incomplete.unsent_user_ids.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\nthese users were NOT sent, run the command again for them: {}",
+            incomplete.unsent_user_ids.join(" ")
+        )
+    };
+    let Some(unknown) = &incomplete.outcome_unknown else {
+        return Failure::Failed(format!("{}{started}{unsent}", incomplete.error));
+    };
+    let scope = scope_words(request.scope());
+    let settle = match plan.receipt_path {
+        Some(path) => format!(
+            "the receipt {} records the batch as outcome unknown; to settle it, once any deletion had time to run: `velt data delete-status --receipt {} --wait --verify{}` exports the users again and records what remains{}",
+            path.display(),
+            path.display(),
+            match request.scope() {
+                DeletionScope::AllOrganizations => " --verify-organization-id ORG",
+                DeletionScope::Organizations(_) => "",
+            },
+            fake_note(plan.fake)
+        ),
+        None => "to settle it, export each user again (`velt data export --organization-id ORG --user-id USER`; 0 items means nothing is left)".to_owned(),
+    };
+    Failure::OutcomeUnknown(format!(
+        "{error}\nthe deletion of {users} {scope} may have started: the request was sent at {sent} and no answer says what happened; it was not sent again, so as not to start it twice{started}{unsent}\n{settle}; send the deletion again only if data remains",
+        error = incomplete.error,
+        users = unknown.user_ids.join(", "),
+        sent = unknown
+            .sent_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    ))
+}
+
+/// Whether each user is a member of each organization, and what Velt holds there, before
+/// anything is erased. Nothing is counted without organizations to check.
+async fn measure_baseline(
+    client: &Client,
+    check_in: &[String],
+    users: &[String],
+) -> Result<Vec<ErasureBaseline>, Failure> {
+    let mut baseline = Vec::with_capacity(check_in.len() * users.len());
+    let failed = |e: velt_api::Error| match Failure::from(e) {
+        Failure::Failed(message) => Failure::Failed(format!(
+            "{message}\nthe count before the erasure failed; nothing was erased"
+        )),
+        other => other,
+    };
+    for organization in check_in {
+        let mut members = Vec::new();
+        for chunk in users.chunks(UsersQuery::MAX_IDS) {
+            let query = UsersQuery::organization(organization.clone()).user_ids(chunk.to_vec());
+            members.extend(
+                client
+                    .get_users(&query)
+                    .await
+                    .map_err(failed)?
+                    .into_iter()
+                    .map(|user| user.user_id),
+            );
+        }
+        for user in users {
+            let summary = client
+                .export_user_data(organization, user)
+                .summarize()
+                .await
+                .map_err(failed)?;
+            baseline.push(ErasureBaseline::new(
+                organization,
+                user,
+                members.contains(user),
+                &summary,
+            ));
+        }
+    }
+    Ok(baseline)
 }
 
 /// An erasure of the matches of a search (`velt data delete --email`, and a later
@@ -130,6 +319,10 @@ pub struct MatchesErasure {
     /// Export each user again in each organization where it was found, once the jobs
     /// completed (needs `wait`).
     pub verify: bool,
+    /// Give up waiting after this long (24 hours when `None`).
+    pub timeout: Option<Duration>,
+    /// Whether the command runs against an in-process fake (`--fake`), for the hints.
+    pub fake: bool,
 }
 
 /// Erases every match in the organizations where it was found: the users found in the same
@@ -177,11 +370,14 @@ pub async fn erase_matches(
                 organization_ids,
                 yes: options.yes,
                 wait: options.wait,
+                timeout: options.timeout,
                 receipt: receipt.clone(),
                 verify: Verify {
                     verify: options.verify,
                     organization_ids: Vec::new(),
+                    allow_empty: false,
                 },
+                fake: options.fake,
             },
         )
         .await?;
@@ -223,9 +419,25 @@ pub async fn delete_status(client: &Client, args: StatusCheck) -> Result<(), Fai
         }
         let job_id = args.job_id.as_deref().unwrap_or_default();
         let status = if args.wait {
-            wait(client, job_id).await?
+            let timeout = args.timeout.unwrap_or(DEFAULT_WAIT);
+            match wait(client, job_id, timeout).await {
+                Ok(WaitOutcome::Completed(status)) => status,
+                Ok(outcome) => {
+                    return Err(deadline_failure(
+                        &outcome,
+                        args.timeout,
+                        &format!(
+                            "\nthe deletion goes on at Velt; wait again with `velt data delete-status --job-id {job_id} --wait`"
+                        ),
+                    ));
+                }
+                Err(e) => return Err(job_failure(job_id, &[], e, "")),
+            }
         } else {
-            client.deletion_status(job_id).await?
+            client
+                .deletion_status(job_id)
+                .await
+                .map_err(|e| job_failure(job_id, &[], e, ""))?
         };
         return print_json(&serde_json::json!({
             "jobId": job_id,
@@ -236,25 +448,96 @@ pub async fn delete_status(client: &Client, args: StatusCheck) -> Result<(), Fai
         }));
     };
     let mut receipt = DeletionReceipt::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
+    if let Some(here) = receipt.other_host(client.base_url()) {
+        return Err(Failure::Usage(format!(
+            "the receipt {} records an erasure sent to the Velt at {}, and this command talks to {here}; its jobs and checks belong to that Velt, so nothing was sent and the receipt is untouched: point VELT_BASE_URL (or --base-url) at {}{}",
+            path.display(),
+            receipt.velt_host,
+            receipt.velt_host,
+            fake_note(args.fake)
+        )));
+    }
     let check_in = if args.verify.verify {
         organizations_to_check(&receipt.scope, &args.verify.organization_ids)?
     } else {
         Vec::new()
     };
+    let plan = WaitPlan {
+        receipt_path: Some(path),
+        check_in,
+        verify: &args.verify,
+        timeout: args.timeout,
+        fake: args.fake,
+    };
     if args.wait {
-        finish_or_interrupt(client, &mut receipt, Some(path), &check_in).await?;
+        finish_or_interrupt(client, &mut receipt, &plan).await?;
     } else {
-        let unfinished: Vec<String> = receipt
+        let unfinished: Vec<(String, Vec<String>)> = receipt
             .unfinished_jobs()
-            .map(|job| job.job_id.clone())
+            .map(|job| (job.job_id.clone(), job.user_ids.clone()))
             .collect();
-        for job_id in unfinished {
-            let status = client.deletion_status(&job_id).await?;
+        for (job_id, users) in unfinished {
+            let status = client
+                .deletion_status(&job_id)
+                .await
+                .map_err(|e| job_failure(&job_id, &users, e, &plan.resume_hint()))?;
             receipt.record_status(&job_id, &status);
         }
         save(&receipt, Some(path))?;
     }
     print_json(&receipt)
+}
+
+/// A failed call about the job `job_id` (of `users`), naming the job. NOT_FOUND means Velt
+/// does not know the job: waiting again would meet the same answer, so the advice is to check
+/// the data instead; other failures keep `resume_hint`.
+fn job_failure(
+    job_id: &str,
+    users: &[String],
+    error: velt_api::Error,
+    resume_hint: &str,
+) -> Failure {
+    if error.is_not_found() {
+        let check = if users.is_empty() {
+            "check whether the data is gone with an export of each user (`velt data export --organization-id ORG --user-id USER`)".to_owned()
+        } else {
+            format!(
+                "check whether the data of its users ({}) is gone with an export of each (`velt data export --organization-id ORG --user-id USER`)",
+                users.join(", ")
+            )
+        };
+        return Failure::Failed(format!(
+            "Velt does not know the deletion job {job_id}: {error}\nNOT_FOUND means the job id is unknown to this Velt or has expired; asking again cannot help; {check}"
+        ));
+    }
+    match Failure::from(error) {
+        Failure::Failed(message) => {
+            Failure::Failed(format!("deletion job {job_id}: {message}{resume_hint}"))
+        }
+        other => other,
+    }
+}
+
+/// A wait that passed its deadline: exit 1, naming the time waited and how to go on.
+fn deadline_failure(outcome: &WaitOutcome, timeout: Option<Duration>, resume: &str) -> Failure {
+    let (job_id, waited, tasks_left) = match outcome {
+        WaitOutcome::DeadlinePassed {
+            job_id,
+            waited,
+            tasks_left,
+        } => (job_id.as_str(), *waited, *tasks_left),
+        other => return Failure::Failed(other.to_string()),
+    };
+    Failure::Failed(format!(
+        "gave up waiting after {}{}: deletion job {job_id} is not complete yet{}{resume}",
+        human(waited),
+        timeout
+            .map(|t| format!(" (--timeout {})", human(t)))
+            .unwrap_or_default(),
+        tasks_left
+            .map(|n| format!(" ({n} task(s) left)"))
+            .unwrap_or_default(),
+    ))
 }
 
 /// The organizations `--verify` exports from: those of the scope, then the extra
@@ -309,32 +592,19 @@ fn save(receipt: &DeletionReceipt, path: Option<&Path>) -> Result<(), Failure> {
     }
 }
 
-/// The hint that ends a failed wait with a receipt.
-fn resume_hint(path: Option<&Path>) -> String {
-    match path {
-        Some(path) => format!(
-            "\nthe receipt {} records where things stand; resume with `velt data delete-status --receipt {} --wait`",
-            path.display(),
-            path.display()
-        ),
-        None => String::new(),
-    }
-}
-
 /// [`finish`], or on Ctrl-C a message saying how to go on (the receipt is saved at every
 /// change, so nothing it recorded is lost).
 async fn finish_or_interrupt(
     client: &Client,
     receipt: &mut DeletionReceipt,
-    path: Option<&Path>,
-    check_in: &[String],
+    plan: &WaitPlan<'_>,
 ) -> Result<(), Failure> {
     tokio::select! {
-        result = finish(client, receipt, path, check_in) => result,
-        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(match path {
-            Some(path) => format!(
-                "the deletion jobs go on at Velt; resume the wait with `velt data delete-status --receipt {} --wait`",
-                path.display()
+        result = finish(client, receipt, plan) => result,
+        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(match plan.resume_command() {
+            Some(command) => format!(
+                "the deletion jobs go on at Velt; resume the wait with `{command}`{}",
+                fake_note(plan.fake)
             ),
             None => "the deletion jobs go on at Velt; follow them with `velt data delete-status --job-id JOB --wait`".to_owned(),
         })),
@@ -342,37 +612,70 @@ async fn finish_or_interrupt(
 }
 
 /// Waits for every unfinished job of `receipt`, recording each as it completes, then checks
-/// `check_in` when it is not empty. The receipt is saved after every change.
+/// `plan.check_in` when it is not empty. The receipt is saved after every change.
 async fn finish(
     client: &Client,
     receipt: &mut DeletionReceipt,
-    path: Option<&Path>,
-    check_in: &[String],
+    plan: &WaitPlan<'_>,
 ) -> Result<(), Failure> {
-    let unfinished: Vec<String> = receipt
+    let path = plan.receipt_path;
+    let started = Instant::now();
+    let limit = plan.timeout.unwrap_or(DEFAULT_WAIT);
+    let unfinished: Vec<(String, Vec<String>)> = receipt
         .unfinished_jobs()
-        .map(|job| job.job_id.clone())
+        .map(|job| (job.job_id.clone(), job.user_ids.clone()))
         .collect();
-    for job_id in unfinished {
-        match wait(client, &job_id).await {
-            Ok(status) => {
+    for (job_id, users) in unfinished {
+        let left = limit.saturating_sub(started.elapsed());
+        let outcome = wait(client, &job_id, left).await;
+        let failure = match outcome {
+            Ok(WaitOutcome::Completed(status)) => {
                 receipt.record_status(&job_id, &status);
                 save(receipt, path)?;
+                continue;
             }
-            Err(failure) => {
-                save(receipt, path)?;
-                return Err(match failure {
-                    Failure::Failed(message) => {
-                        Failure::Failed(format!("{message}{}", resume_hint(path)))
-                    }
-                    other => other,
-                });
+            Ok(outcome) => {
+                let waited = match &outcome {
+                    WaitOutcome::DeadlinePassed { tasks_left, .. } => WaitOutcome::DeadlinePassed {
+                        job_id: job_id.clone(),
+                        waited: started.elapsed(),
+                        tasks_left: *tasks_left,
+                    },
+                    other => other.clone(),
+                };
+                let resume = match plan.resume_command() {
+                    Some(command) => format!(
+                        "\nthe deletion goes on at Velt; resume the wait with `{command}`{}",
+                        fake_note(plan.fake)
+                    ),
+                    None => format!(
+                        "\nthe deletion goes on at Velt; wait again with `velt data delete-status --job-id {job_id} --wait`"
+                    ),
+                };
+                deadline_failure(&waited, plan.timeout, &resume)
             }
-        }
+            Err(error) => job_failure(&job_id, &users, error, &plan.resume_hint()),
+        };
+        save(receipt, path)?;
+        return Err(failure);
     }
-    if check_in.is_empty() {
+    if plan.check_in.is_empty() {
         return Ok(());
     }
+    verify(client, receipt, plan).await
+}
+
+/// The proof of erasure: each user exported again in each organization to check, recorded in
+/// the receipt with the counts from before. Data left is an error; so is a check of an
+/// organization where the user was not a member and held nothing (it proves nothing), unless
+/// `--allow-empty`.
+async fn verify(
+    client: &Client,
+    receipt: &mut DeletionReceipt,
+    plan: &WaitPlan<'_>,
+) -> Result<(), Failure> {
+    let path = plan.receipt_path;
+    let check_in = &plan.check_in;
     let users: Vec<String> = receipt.user_ids().map(str::to_owned).collect();
     let mut checks = Vec::with_capacity(users.len() * check_in.len());
     for organization in check_in {
@@ -384,13 +687,9 @@ async fn finish(
                     let failure = Failure::from(e);
                     Failure::Failed(format!(
                         "the check of {user} in {organization} failed: {failure}{}",
-                        resume_hint(path)
+                        plan.resume_hint()
                     ))
                 })?;
-            eprintln!(
-                "checked {user} in {organization}: {} remains",
-                check.describe_remaining()
-            );
             checks.push(check);
         }
     }
@@ -399,34 +698,118 @@ async fn finish(
     let Some(verification) = &receipt.verification else {
         return Ok(());
     };
-    eprintln!("verification: {}", verification.coverage);
-    if verification.nothing_remains {
+    for check in &verification.checks {
         eprintln!(
-            "verified: nothing remains of {} user(s) in {} organization(s)",
-            users.len(),
-            check_in.len()
+            "checked {} in {}: {} remains{}",
+            check.user_id,
+            check.organization_id,
+            check.describe_remaining(),
+            before_words(check)
         );
-        return Ok(());
     }
-    let remains: Vec<String> = verification
+    eprintln!("verification: {}", verification.coverage);
+    if receipt.baseline.is_empty() {
+        eprintln!(
+            "note: the receipt holds no count from before the erasure (it ran without --verify), so a check that finds nothing cannot tell an erased user from one that was never in the organization"
+        );
+    }
+    for batch in &receipt.outcome_unknown {
+        if batch.settled_at.is_some() {
+            eprintln!(
+                "settled: the deletion of {} sent at {} with no answer left nothing in the organization(s) checked",
+                batch.user_ids.join(", "),
+                batch
+                    .sent_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            );
+        }
+    }
+    let recorded = path
+        .map(|p| format!("\nrecorded in {}", p.display()))
+        .unwrap_or_default();
+    if !verification.nothing_remains {
+        let remains: Vec<String> = verification
+            .checks
+            .iter()
+            .filter(|check| !check.nothing_remains())
+            .map(|check| {
+                format!(
+                    "{} in {}: {}",
+                    check.user_id,
+                    check.organization_id,
+                    check.describe_remaining()
+                )
+            })
+            .collect();
+        let unsettled: Vec<String> = receipt
+            .unsettled()
+            .flat_map(|batch| batch.user_ids.iter().cloned())
+            .collect();
+        let unknown = if unsettled.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\nthe deletion of {} has an unknown outcome: it did not start, or has not finished; verify again later, and send it again only if data still remains",
+                unsettled.join(", ")
+            )
+        };
+        return Err(Failure::Failed(format!(
+            "data remains after Velt said the deletion completed:\n{}{unknown}{recorded}",
+            remains.join("\n"),
+        )));
+    }
+    let empty: Vec<&ErasureCheck> = verification
         .checks
         .iter()
-        .filter(|check| !check.nothing_remains())
+        .filter(|check| check.held_nothing_before())
+        .collect();
+    let proven = verification.checks.len() - empty.len();
+    let lines: Vec<String> = empty
+        .iter()
         .map(|check| {
             format!(
-                "{} in {}: {}",
-                check.user_id,
-                check.organization_id,
-                check.describe_remaining()
+                "{} is not a member of {} and had no data there; is the organization id right?",
+                check.user_id, check.organization_id
             )
         })
         .collect();
-    Err(Failure::Failed(format!(
-        "data remains after Velt said the deletion completed:\n{}{}",
-        remains.join("\n"),
-        path.map(|p| format!("\nrecorded in {}", p.display()))
-            .unwrap_or_default()
-    )))
+    if !empty.is_empty() && !plan.verify.allow_empty {
+        return Err(Failure::Failed(format!(
+            "nothing to prove in {} of {} check(s):\n{}\nan erasure there proves nothing; check the ids, or pass --allow-empty to accept it{recorded}",
+            empty.len(),
+            verification.checks.len(),
+            lines.join("\n")
+        )));
+    }
+    for line in &lines {
+        eprintln!("note (--allow-empty): {line}");
+    }
+    eprintln!(
+        "verified: nothing remains of {} user(s) in {} organization(s){}",
+        users.len(),
+        check_in.len(),
+        if empty.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({proven} of {} check(s) found data or a member before the erasure)",
+                verification.checks.len()
+            )
+        }
+    );
+    Ok(())
+}
+
+/// `(had 120 items before)`, when the baseline was counted.
+fn before_words(check: &ErasureCheck) -> String {
+    match (&check.before, check.member_before) {
+        (Some(before), Some(member)) => format!(
+            " (before: {} item(s){})",
+            before.values().sum::<usize>(),
+            if member { "" } else { ", not a member" }
+        ),
+        _ => String::new(),
+    }
 }
 
 /// Asks on the terminal before erasing anything; refuses when nobody can answer.
@@ -468,15 +851,15 @@ fn confirm(request: &DeleteRequest) -> Result<(), Failure> {
     }
 }
 
-/// Polls a job until it completes, riding out outages: a spinner on a terminal and a line
-/// per change otherwise; every failed status call and every warning is reported on standard
-/// error.
-async fn wait(client: &Client, job_id: &str) -> Result<DeletionStatus, Failure> {
+/// Polls a job until it completes or `deadline` passes, riding out outages: a spinner on a
+/// terminal and a line per change otherwise; every failed status call and every warning is
+/// reported on standard error.
+async fn wait(client: &Client, job_id: &str, deadline: Duration) -> velt_api::Result<WaitOutcome> {
     let bar = output::spinner();
     let options = PollOptions {
         first_interval: Duration::from_millis(500),
         max_interval: Duration::from_secs(30),
-        ..PollOptions::default()
+        ..PollOptions::with_deadline(deadline)
     };
     let mut last_left = None;
     let describe = |s: &DeletionStatus| match (s.completed, s.tasks_left) {
@@ -516,12 +899,10 @@ async fn wait(client: &Client, job_id: &str) -> Result<DeletionStatus, Failure> 
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let status = match result? {
-        WaitOutcome::Completed(status) => status,
-        outcome => return Err(Failure::Failed(outcome.to_string())),
-    };
-    if bar.is_some() {
-        eprintln!("{}", describe(&status));
+    if bar.is_some()
+        && let Ok(WaitOutcome::Completed(status)) = &result
+    {
+        eprintln!("{}", describe(status));
     }
-    Ok(status)
+    result
 }

@@ -21,8 +21,8 @@ use velt_api::{
 };
 
 use crate::{
-    export_file::{FileFormat, Opened, Start, UserFile, sibling},
-    failure::{Failure, io_failure, stdout_failure, written_to_stdout},
+    export_file::{FileFormat, OpenMode, Opened, Start, UserFile, sibling},
+    failure::{Failure, stdout_failure, written_to_stdout},
     output::Progress,
 };
 
@@ -50,6 +50,10 @@ pub struct Plan {
     pub format: FileFormat,
     /// Continue interrupted exports into files.
     pub resume: bool,
+    /// Replace files that are not exports of the same user and organization.
+    pub force: bool,
+    /// The command that runs velt as the user ran it (`velt`, or `velt --fake`), for hints.
+    pub velt: String,
     /// How many users are exported at the same time.
     pub concurrency: usize,
 }
@@ -166,12 +170,14 @@ impl Outcome {
     }
 
     /// Notes a complete export; says so when the user had nothing in the organization.
-    fn completed(&mut self, organization_id: &str, user_id: &str, summary: ExportSummary) {
+    fn completed(&mut self, plan: &Plan, user_id: &str, summary: ExportSummary) {
         self.done += 1;
         if summary.items == 0 {
             eprintln!(
-                "note: user {user_id} has no data in organization {organization_id} (0 items exported); \
-                 check that the user belongs to it with: velt users get --organization-id {organization_id} --user-id {user_id}"
+                "note: user {user_id} has no data in organization {organization} (0 items exported); \
+                 check that the user belongs to it with: {velt} users get --organization-id {organization} --user-id {user_id}",
+                organization = plan.organization_id,
+                velt = plan.velt,
             );
         }
         self.last = Some(summary);
@@ -229,7 +235,12 @@ fn open_sinks(
     outcome: &mut Outcome,
 ) -> Result<(HashMap<String, Sink>, Vec<Export>), Failure> {
     if let Destination::Dir(dir) = &plan.destination {
-        std::fs::create_dir_all(dir).map_err(|e| io_failure("create", dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Failure::Usage(format!(
+                "cannot create --out-dir {}: {e}; nothing was sent",
+                dir.display()
+            ))
+        })?;
     }
     let mut sinks = HashMap::new();
     let mut exports = Vec::new();
@@ -250,15 +261,31 @@ fn open_sinks(
             &plan.organization_id,
             user_id,
             &out,
-            plan.resume,
+            OpenMode {
+                resume: plan.resume,
+                force: plan.force,
+            },
             plan.format,
-        )?;
+        );
+        let opened = match opened {
+            Ok(opened) => opened,
+            Err(failure) => {
+                // Refused before anything was sent: the files just begun for other users
+                // go too.
+                for sink in sinks.into_values() {
+                    if let Sink::File(file) = sink {
+                        file.discard();
+                    }
+                }
+                return Err(failure);
+            }
+        };
         let (file, start) = match opened {
             Opened::Complete => {
                 outcome.skipped += 1;
                 if plan.users.len() == 1 {
                     eprintln!(
-                        "{} is already complete (no checkpoint beside it); nothing to resume",
+                        "{} is already complete (it matches its manifest, and no checkpoint is beside it); nothing to resume",
                         out.display()
                     );
                 }
@@ -276,7 +303,7 @@ fn open_sinks(
             }
             None => {
                 let summary = file.finish(client.base_url())?;
-                outcome.completed(&plan.organization_id, user_id, summary);
+                outcome.completed(plan, user_id, summary);
             }
         }
     }
@@ -334,7 +361,7 @@ async fn export(client: &Client, plan: &Plan) -> Result<(), Failure> {
         }
         if last {
             let summary = sink.finish(&mut stdout, client.base_url())?;
-            outcome.completed(&plan.organization_id, &user_id, summary);
+            outcome.completed(plan, &user_id, summary);
         } else {
             sinks.insert(user_id, sink);
         }
@@ -382,6 +409,10 @@ pub struct MatchesExport {
     pub format: FileFormat,
     /// Continue interrupted exports (files finished earlier are skipped).
     pub resume: bool,
+    /// Replace files that are not exports of the same user and organization.
+    pub force: bool,
+    /// The command that runs velt as the user ran it, for hints.
+    pub velt: String,
     /// How many users of one organization are exported at the same time.
     pub concurrency: usize,
 }
@@ -422,6 +453,8 @@ pub async fn export_matches(
             destination: Destination::Dir(options.dir.join(file_stem(organization_id))),
             format: options.format,
             resume: options.resume,
+            force: options.force,
+            velt: options.velt.clone(),
             concurrency: options.concurrency.max(1),
         };
         match run(client, plan.clone()).await {

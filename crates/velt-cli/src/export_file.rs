@@ -13,6 +13,18 @@
 //! checkpoint is removed; `FILE.manifest.json` beside it records what the file holds (see
 //! [`velt_api::records::ExportManifest`]). The checkpoint also records what shapes the output (organization,
 //! user, format), and `--resume` with other options is refused.
+//!
+//! Never lose a file: an existing `FILE` is replaced only when its manifest says it is an
+//! export of the same organization and user (then the file and its manifest are replaced
+//! together), or with `--force`; `--resume` without a checkpoint leaves alone only a file that
+//! matches its manifest. Anything else is refused before a request is sent.
+//!
+//! One writer per file: the export holds an advisory lock ([`fs4`], `flock` on Unix) on
+//! `FILE.lock` from before it looks at anything until the file is in place; a second process
+//! is refused at once, and the operating system releases the lock if the process dies. The
+//! lock is on a sibling of its own because every other file of the export is replaced by a
+//! rename (the checkpoint, the `.part` that becomes `FILE`), and a lock on a renamed-away
+//! file locks nothing. `FILE.lock` is removed when the process lets the lock go.
 
 use std::{
     fs::{self, File, OpenOptions},
@@ -91,6 +103,153 @@ pub enum Start {
     },
 }
 
+/// The advisory lock on `FILE.lock`, held while an export writes `FILE`.
+struct Lock {
+    path: PathBuf,
+    _file: File,
+}
+
+impl Lock {
+    /// Takes the lock of the export into `out`, or says who holds it. Creating the lock file
+    /// is the export's first write, so a directory that cannot be written is found here,
+    /// before anything is sent.
+    fn take(out: &Path) -> Result<Lock, Failure> {
+        let path = sibling(out, ".lock");
+        // A finishing export removes its lock file; a lock taken on the removed file would
+        // lock nothing, so the path is checked to be the file locked, and taken again if not.
+        for _ in 0..3 {
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| {
+                    Failure::Usage(format!(
+                        "cannot write {}: cannot create {} beside it ({e}); nothing was sent",
+                        out.display(),
+                        path.display()
+                    ))
+                })?;
+            match fs4::fs_std::FileExt::try_lock_exclusive(&file) {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Err(Failure::Usage(format!(
+                        "{} is being written by another velt process (it holds {}); nothing was sent: wait for it to finish, or choose another file",
+                        out.display(),
+                        path.display()
+                    )));
+                }
+                Err(e) => return Err(io_failure("lock", &path, e)),
+            }
+            if still_at(&file, &path) {
+                return Ok(Lock { path, _file: file });
+            }
+        }
+        Err(Failure::Failed(format!(
+            "cannot lock {}: it keeps being replaced by another process",
+            path.display()
+        )))
+    }
+}
+
+impl Drop for Lock {
+    /// Removes the lock file, then lets the lock go (a process that dies leaves the file,
+    /// unlocked: the next export takes it).
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Whether `path` still names the open `file`.
+#[cfg(unix)]
+fn still_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn still_at(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Refuses an `--out` that cannot be a file of ours before anything is sent: a directory, or a
+/// path whose directory does not exist. Names the path as the user typed it.
+fn check_path(out: &Path) -> Result<(), Failure> {
+    if out.file_name().is_none() || out.is_dir() {
+        return Err(Failure::Usage(format!(
+            "{} is a directory, not a file path; name a file (or use --out-dir for a directory); nothing was sent",
+            out.display()
+        )));
+    }
+    let dir = match out.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(Failure::Usage(format!(
+            "cannot write {}: the directory {} does not exist; create it first; nothing was sent",
+            out.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Why an existing `out` (or its manifest) is not an export of `user_id` in `organization_id`
+/// that may be replaced; `None` when it is one, or when neither exists.
+fn not_ours(out: &Path, organization_id: &str, user_id: &str) -> Option<String> {
+    let manifest_path = ExportManifest::path_for(out);
+    if !out.exists() && !manifest_path.exists() {
+        return None;
+    }
+    if !manifest_path.exists() {
+        return Some(format!(
+            "it has no manifest beside it ({}), so it is no export of velt's",
+            manifest_path.display()
+        ));
+    }
+    match ExportManifest::load(&manifest_path) {
+        Err(e) => Some(format!("its manifest cannot be read ({e})")),
+        Ok(manifest)
+            if manifest.organization_id != organization_id || manifest.user_id != user_id =>
+        {
+            Some(format!(
+                "its manifest {} says it is the export of user {} in organization {}",
+                manifest_path.display(),
+                manifest.user_id,
+                manifest.organization_id
+            ))
+        }
+        Ok(_) => None,
+    }
+}
+
+/// Why an existing `out` is not a complete export of `user_id` in `organization_id` that
+/// `--resume` may leave as it is; `None` when it is one.
+fn not_complete(out: &Path, organization_id: &str, user_id: &str) -> Option<String> {
+    if let Some(why) = not_ours(out, organization_id, user_id) {
+        return Some(why);
+    }
+    let manifest_path = ExportManifest::path_for(out);
+    let check = ExportManifest::load(&manifest_path).and_then(|m| m.verify(out));
+    match check {
+        Ok(check) if check.matches() => None,
+        Ok(check) => Some(format!(
+            "it does not match its manifest: {}",
+            check
+                .differences
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+        Err(e) => Some(format!("it cannot be checked against its manifest ({e})")),
+    }
+}
+
 /// What opening an export file found.
 pub enum Opened {
     /// The export to run (or to finish), and how it starts.
@@ -108,25 +267,35 @@ pub struct UserFile {
     /// for the manifest.
     part: NdjsonWriter<BufWriter<HashingWriter<File>>>,
     checkpoint: Checkpoint,
+    /// Held until the file is in place.
+    lock: Lock,
+}
+
+/// How to treat what is already at an export's path.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpenMode {
+    /// Continue an interrupted export (`--resume`).
+    pub resume: bool,
+    /// Replace whatever is there (`--force`).
+    pub force: bool,
 }
 
 impl UserFile {
     /// Opens the export of `user_id` into `out` in `format`: a fresh one, or with `resume`
     /// the interrupted one waiting there, provided it was started with the same organization,
-    /// user and format. Refuses to throw away an interrupted export without `resume`.
+    /// user and format. Refuses to throw away an interrupted export without `resume`, and to
+    /// replace a file that is not an export of the same user and organization without
+    /// `force`; takes the file's lock first (see the module docs).
     pub fn open(
         organization_id: &str,
         user_id: &str,
         out: &Path,
-        resume: bool,
+        mode: OpenMode,
         format: FileFormat,
     ) -> Result<Opened, Failure> {
-        if out.file_name().is_none() || out.is_dir() {
-            return Err(Failure::Usage(format!(
-                "{} is not a file path",
-                out.display()
-            )));
-        }
+        let OpenMode { resume, force } = mode;
+        check_path(out)?;
+        let lock = Lock::take(out)?;
         let part_path = sibling(out, ".part");
         let checkpoint_path = sibling(out, ".checkpoint");
         let fresh = Checkpoint {
@@ -138,7 +307,21 @@ impl UserFile {
             bytes: 0,
             started_at: Utc::now(),
         };
-        let (checkpoint, start) = match (resume, read_checkpoint(&checkpoint_path)?) {
+        let saved = match read_checkpoint(&checkpoint_path)? {
+            Some(_) if force && !resume => {
+                fs::remove_file(&checkpoint_path)
+                    .map_err(|e| io_failure("remove", &checkpoint_path, e))?;
+                None
+            }
+            saved => saved,
+        };
+        let refuse = |why: String, what: &str| {
+            Failure::Usage(format!(
+                "{} is there and {why}; {what}; nothing was sent: choose another file, or pass --force to replace it",
+                out.display()
+            ))
+        };
+        let (checkpoint, start) = match (resume, saved) {
             // Stopped after the file was moved into place, before the checkpoint was removed.
             (true, Some(saved))
                 if saved.next_page_token.is_none()
@@ -149,6 +332,7 @@ impl UserFile {
                 refuse_other_options(&checkpoint_path, &saved, &fresh)?;
                 fs::remove_file(&checkpoint_path)
                     .map_err(|e| io_failure("remove", &checkpoint_path, e))?;
+                drop(lock);
                 return Ok(Opened::Complete);
             }
             (true, Some(saved)) => {
@@ -159,17 +343,35 @@ impl UserFile {
                 };
                 (saved, start)
             }
-            (true, None) if out.exists() => return Ok(Opened::Complete),
+            (true, None) if out.exists() && !force => {
+                if let Some(why) = not_complete(out, organization_id, user_id) {
+                    return Err(refuse(
+                        why,
+                        "there is no checkpoint beside it, so there is nothing to resume",
+                    ));
+                }
+                drop(lock);
+                return Ok(Opened::Complete);
+            }
             (true, None) => (fresh, Start::NothingToResume),
             (false, Some(_)) => {
                 return Err(Failure::Usage(format!(
-                    "an interrupted export is waiting at {}; pass --resume to continue it, or delete {} and {} to start over",
-                    part_path.display(),
+                    "an interrupted export is waiting at {} (with {}); pass --resume to continue it, or --force to start over",
                     part_path.display(),
                     checkpoint_path.display()
                 )));
             }
-            (false, None) => (fresh, Start::New),
+            (false, None) => {
+                if !force && let Some(why) = not_ours(out, organization_id, user_id) {
+                    return Err(refuse(
+                        why,
+                        &format!(
+                            "it is not replaced by an export of user {user_id} in organization {organization_id}"
+                        ),
+                    ));
+                }
+                (fresh, Start::New)
+            }
         };
         let part = NdjsonWriter::resume(
             open_part(&part_path, checkpoint.bytes)?,
@@ -181,8 +383,17 @@ impl UserFile {
             checkpoint_path,
             part,
             checkpoint,
+            lock,
         };
         Ok(Opened::File(Box::new(file), start))
+    }
+
+    /// Gives up an export that has not saved a page yet: its empty `FILE.part` is removed
+    /// (one with saved pages stays for `--resume`).
+    pub fn discard(self) {
+        if self.checkpoint.summary.pages == 0 && !self.checkpoint_path.exists() {
+            let _ = fs::remove_file(&self.part_path);
+        }
     }
 
     /// What was saved so far.
@@ -243,6 +454,7 @@ impl UserFile {
             checkpoint_path,
             part,
             checkpoint,
+            lock,
         } = self;
         let hashed = part.get_ref().get_ref();
         let (ready, bytes, sha256) = match checkpoint.format {
@@ -278,6 +490,7 @@ impl UserFile {
             fs::remove_file(&part_path).map_err(|e| io_failure("remove", &part_path, e))?;
         }
         fs::remove_file(&checkpoint_path).map_err(|e| io_failure("remove", &checkpoint_path, e))?;
+        drop(lock);
         Ok(checkpoint.summary)
     }
 }

@@ -4,7 +4,8 @@
 //! Data goes to standard output, messages and progress to standard error. Exit codes: 0 when
 //! everything worked (also when the reader of standard output stopped early), 1 when Velt or
 //! the network failed (the message names the status and what to do; also a search that is
-//! incomplete), 2 for a usage error, 3 when a complete search found nobody, 130 when
+//! incomplete), 2 for a usage error, 3 when a complete search found nobody, 4 when a
+//! deletion's outcome is unknown (sent, no answer: it may have started), 130 when
 //! interrupted by Ctrl-C. Credentials come from `VELT_API_KEY` and `VELT_AUTH_TOKEN`, or
 //! are not needed at all with `--fake`.
 

@@ -389,6 +389,70 @@ async fn users_get_prints_a_json_array() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn missing_credentials_are_named_in_the_command_lines_words() {
+    let output = Command::new(BIN)
+        .args(["users", "get", "--organization-id", "org-0001"])
+        .env_remove("VELT_API_KEY")
+        .env("VELT_AUTH_TOKEN", "t")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("VELT_API_KEY not set"), "{text}");
+    assert!(text.contains("--fake"), "{text}");
+    assert!(!text.contains("ClientBuilder"), "library words: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_user_list_says_why_it_may_be_empty() {
+    let fake = FakeVelt::start(config(1)).await.unwrap();
+    let output = run(velt(
+        &fake,
+        &["users", "get", "--organization-id", "org-9999"],
+    ))
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "[]");
+    assert_stderr_has(&output, "no user matched in organization org-9999");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ids_with_surrounding_whitespace_are_refused_before_sending() {
+    let fake = FakeVelt::start(config(1)).await.unwrap();
+    for args in [
+        &[
+            "data",
+            "delete",
+            "--user-id",
+            "user-0001 ",
+            "--organization-id",
+            "org-0001",
+            "--yes",
+        ][..],
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            " org-0001",
+            "--user-id",
+            "user-0001",
+        ][..],
+    ] {
+        let output = run(velt(&fake, args)).await;
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_stderr_has(&output, "leading or trailing whitespace");
+    }
+    assert_eq!(fake.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_fake_flag_needs_no_credentials() {
     let output = Command::new(BIN)
         .args(["--fake", "users", "get", "--organization-id", "org-0001"])

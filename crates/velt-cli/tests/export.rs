@@ -241,11 +241,14 @@ async fn resume_refuses_other_options_and_names_them() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn resume_of_a_complete_file_leaves_it_untouched() {
-    let fake = FakeVelt::start(FakeConfig::default()).await.unwrap();
+    let fake = FakeVelt::start(config(3)).await.unwrap();
     let dir = scratch("resume_complete");
     let out = dir.join("export.ndjson");
-    std::fs::write(&out, "kept as it is\n").unwrap();
+    let first = run(velt(&fake, &export_args(out.to_str().unwrap(), &[]))).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    let kept = std::fs::read(&out).unwrap();
     let modified = std::fs::metadata(&out).unwrap().modified().unwrap();
+    let sent = fake.request_count();
     let output = run(velt(
         &fake,
         &export_args(out.to_str().unwrap(), &["--resume"]),
@@ -253,12 +256,240 @@ async fn resume_of_a_complete_file_leaves_it_untouched() {
     .await;
     assert!(output.status.success(), "{}", stderr(&output));
     assert_stderr_has(&output, "already complete");
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), "kept as it is\n");
+    assert_eq!(std::fs::read(&out).unwrap(), kept);
     assert_eq!(
         std::fs::metadata(&out).unwrap().modified().unwrap(),
         modified
     );
-    assert_eq!(fake.request_count(), 0);
+    assert_eq!(fake.request_count(), sent, "nothing was sent");
+    assert!(
+        !dir.join("export.ndjson.lock").exists(),
+        "the lock file is gone"
+    );
+}
+
+/// The files of a directory, sorted.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_that_is_not_an_export_is_never_replaced_without_force() {
+    let fake = FakeVelt::start(config(3)).await.unwrap();
+    let dir = scratch("foreign_file");
+    let out = dir.join("precious.txt");
+    std::fs::write(&out, "precious data\n").unwrap();
+    for extra in [&[][..], &["--resume"][..]] {
+        let output = run(velt(&fake, &export_args(out.to_str().unwrap(), extra))).await;
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{extra:?}: {}",
+            stderr(&output)
+        );
+        assert_stderr_has(&output, out.to_str().unwrap());
+        assert_stderr_has(&output, "--force");
+        assert_stderr_has(&output, "no manifest");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "precious data\n");
+        assert_eq!(fake.request_count(), 0, "{extra:?}: nothing was sent");
+        assert_eq!(files_in(&dir), ["precious.txt"], "nothing left beside it");
+    }
+    let forced = run(velt(
+        &fake,
+        &export_args(out.to_str().unwrap(), &["--force"]),
+    ))
+    .await;
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 12);
+
+    // The same in --out-dir: a file of the user's name that is no export stays.
+    let in_dir = dir.join("exports");
+    std::fs::create_dir(&in_dir).unwrap();
+    std::fs::write(in_dir.join("user-0002.ndjson"), "mine\n").unwrap();
+    let sent = fake.request_count();
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+            "--user-id",
+            "user-0002",
+            "--out-dir",
+            in_dir.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_stderr_has(&output, "user-0002.ndjson");
+    assert_eq!(
+        std::fs::read_to_string(in_dir.join("user-0002.ndjson")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(
+        files_in(&in_dir),
+        ["user-0002.ndjson"],
+        "nothing begun is left"
+    );
+    assert_eq!(fake.request_count(), sent, "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_of_another_user_is_not_replaced_but_one_of_the_same_user_is() {
+    let fake = FakeVelt::start(config(3)).await.unwrap();
+    let dir = scratch("other_users_export");
+    let out = dir.join("export-user-0001.ndjson");
+    let manifest = dir.join("export-user-0001.ndjson.manifest.json");
+    let first = run(velt(&fake, &export_args(out.to_str().unwrap(), &[]))).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    let (file, record) = (
+        std::fs::read(&out).unwrap(),
+        std::fs::read(&manifest).unwrap(),
+    );
+    let sent = fake.request_count();
+
+    let other = [
+        "data",
+        "export",
+        "--organization-id",
+        "org-0001",
+        "--user-id",
+        "user-0003",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let output = run(velt(&fake, &other)).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_stderr_has(&output, "user user-0001 in organization org-0001");
+    assert_eq!(std::fs::read(&out).unwrap(), file);
+    assert_eq!(std::fs::read(&manifest).unwrap(), record);
+    assert_eq!(fake.request_count(), sent);
+
+    // The same user's export again replaces file and manifest together.
+    let again = run(velt(&fake, &export_args(out.to_str().unwrap(), &[]))).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_ne!(std::fs::read(&manifest).unwrap(), record, "a new manifest");
+    let verified = run(velt(
+        &fake,
+        &["data", "verify-export", out.to_str().unwrap()],
+    ))
+    .await;
+    assert!(verified.status.success(), "{}", stderr(&verified));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_export_into_the_same_file_is_refused_at_once() {
+    let fake = FakeVelt::start(FakeConfig {
+        latency: std::time::Duration::from_millis(700),
+        ..config(3)
+    })
+    .await
+    .unwrap();
+    let dir = scratch("two_writers");
+    let out = dir.join("export.ndjson");
+    let lock = dir.join("export.ndjson.lock");
+    let mut first = velt(&fake, &export_args(out.to_str().unwrap(), &[]));
+    first.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let first = first.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !lock.exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "no lock"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let sent = fake.request_count();
+    let second_started = std::time::Instant::now();
+    let second = run(velt(&fake, &export_args(out.to_str().unwrap(), &[]))).await;
+    assert_eq!(second.status.code(), Some(2), "{}", stderr(&second));
+    assert!(
+        second_started.elapsed() < std::time::Duration::from_millis(650),
+        "refused at once, not after a request: {:?}",
+        second_started.elapsed()
+    );
+    assert_stderr_has(&second, "being written by another velt process");
+    assert_stderr_has(&second, out.to_str().unwrap());
+    assert!(fake.request_count() <= sent + 1, "the second sent nothing");
+    let first = first.wait_with_output().await.unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    let verified = run(velt(
+        &fake,
+        &["data", "verify-export", out.to_str().unwrap()],
+    ))
+    .await;
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 12);
+    assert!(!lock.exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_out_path_that_cannot_be_written_is_a_usage_error_naming_it() {
+    let fake = FakeVelt::start(config(3)).await.unwrap();
+    let dir = scratch("bad_out_paths");
+    let missing = dir.join("nodir").join("x.ndjson");
+    let output = run(velt(&fake, &export_args(missing.to_str().unwrap(), &[]))).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_stderr_has(&output, missing.to_str().unwrap());
+    assert_stderr_has(&output, "does not exist");
+    assert!(!stderr(&output).contains(".part"), "{}", stderr(&output));
+
+    let output = run(velt(&fake, &export_args(dir.to_str().unwrap(), &[]))).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_stderr_has(&output, "is a directory");
+
+    // A directory nobody may create files in (even root, which these tests may run as).
+    if std::path::Path::new("/proc/self").exists() {
+        let output = run(velt(&fake, &export_args("/proc/velt-export.ndjson", &[]))).await;
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert_stderr_has(&output, "cannot write /proc/velt-export.ndjson");
+    }
+
+    // An --out-dir that is a file.
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let output = run(velt(
+        &fake,
+        &[
+            "data",
+            "export",
+            "--organization-id",
+            "org-0001",
+            "--user-id",
+            "user-0001",
+            "--out-dir",
+            file.to_str().unwrap(),
+        ],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_stderr_has(&output, file.to_str().unwrap());
+    assert_eq!(fake.request_count(), 0, "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hint_after_an_empty_export_keeps_fake() {
+    let mut command = tokio::process::Command::new(common::BIN);
+    command.args([
+        "--fake",
+        "data",
+        "export",
+        "--organization-id",
+        "org-0009",
+        "--user-id",
+        "user-0001",
+    ]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_stderr_has(&output, "velt --fake users get --organization-id org-0009");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,7 +11,7 @@ use crate::{
 
 /// `velt data delete`: erase users, and with `--wait` follow the jobs to the end; with
 /// `--email` or `--all-organizations`, everyone found, in the organizations found.
-pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
+pub async fn delete(client: &Client, args: DeleteArgs, fake: bool) -> Result<(), Failure> {
     let concurrency = usize::from(args.concurrency);
     let subject = match (
         &args.email,
@@ -52,6 +52,8 @@ pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
                 wait: args.wait,
                 receipt: args.receipt,
                 verify: args.verify.verify,
+                timeout: args.timeout,
+                fake,
             },
         )
         .await
@@ -70,22 +72,30 @@ pub async fn delete(client: &Client, args: DeleteArgs) -> Result<(), Failure> {
             organization_ids: args.organization_ids,
             yes: args.yes,
             wait: args.wait,
+            timeout: args.timeout,
             receipt: args.receipt,
             verify,
+            fake,
         },
     )
     .await
 }
 
 /// `velt data delete-status`: one job, or every job of a receipt.
-pub async fn delete_status(client: &Client, args: DeleteStatusArgs) -> Result<(), Failure> {
+pub async fn delete_status(
+    client: &Client,
+    args: DeleteStatusArgs,
+    fake: bool,
+) -> Result<(), Failure> {
     erase::delete_status(
         client,
         StatusCheck {
             job_id: args.job_id,
             receipt: args.receipt,
             wait: args.wait,
+            timeout: args.timeout,
             verify: verify(args.verify),
+            fake,
         },
     )
     .await
@@ -95,5 +105,6 @@ fn verify(args: VerifyArgs) -> Verify {
     Verify {
         verify: args.verify,
         organization_ids: args.verify_organization_ids,
+        allow_empty: args.allow_empty,
     }
 }

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use velt_api::{Client, search::Subject};
 
+use super::velt_command;
 use crate::{
     cli::{ExportArgs, Format, VerifyExportArgs},
     export::{self, Destination, MatchesExport, Plan},
@@ -13,11 +14,11 @@ use crate::{
 
 /// `velt data export`: one user or many, into standard output, a file or a directory; or,
 /// with `--email` or `--all-organizations`, everyone found in every organization.
-pub async fn export(client: &Client, args: ExportArgs) -> Result<(), Failure> {
+pub async fn export(client: &Client, args: ExportArgs, fake: bool) -> Result<(), Failure> {
     if let Some(subject) = subject(&args)? {
-        return export_found(client, subject, args).await;
+        return export_found(client, subject, args, fake).await;
     }
-    export::run(client, plan(args)?).await
+    export::run(client, plan(args, fake)?).await
 }
 
 /// Who to find first: `--email`, or the one `--user-id` of `--all-organizations`.
@@ -37,7 +38,12 @@ fn subject(args: &ExportArgs) -> Result<Option<Subject>, Failure> {
 }
 
 /// Find, export every match into `DIR/ORG/USER.ndjson`, write `DIR/search.json`.
-async fn export_found(client: &Client, subject: Subject, args: ExportArgs) -> Result<(), Failure> {
+async fn export_found(
+    client: &Client,
+    subject: Subject,
+    args: ExportArgs,
+    fake: bool,
+) -> Result<(), Failure> {
     let Some(dir) = args.out_dir else {
         return Err(Failure::Usage(
             "--email and --all-organizations need --out-dir DIR".into(),
@@ -60,6 +66,8 @@ async fn export_found(client: &Client, subject: Subject, args: ExportArgs) -> Re
             dir: dir.clone(),
             format: args.format.into(),
             resume: args.resume,
+            force: args.force,
+            velt: velt_command(fake),
             concurrency: usize::from(args.concurrency),
         },
     )
@@ -76,7 +84,7 @@ pub fn verify(args: &VerifyExportArgs) -> Result<(), Failure> {
 }
 
 /// The plan the command line asks for, or why it cannot be carried out.
-fn plan(args: ExportArgs) -> Result<Plan, Failure> {
+fn plan(args: ExportArgs, fake: bool) -> Result<Plan, Failure> {
     let users = user_ids(&args)?;
     let destination = match (args.out, args.out_dir) {
         (Some(_), _) if users.len() > 1 => {
@@ -105,6 +113,8 @@ fn plan(args: ExportArgs) -> Result<Plan, Failure> {
         destination,
         format: args.format.into(),
         resume: args.resume,
+        force: args.force,
+        velt: velt_command(fake),
         concurrency: usize::from(args.concurrency),
     })
 }

@@ -31,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     }
     // With --fake the server lives as long as the command.
     let (client, _fake) = connect(&cli).await?;
+    let fake = cli.fake;
     match cli.command {
         Command::Users(UsersCommand::Get(args)) => users::get(&client, args).await,
         Command::Users(UsersCommand::List(args)) => users::list(&client, args).await,
@@ -38,11 +39,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Organizations(OrganizationsCommand::List(args)) => {
             users::list_organizations(&client, args).await
         }
-        Command::Data(DataCommand::Export(args)) => export::export(&client, args).await,
-        Command::Data(DataCommand::Delete(args)) => erase::delete(&client, args).await,
-        Command::Data(DataCommand::DeleteStatus(args)) => erase::delete_status(&client, args).await,
-        Command::Request(RequestCommand::Access(args)) => request::access(&client, args).await,
-        Command::Request(RequestCommand::Erase(args)) => request::erase(&client, args).await,
+        Command::Data(DataCommand::Export(args)) => export::export(&client, args, fake).await,
+        Command::Data(DataCommand::Delete(args)) => erase::delete(&client, args, fake).await,
+        Command::Data(DataCommand::DeleteStatus(args)) => {
+            erase::delete_status(&client, args, fake).await
+        }
+        Command::Request(RequestCommand::Access(args)) => {
+            request::access(&client, args, fake).await
+        }
+        Command::Request(RequestCommand::Erase(args)) => request::erase(&client, args, fake).await,
         Command::Fake(FakeCommand::Serve(_))
         | Command::Data(DataCommand::VerifyExport(_))
         | Command::Request(
@@ -51,9 +56,26 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// The command that runs velt as the user ran it, for hints: `velt`, or `velt --fake`.
+fn velt_command(fake: bool) -> String {
+    if fake { "velt --fake" } else { "velt" }.to_owned()
+}
+
 /// The client, pointed at Velt or at an in-process fake server.
 async fn connect(cli: &Cli) -> Result<(Client, Option<FakeVelt>), Failure> {
     if !cli.fake {
+        // The library's own words name its builder; a person at the command line needs the
+        // variables (or --fake).
+        let missing: Vec<&str> = [Client::ENV_API_KEY, Client::ENV_AUTH_TOKEN]
+            .into_iter()
+            .filter(|var| std::env::var_os(var).is_none_or(|value| value.is_empty()))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Failure::Usage(format!(
+                "no credentials: {} not set; set VELT_API_KEY and VELT_AUTH_TOKEN (from the Velt console), or add --fake to try the built-in fake Velt; nothing was sent",
+                missing.join(" and ")
+            )));
+        }
         let client = Client::builder().base_url(&cli.base_url).build()?;
         return Ok((client, None));
     }

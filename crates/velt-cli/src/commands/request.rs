@@ -14,6 +14,7 @@ use velt_api::{
 use velt_case::{CaseFolder, FileRole, ListEntry, NewCase, ReportOptions, RequestKind, Status};
 
 use super::users::subject;
+use super::velt_command;
 use crate::{
     cli::{
         RequestAccessArgs, RequestCheckArgs, RequestEraseArgs, RequestExtendArgs, RequestListArgs,
@@ -27,7 +28,7 @@ use crate::{
 };
 
 /// `velt request access`: find, export every match, report, case record, and the zip.
-pub async fn access(client: &Client, args: RequestAccessArgs) -> Result<(), Failure> {
+pub async fn access(client: &Client, args: RequestAccessArgs, fake: bool) -> Result<(), Failure> {
     let received = received(args.received)?;
     let notice = match &args.notice {
         Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
@@ -71,6 +72,8 @@ pub async fn access(client: &Client, args: RequestAccessArgs) -> Result<(), Fail
             dir: args.case.join("data"),
             format: FileFormat::Ndjson,
             resume: false,
+            force: false,
+            velt: velt_command(fake),
             concurrency: 8,
         },
     )
@@ -113,7 +116,7 @@ pub async fn access(client: &Client, args: RequestAccessArgs) -> Result<(), Fail
 }
 
 /// `velt request erase`: find again, erase every match, wait, verify, keep the receipt.
-pub async fn erase(client: &Client, args: RequestEraseArgs) -> Result<(), Failure> {
+pub async fn erase(client: &Client, args: RequestEraseArgs, fake: bool) -> Result<(), Failure> {
     let given = match (args.email, args.user_id) {
         (Some(email), None) => Some(Subject::email(email)),
         (None, Some(user_id)) => Some(Subject::user_id(user_id)),
@@ -171,6 +174,8 @@ pub async fn erase(client: &Client, args: RequestEraseArgs) -> Result<(), Failur
             wait: true,
             receipt: Some(receipt.clone()),
             verify: true,
+            timeout: None,
+            fake,
         },
     )
     .await;
