@@ -132,6 +132,10 @@ pub struct RequestEraseArgs {
     /// Do not ask for confirmation (required when standard input is not a terminal).
     #[arg(long)]
     pub yes: bool,
+    /// Give up waiting for the deletion jobs after this long (e.g. 90s, 15m, 2h): exit 1,
+    /// naming the time waited and how to resume; the receipt stays in the case.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
     /// How many calls the search makes at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,

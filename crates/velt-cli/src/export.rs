@@ -469,7 +469,10 @@ pub async fn export_matches(
                 return Err(failure);
             }
             Err(
-                Failure::Failed(message) | Failure::Usage(message) | Failure::NotFound(message),
+                Failure::Failed(message)
+                | Failure::Usage(message)
+                | Failure::NotFound(message)
+                | Failure::OutcomeUnknown(message),
             ) => failures.push(format!("organization {organization_id}: {message}")),
         }
     }

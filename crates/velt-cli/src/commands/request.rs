@@ -174,7 +174,7 @@ pub async fn erase(client: &Client, args: RequestEraseArgs, fake: bool) -> Resul
             wait: true,
             receipt: Some(receipt.clone()),
             verify: true,
-            timeout: None,
+            timeout: args.timeout,
             fake,
         },
     )
