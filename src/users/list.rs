@@ -3,7 +3,7 @@
 
 use std::{num::NonZeroU64, sync::Arc};
 
-use futures::{StreamExt, TryStreamExt, stream, stream::BoxStream};
+use futures::{StreamExt, TryStreamExt, future::BoxFuture, stream, stream::BoxStream};
 use serde::Serialize;
 
 use crate::{
@@ -93,64 +93,6 @@ pub struct OrganizationsPage {
 impl Page for OrganizationsPage {
     fn next_page_token(&self) -> Option<&str> {
         self.next_page_token.as_deref()
-    }
-}
-
-/// A listing of organizations, not yet started: made by
-/// [`crate::Client::list_organizations`]; nothing is sent until its stream is polled.
-#[derive(Clone, Debug)]
-#[must_use = "a listing does nothing until its pages or items are read"]
-pub struct OrganizationList {
-    transport: Arc<Transport>,
-    query: OrganizationsQuery,
-    cursor: Cursor,
-}
-
-impl OrganizationList {
-    pub(crate) fn new(transport: Arc<Transport>, query: OrganizationsQuery) -> Self {
-        OrganizationList {
-            transport,
-            query,
-            cursor: Cursor::default(),
-        }
-    }
-
-    /// Fails with [`crate::error::PaginationError::PageCapReached`] instead of reading more
-    /// than `max_pages` pages; none by default.
-    pub fn max_pages(mut self, max_pages: usize) -> Self {
-        self.cursor.max_pages = Some(max_pages);
-        self
-    }
-
-    /// Every page, in order. The query is checked before the first request: more than 30
-    /// ids, or a blank one, is an error of kind [`crate::ErrorKind::InvalidInput`]. Ends and
-    /// fails as [`crate::export::Export::pages`] does (a repeated token, the page cap, a call
-    /// that failed after its retries).
-    pub fn pages(self) -> BoxStream<'static, Result<OrganizationsPage>> {
-        let OrganizationList {
-            transport,
-            query,
-            cursor,
-        } = self;
-        pager::paginate(Operation::GetOrganizations, cursor, move |token| {
-            let transport = Arc::clone(&transport);
-            let request = query.to_request(token);
-            async move { get_organizations_page(&transport, request?).await }
-        })
-        .boxed()
-    }
-
-    /// Every organization of every page.
-    pub fn items(self) -> BoxStream<'static, Result<Organization>> {
-        self.pages()
-            .map_ok(|page| stream::iter(page.organizations.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
-    }
-
-    /// Every organization, in memory.
-    pub async fn collect(self) -> Result<Vec<Organization>> {
-        self.items().try_collect().await
     }
 }
 
@@ -384,64 +326,6 @@ impl UsersPage {
     }
 }
 
-/// A listing of users (Get Users v2), not yet started: made by
-/// [`crate::Client::list_users`]; nothing is sent until its stream is polled.
-#[derive(Clone, Debug)]
-#[must_use = "a listing does nothing until its pages or items are read"]
-pub struct UserList {
-    transport: Arc<Transport>,
-    query: UsersV2Query,
-    cursor: Cursor,
-}
-
-impl UserList {
-    pub(crate) fn new(transport: Arc<Transport>, query: UsersV2Query) -> Self {
-        UserList {
-            transport,
-            query,
-            cursor: Cursor::default(),
-        }
-    }
-
-    /// Fails with [`crate::error::PaginationError::PageCapReached`] instead of reading more
-    /// than `max_pages` pages; none by default.
-    pub fn max_pages(mut self, max_pages: usize) -> Self {
-        self.cursor.max_pages = Some(max_pages);
-        self
-    }
-
-    /// Every page, in order. The query is checked before the first request (a blank id, more
-    /// than 30 user or group ids: [`crate::ErrorKind::InvalidInput`]). Ends and fails as
-    /// [`crate::export::Export::pages`] does.
-    pub fn pages(self) -> BoxStream<'static, Result<UsersPage>> {
-        let UserList {
-            transport,
-            query,
-            cursor,
-        } = self;
-        pager::paginate(Operation::GetUsersV2, cursor, move |token| {
-            let transport = Arc::clone(&transport);
-            let request = query.to_request(token);
-            async move { get_users_page(&transport, request?).await }
-        })
-        .boxed()
-    }
-
-    /// Every user of every page (a user of several documents once per document when
-    /// grouped).
-    pub fn items(self) -> BoxStream<'static, Result<ListedUser>> {
-        self.pages()
-            .map_ok(|page| stream::iter(page.users.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
-    }
-
-    /// Every user, in memory.
-    pub async fn collect(self) -> Result<Vec<ListedUser>> {
-        self.items().try_collect().await
-    }
-}
-
 async fn get_users_page(
     transport: &Arc<Transport>,
     body: types::GetUsersV2Request,
@@ -464,6 +348,191 @@ fn check_ids(what: &str, ids: &[String], max: usize) -> Result<(), String> {
         ));
     }
     ids.iter().try_for_each(|id| require_id(what, id))
+}
+
+/// What a [`Listing`] lists: [`OrganizationsQuery`] or [`UsersV2Query`]. Sealed: the
+/// crate implements it for its own queries only.
+pub trait ListQuery: sealed::Sealed + Clone + Send + Sync + 'static {
+    /// A page of the answer.
+    type Page: Send + 'static;
+    /// One thing listed.
+    type Item: Send + 'static;
+}
+
+// The sealed trait is public only so that it can bound the public `ListQuery`; its module is
+// private, so nothing outside the crate can name it or see the transport it takes.
+#[allow(private_interfaces)]
+mod sealed {
+    use std::sync::Arc;
+
+    use futures::future::BoxFuture;
+
+    use crate::{
+        error::{Operation, Result},
+        transport::context::Transport,
+    };
+
+    /// How a query reads one page and splits it into items.
+    pub trait Sealed {
+        /// The operation, for errors and the pager.
+        const OPERATION: Operation;
+        /// One page, for the page token given (checked before sending).
+        fn fetch(
+            &self,
+            transport: Arc<Transport>,
+            token: Option<String>,
+        ) -> BoxFuture<'static, Result<Self::ListedPage>>;
+        /// The page type (the same as [`ListQuery::Page`]).
+        type ListedPage: Send + 'static;
+        /// The items type (the same as [`ListQuery::Item`]).
+        type ListedItem: Send + 'static;
+        /// The items of a page.
+        fn items_of(page: Self::ListedPage) -> Vec<Self::ListedItem>;
+        /// The token of the page after `page`.
+        fn next_token(page: &Self::ListedPage) -> Option<String>;
+    }
+}
+
+/// A page with its next token, for the pager.
+struct Tokened<P>(P, Option<String>);
+
+impl<P> Page for Tokened<P> {
+    fn next_page_token(&self) -> Option<&str> {
+        self.1.as_deref()
+    }
+}
+
+#[allow(private_interfaces)]
+impl sealed::Sealed for OrganizationsQuery {
+    const OPERATION: Operation = Operation::GetOrganizations;
+    type ListedPage = OrganizationsPage;
+    type ListedItem = Organization;
+
+    fn fetch(
+        &self,
+        transport: Arc<Transport>,
+        token: Option<String>,
+    ) -> BoxFuture<'static, Result<OrganizationsPage>> {
+        let request = self.to_request(token);
+        Box::pin(async move { get_organizations_page(&transport, request?).await })
+    }
+
+    fn items_of(page: OrganizationsPage) -> Vec<Organization> {
+        page.organizations
+    }
+
+    fn next_token(page: &OrganizationsPage) -> Option<String> {
+        page.next_page_token.clone()
+    }
+}
+
+impl ListQuery for OrganizationsQuery {
+    type Page = OrganizationsPage;
+    type Item = Organization;
+}
+
+#[allow(private_interfaces)]
+impl sealed::Sealed for UsersV2Query {
+    const OPERATION: Operation = Operation::GetUsersV2;
+    type ListedPage = UsersPage;
+    type ListedItem = ListedUser;
+
+    fn fetch(
+        &self,
+        transport: Arc<Transport>,
+        token: Option<String>,
+    ) -> BoxFuture<'static, Result<UsersPage>> {
+        let request = self.to_request(token);
+        Box::pin(async move { get_users_page(&transport, request?).await })
+    }
+
+    fn items_of(page: UsersPage) -> Vec<ListedUser> {
+        page.users
+    }
+
+    fn next_token(page: &UsersPage) -> Option<String> {
+        page.next_page_token.clone()
+    }
+}
+
+impl ListQuery for UsersV2Query {
+    type Page = UsersPage;
+    type Item = ListedUser;
+}
+
+/// A listing of organizations, not yet started: made by
+/// [`crate::Client::list_organizations`]; nothing is sent until its stream is polled.
+pub type OrganizationList = Listing<OrganizationsQuery>;
+
+/// A listing of users (Get Users v2), not yet started: made by [`crate::Client::list_users`];
+/// nothing is sent until its stream is polled. With `groupByDocumentId`, a user of several
+/// documents is listed once per document.
+pub type UserList = Listing<UsersV2Query>;
+
+/// A token-paginated listing, not yet started ([`OrganizationList`], [`UserList`]): every
+/// page through the crate's one pager, or every item.
+#[derive(Clone, Debug)]
+#[must_use = "a listing does nothing until its pages or items are read"]
+pub struct Listing<Q> {
+    transport: Arc<Transport>,
+    query: Q,
+    cursor: Cursor,
+}
+
+impl<Q> Listing<Q>
+where
+    Q: ListQuery
+        + sealed::Sealed<ListedPage = <Q as ListQuery>::Page, ListedItem = <Q as ListQuery>::Item>,
+{
+    pub(crate) fn new(transport: Arc<Transport>, query: Q) -> Self {
+        Listing {
+            transport,
+            query,
+            cursor: Cursor::default(),
+        }
+    }
+
+    /// Fails with [`crate::error::PaginationError::PageCapReached`] instead of reading more
+    /// than `max_pages` pages; none by default.
+    pub fn max_pages(mut self, max_pages: usize) -> Self {
+        self.cursor.max_pages = Some(max_pages);
+        self
+    }
+
+    /// Every page, in order. The query is checked before the first request: more than 30
+    /// ids, or a blank one, is an error of kind [`crate::ErrorKind::InvalidInput`]. Ends and
+    /// fails as [`crate::export::Export::pages`] does (a repeated token, the page cap, a call
+    /// that failed after its retries).
+    pub fn pages(self) -> BoxStream<'static, Result<Q::Page>> {
+        let Listing {
+            transport,
+            query,
+            cursor,
+        } = self;
+        pager::paginate(Q::OPERATION, cursor, move |token| {
+            let page = query.fetch(Arc::clone(&transport), token);
+            async move {
+                let page = page.await?;
+                let next = Q::next_token(&page);
+                Ok(Tokened(page, next))
+            }
+        })
+        .map_ok(|tokened| tokened.0)
+        .boxed()
+    }
+
+    /// Every item of every page.
+    pub fn items(self) -> BoxStream<'static, Result<Q::Item>> {
+        self.pages()
+            .map_ok(|page| stream::iter(Q::items_of(page).into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Every item, in memory.
+    pub async fn collect(self) -> Result<Vec<Q::Item>> {
+        self.items().try_collect().await
+    }
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ mod list;
 mod v1;
 
 pub use list::{
-    ListedUser, Organization, OrganizationList, OrganizationsPage, OrganizationsQuery, UserList,
-    UsersPage, UsersV2Query,
+    ListQuery, ListedUser, Listing, Organization, OrganizationList, OrganizationsPage,
+    OrganizationsQuery, UserList, UsersPage, UsersV2Query,
 };
 pub use v1::{User, UsersQuery};
 pub(crate) use v1::{get_users, require_id};
