@@ -112,11 +112,12 @@ pub struct RequestAccessArgs {
 
 /// `velt request erase`
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("who").args(["case", "email", "user_id"]).required(true).multiple(true)))]
 pub struct RequestEraseArgs {
     /// The case folder: an existing case (its subject is the person) or a new one (then
-    /// give --email or --user-id).
+    /// give --email or --user-id). Without it, a new case in cases/erasure-DATE-TIME.
     #[arg(long, value_name = "DIR")]
-    pub case: PathBuf,
+    pub case: Option<PathBuf>,
     /// The person's email, for a new case.
     #[arg(long, conflicts_with = "user_id")]
     pub email: Option<String>,

@@ -243,3 +243,30 @@ async fn access_for_nobody_exits_3_and_still_answers() {
     );
     assert!(dir.join("search.json").is_file());
 }
+
+#[tokio::test]
+async fn erase_by_email_without_a_case_opens_one_under_cases() {
+    let fake = fake().await;
+    let root = scratch("request-erase-new");
+    let mut command = common::velt(
+        &fake,
+        &["request", "erase", "--user-id", "user-0002", "--yes"],
+    );
+    command.current_dir(&root);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let cases: Vec<_> = std::fs::read_dir(root.join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(cases.len(), 1, "{cases:?}");
+    let case: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cases[0].join("case.json")).unwrap()).unwrap();
+    assert_eq!(case["status"], "erased");
+    assert_eq!(case["kinds"], serde_json::json!(["erasure"]));
+    assert!(cases[0].join("receipt.json").is_file());
+
+    // Neither a case nor a person: refused before anything is sent.
+    let output = run(common::velt(&fake, &["request", "erase", "--yes"])).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}

@@ -3,7 +3,7 @@
 //! over the same pieces as `velt users find`, `velt data export --email` and
 //! `velt data delete --email`; `extend`, `check` and `list` need no credentials.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, Utc};
 use serde_json::json;
@@ -122,14 +122,17 @@ pub async fn erase(client: &Client, args: RequestEraseArgs, fake: bool) -> Resul
         (None, Some(user_id)) => Some(Subject::user_id(user_id)),
         _ => None,
     };
-    let mut case = if args.case.join("case.json").exists() {
-        let mut case = CaseFolder::open(&args.case).map_err(case_failure)?;
+    let dir = args.case.unwrap_or_else(|| {
+        PathBuf::from("cases").join(format!("erasure-{}", Utc::now().format("%Y%m%d-%H%M%S")))
+    });
+    let mut case = if dir.join("case.json").exists() {
+        let mut case = CaseFolder::open(&dir).map_err(case_failure)?;
         if let Some(given) = &given
             && subject_text(given) != case.case().subject
         {
             return Err(Failure::Usage(format!(
                 "the case {} is about {:?}, not {:?}; leave out --email/--user-id, or use another --case",
-                args.case.display(),
+                dir.display(),
                 case.case().subject,
                 subject_text(given)
             )));
@@ -140,11 +143,11 @@ pub async fn erase(client: &Client, args: RequestEraseArgs, fake: bool) -> Resul
         let Some(given) = &given else {
             return Err(Failure::Usage(format!(
                 "{} holds no case; give --email or --user-id to open one",
-                args.case.display()
+                dir.display()
             )));
         };
         CaseFolder::create(
-            &args.case,
+            &dir,
             &NewCase {
                 subject: subject_text(given),
                 kinds: vec![RequestKind::Erasure],
@@ -187,12 +190,12 @@ pub async fn erase(client: &Client, args: RequestEraseArgs, fake: bool) -> Resul
     }
     for n in 2.. {
         let name = format!("receipt-{n}.json");
-        if !args.case.join(&name).exists() {
+        if !dir.join(&name).exists() {
             break;
         }
         case.record_file(&name, FileRole::Receipt)
             .map_err(case_failure)?;
-        receipts.push(args.case.join(name));
+        receipts.push(dir.join(name));
     }
     match erased {
         Ok(_) => {
@@ -205,7 +208,7 @@ pub async fn erase(client: &Client, args: RequestEraseArgs, fake: bool) -> Resul
             eprintln!(
                 "erased and verified: nothing remains in the {} organization(s) found; receipt(s) kept in {}",
                 search.organization_ids().len(),
-                args.case.display()
+                dir.display()
             );
             print_json(case.case())
         }
