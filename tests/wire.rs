@@ -203,36 +203,9 @@ async fn get_users_on_the_wire() {
     });
 }
 
-// ---- The v2 look-up calls: no hand-written wrapper yet, so the generated types are used
-// directly: the request body is what the generated builder serializes (sent with reqwest and
-// the two credential headers, as the wrapper will), and each documented answer is decoded
-// into the generated answer type.
-
-/// POSTs `body` to `path` of `url` with the credentials and decodes the answer as `T`,
-/// returning the HTTP status too.
-async fn post_generated<T: serde::de::DeserializeOwned>(
-    url: &str,
-    path: &str,
-    body: &impl serde::Serialize,
-) -> (u16, T) {
-    let response = reqwest::Client::new()
-        .post(format!("{url}{path}"))
-        .header("x-velt-api-key", API_KEY)
-        .header("x-velt-auth-token", AUTH_TOKEN)
-        .json(body)
-        .send()
-        .await
-        .expect("the request reaches the recording server");
-    let status = response.status().as_u16();
-    let bytes = response.bytes().await.expect("the answer arrives");
-    let decoded = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-        panic!(
-            "the answer decodes into {}: {e}",
-            std::any::type_name::<T>()
-        )
-    });
-    (status, decoded)
-}
+// ---- The v2 look-up calls, through `Client::list_organizations` and `Client::list_users`:
+// the first page each (the documented answers carry a next token, which the recording server
+// would answer with the same page again).
 
 /// The spec's example `name` of `path`'s answer with `status`.
 fn spec_answer(path: &str, status: &str, name: &str) -> Value {
@@ -241,94 +214,104 @@ fn spec_answer(path: &str, status: &str, name: &str) -> Value {
         .clone()
 }
 
+/// The first page of `pages`, or its error.
+async fn first<T>(
+    mut pages: futures::stream::BoxStream<'static, velt_api::Result<T>>,
+) -> velt_api::Result<T> {
+    use futures::StreamExt;
+    pages
+        .next()
+        .await
+        .expect("a listing yields at least one item")
+}
+
 #[tokio::test]
 async fn get_organizations_on_the_wire() {
-    use velt_api::types::{ErrorResponse, GetOrganizationsRequest, GetOrganizationsRequestData};
+    use velt_api::users::OrganizationsQuery;
     let path = "/v2/organizations/get";
-    let body: GetOrganizationsRequest = GetOrganizationsRequest::builder()
-        .data(
-            GetOrganizationsRequestData::builder()
-                .organization_ids(vec!["yourOrganizationId".to_owned()])
-                .page_size(std::num::NonZeroU64::new(1000))
-                .page_token(Some("pageToken".to_owned())),
-        )
-        .try_into()
-        .expect("a complete request");
+    let query = OrganizationsQuery::ids(["yourOrganizationId"]).page_size(1000);
     let (server, seen) = recording_server("200 OK", documented_answer(path, "200")).await;
-    let (status, page): (_, velt_api::types::GetOrganizationsResponse) =
-        post_generated(&server.url(), path, &body).await;
-    assert_eq!(status, 200);
-    assert_eq!(page.result.data[0].id, "yourOrganizationId");
-    assert_eq!(page.result.next_page_token.as_deref(), Some("pageToken"));
+    let page = first(
+        client(&server.url())
+            .list_organizations(query.clone())
+            .pages(),
+    )
+    .await
+    .expect("the documented answer decodes");
+    assert_eq!(page.organizations[0].id, "yourOrganizationId");
+    assert_eq!(page.next_page_token.as_deref(), Some("pageToken"));
     let (failing, _) = recording_server("400 Bad Request", documented_answer(path, "4XX")).await;
-    let failure: (u16, ErrorResponse) = post_generated(&failing.url(), path, &body).await;
-    assert_eq!(failure.0, 400);
+    let error = first(client(&failing.url()).list_organizations(query).pages())
+        .await
+        .expect_err("the documented failure is an error");
+    assert_eq!(error.http_status_code(), Some(400));
     snapshot_settings().bind(|| {
         insta::assert_json_snapshot!("get_organizations_request", as_sent(&seen));
         insta::assert_debug_snapshot!("get_organizations_success", page);
-        insta::assert_debug_snapshot!("get_organizations_failure", failure);
+        insta::assert_snapshot!(
+            "get_organizations_failure",
+            format!("{error}\n\n{error:#?}")
+        );
     });
 }
 
 #[tokio::test]
 async fn get_users_v2_on_the_wire() {
-    use velt_api::types::{
-        ErrorResponse, GetUsersV2Request, GetUsersV2RequestData, GetUsersV2Response,
-        GetUsersV2ResultData,
-    };
+    use velt_api::users::UsersV2Query;
     let path = "/v2/users/get";
-    let body: GetUsersV2Request = GetUsersV2Request::builder()
-        .data(
-            GetUsersV2RequestData::builder()
-                .organization_id("yourOrganizationId")
-                .document_id(Some("yourDocumentId".to_owned()))
-                .user_ids(vec!["yourUserId1".to_owned(), "yourUserId2".to_owned()])
-                .page_size(std::num::NonZeroU64::new(1000)),
-        )
-        .try_into()
-        .expect("a complete request");
+    let query = UsersV2Query::organization("yourOrganizationId")
+        .document("yourDocumentId")
+        .user_ids(["yourUserId1", "yourUserId2"])
+        .page_size(1000);
     let (server, seen) = recording_server("200 OK", documented_answer(path, "200")).await;
-    let (_, list): (_, GetUsersV2Response) = post_generated(&server.url(), path, &body).await;
-    assert!(
-        matches!(list.result.data, GetUsersV2ResultData::UserList(ref users) if users.len() == 1)
-    );
+    let list = first(client(&server.url()).list_users(query.clone()).pages())
+        .await
+        .expect("the documented answer decodes");
+    assert_eq!(list.users.len(), 1);
 
-    // With allDocuments and groupByDocumentId, `data` is an object keyed by document id.
-    let grouped_body: GetUsersV2Request = GetUsersV2Request::builder()
-        .data(
-            GetUsersV2RequestData::builder()
-                .organization_id("yourOrganizationId")
-                .all_documents(Some(true))
-                .group_by_document_id(Some(true)),
-        )
-        .try_into()
-        .expect("a complete request");
+    // With allDocuments and groupByDocumentId, `data` is an object keyed by document id: the
+    // users come out flattened, each with its document.
+    let grouped_query = UsersV2Query::organization("yourOrganizationId")
+        .all_documents()
+        .group_by_document();
     let (grouped_server, grouped_seen) =
         recording_server("200 OK", spec_answer(path, "200", "docsGrouped")).await;
-    let (_, grouped): (_, GetUsersV2Response) =
-        post_generated(&grouped_server.url(), path, &grouped_body).await;
-    match &grouped.result.data {
-        GetUsersV2ResultData::UsersByDocument(by_document) => {
-            assert_eq!(by_document.keys().collect::<Vec<_>>(), ["documentId1"]);
-        }
-        other => panic!("grouped users decode as a map, not {other:?}"),
-    }
+    let grouped = first(
+        client(&grouped_server.url())
+            .list_users(grouped_query)
+            .pages(),
+    )
+    .await
+    .expect("a grouped answer decodes");
+    assert!(
+        grouped
+            .users
+            .iter()
+            .all(|u| u.document_id.as_deref() == Some("documentId1")),
+        "{grouped:?}"
+    );
 
     // The response panel names the next token `pageToken`: it is read all the same.
     let (panel_server, _) = recording_server("200 OK", spec_answer(path, "200", "docsPanel")).await;
-    let (_, panel): (_, GetUsersV2Response) =
-        post_generated(&panel_server.url(), path, &body).await;
-    assert_eq!(panel.result.next_page_token, None);
-    assert_eq!(panel.result.page_token.as_deref(), Some("pageToken"));
+    let panel = first(
+        client(&panel_server.url())
+            .list_users(query.clone())
+            .pages(),
+    )
+    .await
+    .expect("the panel's answer decodes");
+    assert_eq!(panel.next_page_token.as_deref(), Some("pageToken"));
 
     let (failing, _) = recording_server("400 Bad Request", documented_answer(path, "4XX")).await;
-    let failure: (u16, ErrorResponse) = post_generated(&failing.url(), path, &body).await;
+    let error = first(client(&failing.url()).list_users(query).pages())
+        .await
+        .expect_err("the documented failure is an error");
     snapshot_settings().bind(|| {
         insta::assert_json_snapshot!("get_users_v2_request", as_sent(&seen));
         insta::assert_json_snapshot!("get_users_v2_grouped_request", as_sent(&grouped_seen));
         insta::assert_debug_snapshot!("get_users_v2_success", list);
         insta::assert_debug_snapshot!("get_users_v2_success_grouped", grouped);
         insta::assert_debug_snapshot!("get_users_v2_success_panel", panel);
-        insta::assert_debug_snapshot!("get_users_v2_failure", failure);
+        insta::assert_snapshot!("get_users_v2_failure", format!("{error}\n\n{error:#?}"));
     });
 }
