@@ -668,29 +668,41 @@ fn get_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Respo
         };
         page_data.insert(feature.as_str().to_owned(), Value::Array(items));
     }
+    let more = member.is_some() && end < total;
+    export_page(shared, page_data, more.then_some((organization_id, user_id, page)))
+}
+
+/// An export page's answer: `data`, and the token of page `page + 1` bound to
+/// `(organization, key)` when there is one, or the end of the pages as configured.
+fn export_page(
+    shared: &Shared,
+    page_data: Map<String, Value>,
+    next: Option<(&str, &str, usize)>,
+) -> Result<Response, ApiError> {
     let mut result = Map::new();
     result.insert("status".into(), json!("success"));
     result.insert("message".into(), json!("Data fetched successfully."));
     result.insert("data".into(), Value::Object(page_data));
-    if member.is_some() && end < total {
-        let next = u32::try_from(page + 1).map_err(|_| {
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "Too many pages.",
-            )
-        })?;
-        result.insert(
-            "nextPageToken".into(),
-            json!(token::encode(
-                dataset.seed(),
-                organization_id,
-                user_id,
-                next
-            )),
-        );
-    } else {
-        end_of_pages(shared, &mut result);
+    match next {
+        Some((organization_id, key, page)) => {
+            let next = u32::try_from(page + 1).map_err(|_| {
+                error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    "Too many pages.",
+                )
+            })?;
+            result.insert(
+                "nextPageToken".into(),
+                json!(token::encode(
+                    shared.dataset.seed(),
+                    organization_id,
+                    key,
+                    next
+                )),
+            );
+        }
+        None => end_of_pages(shared, &mut result),
     }
     Ok(json_response(
         StatusCode::OK,
@@ -776,34 +788,11 @@ fn export_across(
             .collect();
         page_data.insert(feature.as_str().to_owned(), Value::Array(items));
     }
-    let mut result = Map::new();
-    result.insert("status".into(), json!("success"));
-    result.insert("message".into(), json!("Data fetched successfully."));
-    result.insert("data".into(), Value::Object(page_data));
-    if end < total {
-        let next = u32::try_from(page + 1).map_err(|_| {
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "Too many pages.",
-            )
-        })?;
-        result.insert(
-            "nextPageToken".into(),
-            json!(token::encode(
-                dataset.seed(),
-                organization_id,
-                &token_key,
-                next
-            )),
-        );
-    } else {
-        end_of_pages(shared, &mut result);
-    }
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "result": Value::Object(result) }),
-    ))
+    export_page(
+        shared,
+        page_data,
+        (end < total).then_some((organization_id, token_key.as_str(), page)),
+    )
 }
 
 fn delete_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Response, ApiError> {
