@@ -11,7 +11,7 @@ use crate::{
     generated::types,
     pager::{self, Cursor, Page},
     transport::context::Transport,
-    users::v1::{User, require_id},
+    users::v1::{User, check_ids, require_id},
 };
 
 /// An organization as Get Organizations returns it (the generated type of the spec's
@@ -337,17 +337,6 @@ async fn get_users_page(
         })
         .await?;
     Ok(UsersPage::from_result(response.result))
-}
-
-/// Checks a list of ids: at most `max`, none blank.
-fn check_ids(what: &str, ids: &[String], max: usize) -> Result<(), String> {
-    if ids.len() > max {
-        return Err(format!(
-            "{} {what} given, Velt accepts at most {max} per request; split them into several queries",
-            ids.len()
-        ));
-    }
-    ids.iter().try_for_each(|id| require_id(what, id))
 }
 
 /// What a [`Listing`] lists: [`OrganizationsQuery`] or [`UsersV2Query`]. Sealed: the

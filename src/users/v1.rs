@@ -74,21 +74,13 @@ impl UsersQuery {
         if let Some(document_id) = &self.document_id {
             require_id("document id", document_id).map_err(invalid)?;
         }
-        for (what, ids) in [
-            ("user ids", &self.user_ids),
-            ("organization user group ids", &self.group_ids),
-        ] {
-            if ids.len() > Self::MAX_IDS {
-                return Err(invalid(format!(
-                    "{} {what} given, Velt accepts at most {} per request; split them into several queries",
-                    ids.len(),
-                    Self::MAX_IDS
-                )));
-            }
-            for id in ids {
-                require_id(what, id).map_err(invalid)?;
-            }
-        }
+        check_ids("user ids", &self.user_ids, Self::MAX_IDS).map_err(invalid)?;
+        check_ids(
+            "organization user group ids",
+            &self.group_ids,
+            Self::MAX_IDS,
+        )
+        .map_err(invalid)?;
         // Built through the generated builders, so that a new optional field in the spec
         // changes nothing here.
         let data = types::GetUsersRequestData::builder()
@@ -101,6 +93,17 @@ impl UsersQuery {
             .try_into()
             .map_err(|e: types::error::ConversionError| invalid(e.to_string()))
     }
+}
+
+/// Checks a list of ids: at most `max`, none blank (see [`require_id`]).
+pub(crate) fn check_ids(what: &str, ids: &[String], max: usize) -> Result<(), String> {
+    if ids.len() > max {
+        return Err(format!(
+            "{} {what} given, Velt accepts at most {max} per request; split them into several queries",
+            ids.len()
+        ));
+    }
+    ids.iter().try_for_each(|id| require_id(what, id))
 }
 
 /// Checks that an id is not empty or blank, and has no space around it (a copied id with a

@@ -669,7 +669,11 @@ fn get_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Respo
         page_data.insert(feature.as_str().to_owned(), Value::Array(items));
     }
     let more = member.is_some() && end < total;
-    export_page(shared, page_data, more.then_some((organization_id, user_id, page)))
+    export_page(
+        shared,
+        page_data,
+        more.then_some((organization_id, user_id, page)),
+    )
 }
 
 /// An export page's answer: `data`, and the token of page `page + 1` bound to
