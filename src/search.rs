@@ -67,11 +67,21 @@ impl Subject {
     /// assert!(!Subject::user_id("U-1").matches(&user));
     /// ```
     pub fn matches(&self, user: &User) -> bool {
-        match self {
+        self.matcher()(user)
+    }
+
+    /// [`Subject::matches`] with the subject's side prepared once, for comparing it with
+    /// every user of every organization.
+    fn matcher(&self) -> impl Fn(&User) -> bool + use<> {
+        let wanted = match self {
+            Subject::Email(email) => Subject::Email(normalize_email(email)),
+            Subject::UserId(user_id) => Subject::UserId(user_id.clone()),
+        };
+        move |user: &User| match &wanted {
             Subject::Email(email) => user
                 .email
                 .as_deref()
-                .is_some_and(|theirs| normalize_email(theirs) == normalize_email(email)),
+                .is_some_and(|theirs| normalize_email(theirs) == *email),
             Subject::UserId(user_id) => user.user_id == *user_id,
         }
     }
@@ -224,7 +234,7 @@ pub struct SearchProgress {
 
 /// What the listing of organizations has given.
 #[derive(Default)]
-struct Listing {
+struct Listed {
     ids: Vec<String>,
     errors: Vec<String>,
 }
@@ -271,7 +281,7 @@ pub(crate) async fn find(
     };
 
     // What the listing has given so far: the organizations, and its error if it failed.
-    let listing = Arc::new(Mutex::new(Listing::default()));
+    let listing = Arc::new(Mutex::new(Listed::default()));
     let organization_ids = {
         let transport = Arc::clone(transport);
         let calls = Arc::clone(&calls);
@@ -331,7 +341,7 @@ pub(crate) async fn find(
         on_progress(&progress);
     }
     drop(searched);
-    let Listing {
+    let Listed {
         ids: listed,
         errors,
     } = std::mem::take(&mut *listing.lock().unwrap_or_else(|e| e.into_inner()));
@@ -395,6 +405,7 @@ async fn search_organization(
     // user id -> (user, member, documents)
     let mut found: BTreeMap<String, (User, FoundAs)> = BTreeMap::new();
     let mut error = None;
+    let is_subject = subject.matcher();
     for documents in [false, true] {
         let query = if documents {
             query.clone().group_by_document()
@@ -412,7 +423,7 @@ async fn search_organization(
         loop {
             match users.next().await {
                 Some(Ok(ListedUser { user, document_id })) => {
-                    if !subject.matches(&user) {
+                    if !is_subject(&user) {
                         continue;
                     }
                     let entry = found
