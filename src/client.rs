@@ -517,7 +517,7 @@ impl Client {
     /// # }
     /// ```
     pub fn list_organizations(&self, query: OrganizationsQuery) -> OrganizationList {
-        OrganizationList::new(Arc::clone(&self.transport), query)
+        users::organizations(Arc::clone(&self.transport), query)
     }
 
     /// Get Users (v2), every page: the users of one organization (its organization-level
@@ -538,7 +538,7 @@ impl Client {
     /// # }
     /// ```
     pub fn list_users(&self, query: UsersV2Query) -> UserList {
-        UserList::new(Arc::clone(&self.transport), query)
+        users::users(Arc::clone(&self.transport), query)
     }
 
     // Finding a person.

@@ -12,12 +12,6 @@ use futures::{Stream, stream};
 
 use crate::error::{Error, Operation, PaginationError, Result};
 
-/// A page of a token-paginated answer.
-pub(crate) trait Page {
-    /// The token of the next page; `None` on the last page.
-    fn next_page_token(&self) -> Option<&str>;
-}
-
 /// Where a pager starts and how far it may go.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Cursor {
@@ -27,8 +21,9 @@ pub(crate) struct Cursor {
     pub(crate) max_pages: Option<usize>,
 }
 
-struct State<F> {
+struct State<F, N> {
     fetch: F,
+    next_token: N,
     operation: Operation,
     token: Option<String>,
     seen: HashSet<String>,
@@ -37,24 +32,28 @@ struct State<F> {
     done: bool,
 }
 
-/// Every page of `operation`, in order, as `fetch` reads the page of a token.
+/// Every page of `operation`, in order, as `fetch` reads the page of a token and
+/// `next_token` finds the next page's token in a page (`None` on the last page).
 ///
 /// The stream ends after the page without a next token and goes on over empty pages that
 /// still carry one. It fails, and ends, when the server repeats a token it gave before
 /// (following it would loop), when the page cap is reached while more pages are offered, or
 /// when `fetch` fails. Dropping the stream stops it: no further request is sent.
-pub(crate) fn paginate<P, F, Fut>(
+pub(crate) fn paginate<P, F, Fut, N>(
     operation: Operation,
     cursor: Cursor,
     fetch: F,
+    next_token: N,
 ) -> impl Stream<Item = Result<P>> + Send + 'static
 where
-    P: Page + Send + 'static,
+    P: Send + 'static,
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<P>> + Send,
+    N: Fn(&P) -> Option<&str> + Send + 'static,
 {
     let state = State {
         fetch,
+        next_token,
         operation,
         seen: cursor.start.iter().cloned().collect(),
         token: cursor.start,
@@ -84,7 +83,7 @@ where
             }
         };
         state.pages_read += 1;
-        match page.next_page_token() {
+        match (state.next_token)(&page) {
             None => state.done = true,
             Some(token) if !state.seen.insert(token.to_owned()) => {
                 state.done = true;
@@ -110,21 +109,20 @@ mod tests {
 
     struct Numbered(Option<String>);
 
-    impl Page for Numbered {
-        fn next_page_token(&self) -> Option<&str> {
-            self.0.as_deref()
-        }
-    }
-
     /// Pages whose next tokens are `tokens`, in order, then a last page.
     async fn read(tokens: &[&str], cursor: Cursor) -> (usize, Option<Error>) {
         let tokens: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
         let mut index = 0;
-        let pages = paginate(Operation::GetAllUserData, cursor, move |_token| {
-            let next = tokens.get(index).cloned();
-            index += 1;
-            async move { Ok(Numbered(next)) }
-        });
+        let pages = paginate(
+            Operation::GetAllUserData,
+            cursor,
+            move |_token| {
+                let next = tokens.get(index).cloned();
+                index += 1;
+                async move { Ok(Numbered(next)) }
+            },
+            |page: &Numbered| page.0.as_deref(),
+        );
         let results: Vec<Result<Numbered>> = pages.collect().await;
         let ok = results.iter().filter(|r| r.is_ok()).count();
         (ok, results.into_iter().find_map(|r| r.err()))

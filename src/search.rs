@@ -23,9 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     error::{Error, Operation, Result},
     transport::context::Transport,
-    users::{
-        ListedUser, OrganizationList, OrganizationsQuery, User, UserList, UsersV2Query, require_id,
-    },
+    users::{self, ListedUser, OrganizationsQuery, User, UsersV2Query, require_id},
 };
 
 /// Who to look for: an email address or a user id.
@@ -287,7 +285,7 @@ pub(crate) async fn find(
         let calls = Arc::clone(&calls);
         let listing = Arc::clone(&listing);
         stream::iter(query_pages)
-            .flat_map(move |query| OrganizationList::new(Arc::clone(&transport), query).pages())
+            .flat_map(move |query| users::organizations(Arc::clone(&transport), query).pages())
             .flat_map(move |page| {
                 calls.fetch_add(1, Ordering::Relaxed);
                 let mut listing = listing.lock().unwrap_or_else(|e| e.into_inner());
@@ -413,7 +411,7 @@ async fn search_organization(
             query.clone()
         };
         let calls = Arc::clone(&calls);
-        let mut users = UserList::new(Arc::clone(&transport), query)
+        let mut listed = users::users(Arc::clone(&transport), query)
             .pages()
             .inspect(move |_| {
                 calls.fetch_add(1, Ordering::Relaxed);
@@ -421,7 +419,7 @@ async fn search_organization(
             .map_ok(|page| stream::iter(page.users.into_iter().map(Ok)))
             .try_flatten();
         loop {
-            match users.next().await {
+            match listed.next().await {
                 Some(Ok(ListedUser { user, document_id })) => {
                     if !is_subject(&user) {
                         continue;

@@ -16,10 +16,7 @@ use serde::{
 };
 use serde_json::value::RawValue;
 
-use crate::{
-    error::{Error, Result},
-    pager::Page,
-};
+use crate::error::{Error, Result};
 
 /// The kinds of data an export holds: the four Velt documents, in its order, and any other
 /// key of a page's `data`, under its own name.
@@ -116,12 +113,6 @@ pub struct ExportPage {
     /// The token of the next page; `None` on the last page (Velt's absent, `null` and empty
     /// token all read as `None`).
     pub next_page_token: Option<String>,
-}
-
-impl Page for ExportPage {
-    fn next_page_token(&self) -> Option<&str> {
-        self.next_page_token.as_deref()
-    }
 }
 
 impl ExportPage {

@@ -134,7 +134,7 @@ impl Export {
             let organization_id = organization_id.clone();
             let user_id = user_id.clone();
             async move { get_page(&transport, &organization_id, &user_id, token.as_deref()).await }
-        })
+        }, |page: &ExportPage| page.next_page_token.as_deref())
         .boxed()
     }
 

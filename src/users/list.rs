@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::{
     error::{Error, Operation, Result},
     generated::types,
-    pager::{self, Cursor, Page},
+    pager::{self, Cursor},
     transport::context::Transport,
     users::v1::{User, check_ids, require_id},
 };
@@ -88,12 +88,6 @@ pub struct OrganizationsPage {
     pub organizations: Vec<Organization>,
     /// The next page's token; `None` on the last page.
     pub next_page_token: Option<String>,
-}
-
-impl Page for OrganizationsPage {
-    fn next_page_token(&self) -> Option<&str> {
-        self.next_page_token.as_deref()
-    }
 }
 
 async fn get_organizations_page(
@@ -285,12 +279,6 @@ pub struct UsersPage {
     pub next_page_token: Option<String>,
 }
 
-impl Page for UsersPage {
-    fn next_page_token(&self) -> Option<&str> {
-        self.next_page_token.as_deref()
-    }
-}
-
 impl UsersPage {
     /// The page Velt answered: a list as it is, an object keyed by document id flattened
     /// with the document id kept; the next token under either name.
@@ -339,148 +327,84 @@ async fn get_users_page(
     Ok(UsersPage::from_result(response.result))
 }
 
-/// What a [`Listing`] lists: [`OrganizationsQuery`] or [`UsersV2Query`]. Sealed: the
-/// crate implements it for its own queries only.
-pub trait ListQuery: sealed::Sealed + Clone + Send + Sync + 'static {
-    /// A page of the answer.
-    type Page: Send + 'static;
-    /// One thing listed.
-    type Item: Send + 'static;
-}
-
-// The sealed trait is public only so that it can bound the public `ListQuery`; its module is
-// private, so nothing outside the crate can name it or see the transport it takes.
-#[allow(private_interfaces)]
-mod sealed {
-    use std::sync::Arc;
-
-    use futures::future::BoxFuture;
-
-    use crate::{
-        error::{Operation, Result},
-        transport::context::Transport,
-    };
-
-    /// How a query reads one page and splits it into items.
-    pub trait Sealed {
-        /// The operation, for errors and the pager.
-        const OPERATION: Operation;
-        /// One page, for the page token given (checked before sending).
-        fn fetch(
-            &self,
-            transport: Arc<Transport>,
-            token: Option<String>,
-        ) -> BoxFuture<'static, Result<Self::ListedPage>>;
-        /// The page type (the same as [`ListQuery::Page`]).
-        type ListedPage: Send + 'static;
-        /// The items type (the same as [`ListQuery::Item`]).
-        type ListedItem: Send + 'static;
-        /// The items of a page.
-        fn items_of(page: Self::ListedPage) -> Vec<Self::ListedItem>;
-        /// The token of the page after `page`.
-        fn next_token(page: &Self::ListedPage) -> Option<String>;
-    }
-}
-
-/// A page with its next token, for the pager.
-struct Tokened<P>(P, Option<String>);
-
-impl<P> Page for Tokened<P> {
-    fn next_page_token(&self) -> Option<&str> {
-        self.1.as_deref()
-    }
-}
-
-#[allow(private_interfaces)]
-impl sealed::Sealed for OrganizationsQuery {
-    const OPERATION: Operation = Operation::GetOrganizations;
-    type ListedPage = OrganizationsPage;
-    type ListedItem = Organization;
-
-    fn fetch(
-        &self,
-        transport: Arc<Transport>,
-        token: Option<String>,
-    ) -> BoxFuture<'static, Result<OrganizationsPage>> {
-        let request = self.to_request(token);
-        Box::pin(async move { get_organizations_page(&transport, request?).await })
-    }
-
-    fn items_of(page: OrganizationsPage) -> Vec<Organization> {
-        page.organizations
-    }
-
-    fn next_token(page: &OrganizationsPage) -> Option<String> {
-        page.next_page_token.clone()
-    }
-}
-
-impl ListQuery for OrganizationsQuery {
-    type Page = OrganizationsPage;
-    type Item = Organization;
-}
-
-#[allow(private_interfaces)]
-impl sealed::Sealed for UsersV2Query {
-    const OPERATION: Operation = Operation::GetUsersV2;
-    type ListedPage = UsersPage;
-    type ListedItem = ListedUser;
-
-    fn fetch(
-        &self,
-        transport: Arc<Transport>,
-        token: Option<String>,
-    ) -> BoxFuture<'static, Result<UsersPage>> {
-        let request = self.to_request(token);
-        Box::pin(async move { get_users_page(&transport, request?).await })
-    }
-
-    fn items_of(page: UsersPage) -> Vec<ListedUser> {
-        page.users
-    }
-
-    fn next_token(page: &UsersPage) -> Option<String> {
-        page.next_page_token.clone()
-    }
-}
-
-impl ListQuery for UsersV2Query {
-    type Page = UsersPage;
-    type Item = ListedUser;
-}
-
 /// A listing of organizations, not yet started: made by
 /// [`crate::Client::list_organizations`]; nothing is sent until its stream is polled.
-pub type OrganizationList = Listing<OrganizationsQuery>;
+pub type OrganizationList = Listing<OrganizationsPage, Organization>;
 
 /// A listing of users (Get Users v2), not yet started: made by [`crate::Client::list_users`];
 /// nothing is sent until its stream is polled. With `groupByDocumentId`, a user of several
 /// documents is listed once per document.
-pub type UserList = Listing<UsersV2Query>;
+pub type UserList = Listing<UsersPage, ListedUser>;
+
+type Fetch<P> = Arc<dyn Fn(Option<String>) -> BoxFuture<'static, Result<P>> + Send + Sync>;
 
 /// A token-paginated listing, not yet started ([`OrganizationList`], [`UserList`]): every
-/// page through the crate's one pager, or every item.
-#[derive(Clone, Debug)]
+/// page `P` through the crate's one pager, or every item `I`.
 #[must_use = "a listing does nothing until its pages or items are read"]
-pub struct Listing<Q> {
-    transport: Arc<Transport>,
-    query: Q,
+pub struct Listing<P, I> {
+    operation: Operation,
+    /// The page of a token, the query checked before it is sent.
+    fetch: Fetch<P>,
+    next_token: fn(&P) -> Option<&str>,
+    items_of: fn(P) -> Vec<I>,
     cursor: Cursor,
 }
 
-impl<Q> Listing<Q>
-where
-    Q: ListQuery
-        + sealed::Sealed<ListedPage = <Q as ListQuery>::Page, ListedItem = <Q as ListQuery>::Item>,
-{
-    pub(crate) fn new(transport: Arc<Transport>, query: Q) -> Self {
+impl<P, I> Clone for Listing<P, I> {
+    fn clone(&self) -> Self {
         Listing {
-            transport,
-            query,
-            cursor: Cursor::default(),
+            operation: self.operation,
+            fetch: Arc::clone(&self.fetch),
+            next_token: self.next_token,
+            items_of: self.items_of,
+            cursor: self.cursor.clone(),
         }
     }
+}
 
+impl<P, I> std::fmt::Debug for Listing<P, I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listing")
+            .field("operation", &self.operation)
+            .field("cursor", &self.cursor)
+            .finish()
+    }
+}
+
+/// Get Organizations for `query`, page after page.
+pub(crate) fn organizations(
+    transport: Arc<Transport>,
+    query: OrganizationsQuery,
+) -> OrganizationList {
+    Listing {
+        operation: Operation::GetOrganizations,
+        fetch: Arc::new(move |token| {
+            let transport = Arc::clone(&transport);
+            let request = query.to_request(token);
+            Box::pin(async move { get_organizations_page(&transport, request?).await })
+        }),
+        next_token: |page| page.next_page_token.as_deref(),
+        items_of: |page| page.organizations,
+        cursor: Cursor::default(),
+    }
+}
+
+/// Get Users v2 for `query`, page after page.
+pub(crate) fn users(transport: Arc<Transport>, query: UsersV2Query) -> UserList {
+    Listing {
+        operation: Operation::GetUsersV2,
+        fetch: Arc::new(move |token| {
+            let transport = Arc::clone(&transport);
+            let request = query.to_request(token);
+            Box::pin(async move { get_users_page(&transport, request?).await })
+        }),
+        next_token: |page| page.next_page_token.as_deref(),
+        items_of: |page| page.users,
+        cursor: Cursor::default(),
+    }
+}
+
+impl<P: Send + 'static, I: Send + 'static> Listing<P, I> {
     /// Fails with [`crate::error::PaginationError::PageCapReached`] instead of reading more
     /// than `max_pages` pages; none by default.
     pub fn max_pages(mut self, max_pages: usize) -> Self {
@@ -492,34 +416,28 @@ where
     /// ids, or a blank one, is an error of kind [`crate::ErrorKind::InvalidInput`]. Ends and
     /// fails as [`crate::export::Export::pages`] does (a repeated token, the page cap, a call
     /// that failed after its retries).
-    pub fn pages(self) -> BoxStream<'static, Result<Q::Page>> {
+    pub fn pages(self) -> BoxStream<'static, Result<P>> {
         let Listing {
-            transport,
-            query,
+            operation,
+            fetch,
+            next_token,
             cursor,
+            ..
         } = self;
-        pager::paginate(Q::OPERATION, cursor, move |token| {
-            let page = query.fetch(Arc::clone(&transport), token);
-            async move {
-                let page = page.await?;
-                let next = Q::next_token(&page);
-                Ok(Tokened(page, next))
-            }
-        })
-        .map_ok(|tokened| tokened.0)
-        .boxed()
+        pager::paginate(operation, cursor, move |token| fetch(token), next_token).boxed()
     }
 
     /// Every item of every page.
-    pub fn items(self) -> BoxStream<'static, Result<Q::Item>> {
+    pub fn items(self) -> BoxStream<'static, Result<I>> {
+        let items_of = self.items_of;
         self.pages()
-            .map_ok(|page| stream::iter(Q::items_of(page).into_iter().map(Ok)))
+            .map_ok(move |page| stream::iter(items_of(page).into_iter().map(Ok)))
             .try_flatten()
             .boxed()
     }
 
     /// Every item, in memory.
-    pub async fn collect(self) -> Result<Vec<Q::Item>> {
+    pub async fn collect(self) -> Result<Vec<I>> {
         self.items().try_collect().await
     }
 }

@@ -7,8 +7,9 @@ mod list;
 mod v1;
 
 pub use list::{
-    ListQuery, ListedUser, Listing, Organization, OrganizationList, OrganizationsPage,
-    OrganizationsQuery, UserList, UsersPage, UsersV2Query,
+    ListedUser, Listing, Organization, OrganizationList, OrganizationsPage, OrganizationsQuery,
+    UserList, UsersPage, UsersV2Query,
 };
+pub(crate) use list::{organizations, users};
 pub use v1::{User, UsersQuery};
 pub(crate) use v1::{get_users, require_id};
