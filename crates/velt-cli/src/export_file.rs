@@ -198,44 +198,49 @@ fn check_path(out: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Why an existing `out` (or its manifest) is not an export of `user_id` in `organization_id`
-/// that may be replaced; `None` when it is one, or when neither exists.
-fn not_ours(out: &Path, organization_id: &str, user_id: &str) -> Option<String> {
+/// The manifest of an existing `out` when it is an export of `user_id` in
+/// `organization_id` that may be replaced (`Ok(None)` when neither file exists), or why it is
+/// not one.
+fn ours(
+    out: &Path,
+    organization_id: &str,
+    user_id: &str,
+) -> Result<Option<ExportManifest>, String> {
     let manifest_path = ExportManifest::path_for(out);
     if !out.exists() && !manifest_path.exists() {
-        return None;
+        return Ok(None);
     }
     if !manifest_path.exists() {
-        return Some(format!(
+        return Err(format!(
             "it has no manifest beside it ({}), so it is no export of velt's",
             manifest_path.display()
         ));
     }
     match ExportManifest::load(&manifest_path) {
-        Err(e) => Some(format!("its manifest cannot be read ({e})")),
+        Err(e) => Err(format!("its manifest cannot be read ({e})")),
         Ok(manifest)
             if manifest.organization_id != organization_id || manifest.user_id != user_id =>
         {
-            Some(format!(
+            Err(format!(
                 "its manifest {} says it is the export of user {} in organization {}",
                 manifest_path.display(),
                 manifest.user_id,
                 manifest.organization_id
             ))
         }
-        Ok(_) => None,
+        Ok(manifest) => Ok(Some(manifest)),
     }
 }
 
 /// Why an existing `out` is not a complete export of `user_id` in `organization_id` that
 /// `--resume` may leave as it is; `None` when it is one.
 fn not_complete(out: &Path, organization_id: &str, user_id: &str) -> Option<String> {
-    if let Some(why) = not_ours(out, organization_id, user_id) {
-        return Some(why);
-    }
-    let manifest_path = ExportManifest::path_for(out);
-    let check = ExportManifest::load(&manifest_path).and_then(|m| m.verify(out));
-    match check {
+    let manifest = match ours(out, organization_id, user_id) {
+        Err(why) => return Some(why),
+        Ok(None) => return Some("it has no manifest beside it".to_owned()),
+        Ok(Some(manifest)) => manifest,
+    };
+    match manifest.verify(out) {
         Ok(check) if check.matches() => None,
         Ok(check) => Some(format!(
             "it does not match its manifest: {}",
@@ -362,7 +367,7 @@ impl UserFile {
                 )));
             }
             (false, None) => {
-                if !force && let Some(why) = not_ours(out, organization_id, user_id) {
+                if !force && let Err(why) = ours(out, organization_id, user_id) {
                     return Err(refuse(
                         why,
                         &format!(
