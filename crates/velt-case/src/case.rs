@@ -514,9 +514,20 @@ impl CaseFolder {
     /// Logs nothing by itself; the `record_*` functions log their step.
     pub fn add_file(&mut self, relative: &str, role: FileRole) -> Result<FileRecord, Error> {
         let path = self.resolve(relative)?;
-        set_private(&path, false)?;
         let (bytes, sha256) =
             measure(&path).map_err(|e| Error::io(&path, "cannot read the file to record", e))?;
+        self.add_measured(relative, role, bytes, sha256)
+    }
+
+    /// [`CaseFolder::add_file`] for a file whose size and SHA-256 were just measured.
+    fn add_measured(
+        &mut self,
+        relative: &str,
+        role: FileRole,
+        bytes: u64,
+        sha256: String,
+    ) -> Result<FileRecord, Error> {
+        set_private(&self.resolve(relative)?, false)?;
         let record = FileRecord {
             path: relative.to_string(),
             role,
@@ -602,7 +613,13 @@ impl CaseFolder {
                 ),
             });
         }
-        self.add_file(&relative, FileRole::Export)?;
+        // The check has just measured the export: its size and SHA-256 are recorded as read.
+        self.add_measured(
+            &relative,
+            FileRole::Export,
+            check.bytes,
+            check.sha256.clone(),
+        )?;
         self.add_file(&manifest_relative, FileRole::Manifest)?;
         self.log(
             "export",
