@@ -4,7 +4,7 @@
 use std::{
     collections::BTreeMap,
     fs::File,
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read},
     path::{Path, PathBuf},
 };
 
@@ -160,7 +160,17 @@ impl ExportManifest {
     /// other key counted again from the file. The [`FileCheck`] says what the file holds and
     /// every difference (none when it matches).
     pub fn verify(&self, file: &Path) -> Result<FileCheck> {
-        let (bytes, sha256) = measure(file)?;
+        // One read: the file is hashed as it is counted, and what the count left is drained.
+        let opened = File::open(file).map_err(|e| Error::file("cannot read", file, e))?;
+        let mut reader = BufReader::new(HashingReader {
+            inner: opened,
+            hashing: HashingWriter::new(std::io::sink()),
+        });
+        let counted = count_items(&mut reader, &self.format);
+        std::io::copy(&mut reader, &mut std::io::sink())
+            .map_err(|e| Error::file("cannot read", file, e))?;
+        let hashing = &reader.get_ref().hashing;
+        let (bytes, sha256) = (hashing.bytes(), hashing.sha256());
         let mut check = FileCheck {
             bytes,
             sha256,
@@ -173,7 +183,7 @@ impl ExportManifest {
         if check.sha256 != self.sha256 {
             check.differ("SHA-256", &self.sha256, check.sha256.clone());
         }
-        match count_items(file, &self.format) {
+        match counted {
             Ok(counts) => {
                 let mut expected = self.items_per_feature.clone();
                 expected.extend(self.items_per_other_key.clone());
@@ -257,6 +267,20 @@ fn measure(path: &Path) -> Result<(u64, String)> {
     Ok((hashing.bytes(), hashing.sha256()))
 }
 
+/// A reader that counts and hashes (through a [`HashingWriter`]) every byte read through it.
+struct HashingReader<R> {
+    inner: R,
+    hashing: HashingWriter<std::io::Sink>,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hashing.account(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// A writer that counts and hashes (SHA-256) every byte it passes on, so that a file's
 /// manifest needs no second read of the file.
 ///
@@ -337,13 +361,11 @@ impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
 
 /// Items per key, counted from an export file: NDJSON lines by their `feature`, or a JSON
 /// document's lists by their key. Every line or list must be valid JSON.
-fn count_items(path: &Path, format: &str) -> Result<BTreeMap<String, usize>, String> {
-    let file = File::open(path).map_err(|e| e.to_string())?;
+fn count_items(reader: &mut impl BufRead, format: &str) -> Result<BTreeMap<String, usize>, String> {
     let mut counts = BTreeMap::new();
     if format == "json" {
         let document: BTreeMap<String, Vec<IgnoredAny>> =
-            serde_json::from_reader(BufReader::new(file))
-                .map_err(|e| format!("not an export document: {e}"))?;
+            serde_json::from_reader(reader).map_err(|e| format!("not an export document: {e}"))?;
         for (key, items) in document {
             if !items.is_empty() {
                 counts.insert(key, items.len());
@@ -357,7 +379,7 @@ fn count_items(path: &Path, format: &str) -> Result<BTreeMap<String, usize>, Str
         #[allow(dead_code)]
         item: IgnoredAny,
     }
-    for (n, line) in BufReader::new(file).split(b'\n').enumerate() {
+    for (n, line) in reader.split(b'\n').enumerate() {
         let line = line.map_err(|e| e.to_string())?;
         let line: Line = serde_json::from_slice(&line)
             .map_err(|e| format!("line {} is not an export line: {e}", n + 1))?;
