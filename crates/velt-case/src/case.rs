@@ -600,6 +600,13 @@ impl CaseFolder {
         user: &str,
     ) -> Result<crate::ExportCheck, Error> {
         let file = self.resolve(relative)?;
+        // The folders an exporter made for it (`data/ORG`) become owner-only too.
+        for folder in file.ancestors().skip(1) {
+            if folder == self.dir {
+                break;
+            }
+            set_private(folder, true)?;
+        }
         let relative = relative.to_owned();
         let manifest_relative = format!("{relative}.manifest.json");
         let check = crate::check::check_export(&file)?;

@@ -180,6 +180,26 @@ async fn access_then_erase_a_person_in_three_organizations_leaves_a_case_that_ch
         ]
     );
     assert!(root.join("jane.zip").is_file());
+    #[cfg(unix)]
+    for private in [
+        "",
+        "data",
+        "data/org-0002",
+        "data/org-0002/user-0012.ndjson",
+    ] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join(private))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        let owner_only = if private.ends_with(".ndjson") {
+            0o600
+        } else {
+            0o700
+        };
+        assert_eq!(mode, owner_only, "{private}: {mode:o}");
+    }
     let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(report.contains("Acme Ltd") && report.contains("&lt;script&gt;x&lt;/script&gt;"));
     assert!(

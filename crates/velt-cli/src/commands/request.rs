@@ -60,11 +60,6 @@ pub async fn access(client: &Client, args: RequestAccessArgs, fake: bool) -> Res
         args.concurrency,
     )
     .await?;
-    // The case makes `data/ORG` readable by its owner only before the exporter writes there
-    // (an id that cannot be a folder name is escaped by the exporter and left to it).
-    for m in &search.matches {
-        let _ = case.export_path(&m.organization_id, &m.user_id);
-    }
     let exported = export_matches(
         client,
         &search.matches,
