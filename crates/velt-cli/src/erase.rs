@@ -351,10 +351,10 @@ pub async fn erase_matches(
     }
     let receipts: Vec<Option<PathBuf>> = (0..groups.len())
         .map(|i| {
-            options.receipt.as_ref().map(|path| match i {
-                0 => path.clone(),
-                n => numbered(path, n + 1),
-            })
+            options
+                .receipt
+                .as_ref()
+                .map(|path| numbered_receipt(path, i + 1))
         })
         .collect();
     // Every receipt is refused before anything is erased.
@@ -386,8 +386,12 @@ pub async fn erase_matches(
     Ok(written)
 }
 
-/// `erasure.json` -> `erasure-2.json`.
-fn numbered(path: &Path, n: usize) -> PathBuf {
+/// The `n`th receipt (from 1) of an erasure of matches into `path`: `erasure.json`, then
+/// `erasure-2.json`, `erasure-3.json`...
+pub fn numbered_receipt(path: &Path, n: usize) -> PathBuf {
+    if n <= 1 {
+        return path.to_owned();
+    }
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

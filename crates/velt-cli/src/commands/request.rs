@@ -19,7 +19,7 @@ use crate::{
     cli::{
         RequestAccessArgs, RequestCheckArgs, RequestEraseArgs, RequestExtendArgs, RequestListArgs,
     },
-    erase::{MatchesErasure, erase_matches},
+    erase::{MatchesErasure, erase_matches, numbered_receipt},
     export::{MatchesExport, export_matches},
     export_file::FileFormat,
     failure::Failure,
@@ -179,18 +179,19 @@ pub async fn erase(client: &Client, args: RequestEraseArgs, fake: bool) -> Resul
     .await;
     // Every receipt written is kept in the case, whatever the outcome.
     let mut receipts = Vec::new();
-    if receipt.exists() {
-        case.record_receipt().map_err(case_failure)?;
-        receipts.push(receipt.clone());
-    }
-    for n in 2.. {
-        let name = format!("receipt-{n}.json");
-        if !dir.join(&name).exists() {
+    for n in 1.. {
+        let path = numbered_receipt(&receipt, n);
+        if !path.exists() {
             break;
         }
-        case.record_file(&name, FileRole::Receipt)
-            .map_err(case_failure)?;
-        receipts.push(dir.join(name));
+        if n == 1 {
+            case.record_receipt().map_err(case_failure)?;
+        } else {
+            let name = relative_to(&dir, &path)?;
+            case.record_file(&name, FileRole::Receipt)
+                .map_err(case_failure)?;
+        }
+        receipts.push(path);
     }
     match erased {
         Ok(_) => {
