@@ -51,11 +51,22 @@ pub fn write_atomically_with(
     bytes: &[u8],
     durability: Durability,
 ) -> std::io::Result<()> {
+    write_atomically_from(path, durability, |file| file.write_all(bytes))
+}
+
+/// Writes `path` atomically, as [`write_atomically_with`] does, with what `write` writes into
+/// the temporary sibling: for a file too big to hold in memory first (a report, a zip).
+pub fn write_atomically_from(
+    path: &Path,
+    durability: Durability,
+    write: impl FnOnce(&mut File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let synced = durability == Durability::Synced;
     let tmp = temporary_sibling(path);
     let written = (|| {
         let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
+        write(&mut file)?;
+        file.flush()?;
         if synced {
             file.sync_all()?;
         }

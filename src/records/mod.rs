@@ -8,7 +8,7 @@ mod atomic;
 mod manifest;
 mod receipt;
 
-pub use atomic::{Durability, write_atomically, write_atomically_with};
+pub use atomic::{Durability, write_atomically, write_atomically_from, write_atomically_with};
 pub use manifest::{Difference, ExportManifest, ExportRecord, FileCheck, HashingWriter};
 pub use receipt::{
     DeletionReceipt, ErasureBaseline, ErasureCheck, ReceiptJob, UnknownBatch, Verification,

@@ -1,10 +1,10 @@
 //! Files of a case: atomic writes, owner-only permissions, SHA-256.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::Path;
 
-use ring::digest::{Context, SHA256};
+use velt_api::records::{Durability, HashingWriter, write_atomically_from};
 
 use crate::Error;
 
@@ -28,47 +28,15 @@ pub(crate) fn set_private(path: &Path, dir: bool) -> Result<(), Error> {
     Ok(())
 }
 
-/// Opens a new file for writing, owner-only from the start.
-pub(crate) fn create_private_file(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
-
-/// The temporary sibling `path` is written to before it is renamed into place.
-pub(crate) fn temp_sibling(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Writes `path` atomically: a temporary sibling is written by `write`, synced, renamed into
-/// place, and the folder synced, so a crash leaves the old file or the new one, never half.
+/// Writes `path` atomically with the client library's one atomic write (a temporary sibling
+/// written by `write`, synced, renamed into place, the folder synced), then makes it
+/// owner-only. The temporary file sits in the case folder, which is owner-only itself.
 pub(crate) fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> Result<(), Error> {
-    let temp = temp_sibling(path);
-    let result = (|| {
-        let mut file = create_private_file(&temp)?;
-        write(&mut file)?;
-        file.flush()?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temp, path)?;
-        sync_dir(path.parent().unwrap_or_else(|| Path::new(".")))
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(Error::io(path, "cannot write", e));
-    }
+    write_atomically_from(path, Durability::Synced, write)
+        .map_err(|e| Error::io(path, "cannot write", e))?;
     set_private(path, false)
 }
 
@@ -94,33 +62,17 @@ pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Size and SHA-256 (lower-case hex) of a file, read once.
+/// Size and SHA-256 (lower-case hex) of a file, read once (the client library's
+/// [`HashingWriter`]).
 pub(crate) fn measure(path: &Path) -> io::Result<(u64, String)> {
-    let mut file = File::open(path)?;
-    let mut context = Context::new(&SHA256);
-    let mut buffer = vec![0u8; 64 * 1024];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        context.update(&buffer[..n]);
-        bytes += n as u64;
-    }
-    Ok((bytes, hex(context.finish().as_ref())))
+    let mut hashing = HashingWriter::new(io::sink());
+    io::copy(&mut File::open(path)?, &mut hashing)?;
+    Ok((hashing.bytes(), hashing.sha256()))
 }
 
 /// SHA-256 (lower-case hex) of some bytes.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex(ring::digest::digest(&SHA256, bytes).as_ref())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
+    let mut hashing = HashingWriter::new(io::sink());
+    hashing.account(bytes);
+    hashing.sha256()
 }

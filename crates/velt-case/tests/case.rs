@@ -281,12 +281,9 @@ fn check_names_one_changed_byte_in_an_export_or_in_the_report() {
     bytes.extend_from_slice(b"<!-- added -->");
     std::fs::write(&report, &bytes).unwrap();
     let (size, sha) = (bytes.len() as u64, {
-        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
-        digest
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        let mut hashing = velt_api::records::HashingWriter::new(std::io::sink());
+        hashing.account(&bytes);
+        hashing.sha256()
     });
     let mut case = velt_case::Case::load(&dir).unwrap();
     for f in &mut case.files {

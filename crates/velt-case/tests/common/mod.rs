@@ -3,7 +3,6 @@
 //! the fake Velt server's and Velt's data-model page.
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -33,68 +32,46 @@ pub fn write_export<'a>(
     write_export_from(file, organization, user, items.into_iter().cloned())
 }
 
-/// Like [`write_export`], from items made one at a time (nothing held in memory).
+/// Like [`write_export`], from items made one at a time (nothing held in memory), with the
+/// exporter's own writer and manifest (`velt_api::export::NdjsonWriter`,
+/// `velt_api::records::ExportManifest`).
 pub fn write_export_from(
     file: &Path,
     organization: &str,
     user: &str,
     items: impl IntoIterator<Item = (String, Value)>,
 ) {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(file).unwrap());
-    let mut per_feature = serde_json::Map::new();
-    let mut per_other = serde_json::Map::new();
-    let mut bytes = 0u64;
-    let mut count = 0u64;
-    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    use velt_api::{
+        export::{ExportItem, Feature, NdjsonWriter, RawItem},
+        records::{ExportManifest, ExportRecord, HashingWriter},
+    };
+    let out = HashingWriter::new(std::io::BufWriter::new(
+        std::fs::File::create(file).unwrap(),
+    ));
+    let mut writer = NdjsonWriter::new(out);
     for (feature, item) in items {
-        count += 1;
-        let line = format!("{{\"feature\":{},\"item\":{}}}\n", json!(feature), item);
-        context.update(line.as_bytes());
-        bytes += line.len() as u64;
-        out.write_all(line.as_bytes()).unwrap();
-        let map = if ["comments", "reactions", "recordings", "notifications"]
-            .contains(&feature.as_str())
-        {
-            &mut per_feature
-        } else {
-            &mut per_other
+        let item = ExportItem {
+            feature: Feature::from_key(&feature),
+            item: RawItem::from_serialize(&item).unwrap(),
         };
-        let n = map.get(&feature).and_then(Value::as_u64).unwrap_or(0);
-        map.insert(feature, json!(n + 1));
+        writer.write_item(None, &item).unwrap();
     }
-    out.flush().unwrap();
-    for f in ["comments", "notifications", "reactions", "recordings"] {
-        per_feature.entry(f).or_insert(json!(0));
-    }
-    let sha256: String = context
-        .finish()
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let manifest = json!({
-        "manifestFormat": 1,
-        "file": file.file_name().unwrap().to_string_lossy(),
-        "format": "ndjson",
-        "organizationId": organization,
-        "userId": user,
-        "startedAt": "2026-03-03T14:04:10.000Z",
-        "finishedAt": "2026-03-03T14:05:02.500Z",
-        "pages": 1,
-        "items": count,
-        "itemsPerFeature": per_feature,
-        "itemsPerOtherKey": per_other,
-        "bytes": bytes,
-        "sha256": sha256,
-        "writtenBy": "velt-api 0.1.0",
-        "specVersion": "2026-08-19",
-        "veltHost": "127.0.0.1:8787",
-    });
-    std::fs::write(
-        format!("{}.manifest.json", file.display()),
-        serde_json::to_vec_pretty(&manifest).unwrap(),
-    )
-    .unwrap();
+    writer.flush().unwrap();
+    let (out, mut summary) = writer.into_parts();
+    summary.pages = 1;
+    let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let record = ExportRecord {
+        organization_id: organization,
+        user_id: user,
+        format: "ndjson",
+        started_at: at("2026-03-03T14:04:10.000Z"),
+        summary: &summary,
+        base_url: "http://127.0.0.1:8787",
+    };
+    let name = file.file_name().unwrap().to_string_lossy();
+    let mut manifest = ExportManifest::new(&record, &name, out.bytes(), out.sha256());
+    manifest.finished_at = at("2026-03-03T14:05:02.500Z");
+    manifest.save(&ExportManifest::path_for(file)).unwrap();
 }
 
 /// A small deterministic generator (splitmix64).
