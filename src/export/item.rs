@@ -163,16 +163,24 @@ pub struct ExportSummary {
 impl ExportSummary {
     /// Counts one item of `feature`.
     pub fn count(&mut self, feature: &Feature) {
-        self.items += 1;
+        self.add(feature, 1);
+    }
+
+    /// Counts `n` items of `feature` (an other key is listed once it has an item).
+    fn add(&mut self, feature: &Feature, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.items += n;
         match feature.known_index() {
-            Some(index) => self.per_feature[index] += 1,
+            Some(index) => self.per_feature[index] += n,
             None => match self
                 .other
                 .iter_mut()
                 .find(|(key, _)| key == feature.as_str())
             {
-                Some((_, n)) => *n += 1,
-                None => self.other.push((feature.as_str().to_owned(), 1)),
+                Some((_, count)) => *count += n,
+                None => self.other.push((feature.as_str().to_owned(), n)),
             },
         }
     }
@@ -186,15 +194,10 @@ impl ExportSummary {
             &page.data.recordings,
             &page.data.notifications,
         ]) {
-            for _ in list {
-                self.count(feature);
-            }
+            self.add(feature, list.len());
         }
         for (key, value) in &page.data.other {
-            let feature = Feature::from_key(key);
-            for _ in 0..other_len(value) {
-                self.count(&feature);
-            }
+            self.add(&Feature::from_key(key), other_len(value));
         }
     }
 
