@@ -909,9 +909,11 @@ fn delete_status(shared: &Shared, data: &Map<String, Value>) -> Result<Response,
     ))
 }
 
-fn get_users(shared: &Shared, data: &Map<String, Value>) -> Result<Response, ApiError> {
-    let organization_id = required_string(data, "organizationId")?;
-    let document_id = optional_string(data, "documentId")?;
+/// The `userIds` and `organizationUserGroupIds` filters of both Get Users calls: optional,
+/// at most 30 each.
+type IdFilter<'a> = Option<Vec<&'a str>>;
+
+fn user_filters(data: &Map<String, Value>) -> Result<(IdFilter<'_>, IdFilter<'_>), ApiError> {
     let user_ids = ids(data, "userIds", IdList::Optional("means any user"))?;
     let group_ids = ids(
         data,
@@ -920,6 +922,13 @@ fn get_users(shared: &Shared, data: &Map<String, Value>) -> Result<Response, Api
     )?;
     at_most_30("userIds", &user_ids)?;
     at_most_30("organizationUserGroupIds", &group_ids)?;
+    Ok((user_ids, group_ids))
+}
+
+fn get_users(shared: &Shared, data: &Map<String, Value>) -> Result<Response, ApiError> {
+    let organization_id = required_string(data, "organizationId")?;
+    let document_id = optional_string(data, "documentId")?;
+    let (user_ids, group_ids) = user_filters(data)?;
     let dataset = &shared.dataset;
     let mut users = Vec::new();
     if let Some(o) = dataset.org_index(organization_id) {
@@ -1029,14 +1038,7 @@ fn get_users_v2(shared: &Shared, data: &Map<String, Value>) -> Result<Response, 
     let organization_id = required_string(data, "organizationId")?;
     let document_id = optional_string(data, "documentId")?;
     let folder_id = optional_string(data, "folderId")?;
-    let user_ids = ids(data, "userIds", IdList::Optional("means any user"))?;
-    let group_ids = ids(
-        data,
-        "organizationUserGroupIds",
-        IdList::Optional("means any group"),
-    )?;
-    at_most_30("userIds", &user_ids)?;
-    at_most_30("organizationUserGroupIds", &group_ids)?;
+    let (user_ids, group_ids) = user_filters(data)?;
     let all_documents = optional_bool(data, "allDocuments")?.unwrap_or(false);
     let group_by_document = optional_bool(data, "groupByDocumentId")?.unwrap_or(false);
     let size = page_size(data)?;
