@@ -1,0 +1,469 @@
+//! The two requests a person makes, each answered into a case folder ([`velt_case`]):
+//! [`access`] (GDPR Art. 15: find the person everywhere, export every match, record it,
+//! write the report) and the erasure ([`prepare_erasure`], then [`PreparedErasure::run`]:
+//! Art. 17: find the person again, erase every match, wait, verify everywhere found, keep the
+//! receipts).
+
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, Utc};
+use serde_json::json;
+use velt_api::{
+    Client,
+    search::{Search, Subject},
+};
+use velt_case::{
+    Case, CaseFolder, FileRole, NewCase, ReportOptions, ReportSummary, RequestKind, Status,
+};
+
+use crate::{
+    Error, RefusalKind, Result,
+    erase::{self, ErasureOutcome, ErasurePlan, ErasureResult, MatchesErasure},
+    event::{Event, Events},
+    export::{self, FileFormat, MatchesExport, MatchesExported, OpenMode},
+    find::{self, FindOptions, Found},
+};
+
+/// An access request to answer.
+#[derive(Clone, Debug)]
+pub struct AccessOptions {
+    /// The case folder to create (it must not hold a case yet).
+    pub case: PathBuf,
+    /// Who asks.
+    pub subject: Subject,
+    /// Only these organizations; empty for every organization.
+    pub organization_ids: Vec<String>,
+    /// Calls in flight at once during the search, and exports at once per organization.
+    pub concurrency: usize,
+    /// The day the request was received (not in the future); the due date follows from it.
+    pub received: NaiveDate,
+    /// The controller's notice, in Markdown, for the report.
+    pub notice_markdown: Option<String>,
+    /// Also pack the case into `DIR.zip`.
+    pub zip: bool,
+}
+
+/// What an access request did.
+#[derive(Debug)]
+pub struct AccessOutcome {
+    /// The case as recorded (`case.json`).
+    pub case: Case,
+    /// The search, with its record.
+    pub search: Search,
+    /// The exports written, and the organizations whose export failed.
+    pub exported: MatchesExported,
+    /// What the report holds; `None` when an export failed (the case says so; run again).
+    pub report: Option<ReportSummary>,
+    /// The package, with `zip`.
+    pub zip: Option<PathBuf>,
+}
+
+impl AccessOutcome {
+    /// What the search found.
+    pub fn found(&self) -> Found {
+        find::found(&self.search)
+    }
+
+    /// Whether every step completed: the search found the person and read every
+    /// organization, and every export is complete.
+    pub fn is_complete(&self) -> bool {
+        self.found() == Found::Matches && self.exported.failures.is_empty()
+    }
+}
+
+/// Answers an access request into a new case folder: the search (kept as `search.json`),
+/// every match exported into `data/ORG/USER.ndjson` with its manifest, each recorded in the
+/// case, the report, and with `zip` the package. A search that is incomplete or finds nobody
+/// still leaves a case and a report saying so.
+///
+/// ```no_run
+/// # async fn run(client: velt_api::Client) -> velt_dsr::Result<()> {
+/// use velt_api::search::Subject;
+/// use velt_dsr::request::{AccessOptions, access};
+///
+/// let outcome = access(&client, AccessOptions {
+///     case: "cases/jane".into(),
+///     subject: Subject::email("jane@example.com"),
+///     organization_ids: Vec::new(),
+///     concurrency: 8,
+///     received: chrono::Utc::now().date_naive(),
+///     notice_markdown: None,
+///     zip: true,
+/// }, &velt_dsr::event::ignore).await?;
+/// println!("case {} is {}", outcome.case.id, outcome.case.status);
+/// # Ok(()) }
+/// ```
+pub async fn access(
+    client: &Client,
+    options: AccessOptions,
+    events: Events<'_>,
+) -> Result<AccessOutcome> {
+    let received = check_received(options.received)?;
+    let mut case = CaseFolder::create(
+        &options.case,
+        &NewCase {
+            subject: subject_text(&options.subject),
+            kinds: vec![RequestKind::Access],
+            received,
+        },
+    )?;
+    let search = search(
+        client,
+        &mut case,
+        options.subject.clone(),
+        options.organization_ids.clone(),
+        options.concurrency,
+        events,
+    )
+    .await?;
+    let exported = export::export_matches(
+        client,
+        &search.matches,
+        &MatchesExport {
+            dir: options.case.join(velt_case::DATA_DIR),
+            format: FileFormat::Ndjson,
+            mode: OpenMode::default(),
+            concurrency: options.concurrency.max(1),
+        },
+        events,
+    )
+    .await;
+    for file in &exported.files {
+        let relative = relative_to(&options.case, &file.path)?;
+        case.record_export_at(&relative, &file.organization_id, &file.user_id)?;
+    }
+    if !exported.failures.is_empty() {
+        let failed: Vec<&str> = exported
+            .failures
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect();
+        case.log("export failed", json!({ "organizations": failed }))?;
+        return Ok(AccessOutcome {
+            case: case.case().clone(),
+            search,
+            exported,
+            report: None,
+            zip: None,
+        });
+    }
+    let report = case.write_report(&ReportOptions {
+        notice_markdown: options.notice_markdown,
+        ..ReportOptions::default()
+    })?;
+    events(Event::Wrote {
+        path: options.case.join(velt_case::REPORT_FILE),
+        what: "report",
+    });
+    if search.search.complete {
+        case.set_status(Status::Exported)?;
+    }
+    let zip = if options.zip { Some(case.zip()?) } else { None };
+    Ok(AccessOutcome {
+        case: case.case().clone(),
+        search,
+        exported,
+        report: Some(report),
+        zip,
+    })
+}
+
+/// An erasure request to answer.
+#[derive(Clone, Debug)]
+pub struct ErasureRequestOptions {
+    /// The case folder: an existing case (of an access request, or an earlier erasure pass),
+    /// or a new one.
+    pub case: PathBuf,
+    /// Who asks; needed for a new case, checked against an existing one.
+    pub subject: Option<Subject>,
+    /// Only these organizations; empty for every organization.
+    pub organization_ids: Vec<String>,
+    /// Calls in flight at once during the search.
+    pub concurrency: usize,
+    /// The day the request was received, for a new case (default today).
+    pub received: Option<NaiveDate>,
+    /// Give up waiting for the jobs after this long; `None` for the poller's default.
+    pub deadline: Option<std::time::Duration>,
+}
+
+/// An erasure request searched and planned, ready to run: the caller may show
+/// [`PreparedErasure::plans`] and ask before anything is erased.
+#[derive(Debug)]
+pub struct PreparedErasure {
+    case: CaseFolder,
+    search: Search,
+    plans: Vec<ErasurePlan>,
+    first_receipt: usize,
+}
+
+impl PreparedErasure {
+    /// The erasures that will be sent, one per set of organizations.
+    pub fn plans(&self) -> &[ErasurePlan] {
+        &self.plans
+    }
+
+    /// The search they come from.
+    pub fn search(&self) -> &Search {
+        &self.search
+    }
+
+    /// The case.
+    pub fn case(&self) -> &Case {
+        self.case.case()
+    }
+
+    /// Erases every match, waits, verifies in every organization found, and keeps every
+    /// receipt in the case (numbered after any receipts of an earlier pass). Stops at the
+    /// first erasure that does not end verified; the case then records why and stays open.
+    pub async fn run(self, client: &Client, events: Events<'_>) -> Result<ErasureRequestOutcome> {
+        let PreparedErasure {
+            mut case,
+            search,
+            plans,
+            first_receipt,
+        } = self;
+        case.set_status(Status::Erasing)?;
+        let dir = case.dir().to_path_buf();
+        let mut outcomes = Vec::new();
+        let mut failure = None;
+        for plan in plans {
+            match erase::run(client, plan, events).await {
+                Ok(outcome) => {
+                    let verified = matches!(outcome.result, ErasureResult::Verified);
+                    outcomes.push(outcome);
+                    if !verified {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    failure = Some(error);
+                    break;
+                }
+            }
+        }
+        // Every receipt written is kept in the case, whatever the outcome.
+        let mut receipts = Vec::new();
+        for (n, path) in erase::existing_receipts(&case.receipt_path())
+            .into_iter()
+            .enumerate()
+        {
+            if n + 1 < first_receipt {
+                continue;
+            }
+            if n == 0 {
+                case.record_receipt()?;
+            } else {
+                case.record_file(&relative_to(&dir, &path)?, FileRole::Receipt)?;
+            }
+            receipts.push(path);
+        }
+        if let Some(error) = failure {
+            case.log("erasure failed", json!({ "error": error.to_string() }))?;
+            return Err(error);
+        }
+        let erased = !outcomes.is_empty()
+            && outcomes
+                .iter()
+                .all(|o| matches!(o.result, ErasureResult::Verified));
+        if erased {
+            case.log(
+                "verification",
+                json!({ "receipts": receipts.len(), "nothingRemains": true }),
+            )?;
+            case.set_status(Status::Erased)?;
+        } else {
+            let last = outcomes.last().map(|o| format!("{:?}", o.result));
+            case.log("erasure not verified", json!({ "result": last }))?;
+        }
+        Ok(ErasureRequestOutcome {
+            case: case.case().clone(),
+            organizations: search.organization_ids(),
+            search,
+            outcomes,
+            receipts,
+            erased,
+        })
+    }
+}
+
+/// What an erasure request did.
+#[derive(Debug)]
+pub struct ErasureRequestOutcome {
+    /// The case as recorded.
+    pub case: Case,
+    /// The search the erasure came from.
+    pub search: Search,
+    /// The organizations where the person was found.
+    pub organizations: Vec<String>,
+    /// Each erasure sent, in order; the last one is where it stopped when not every one
+    /// ended verified.
+    pub outcomes: Vec<ErasureOutcome>,
+    /// The receipts kept in the case by this pass.
+    pub receipts: Vec<PathBuf>,
+    /// Whether every erasure ended verified: nothing remains in the organizations found.
+    pub erased: bool,
+}
+
+/// Opens (or creates) the case, finds the person again, and plans the erasure of every match.
+/// Nothing is erased when the search is incomplete or finds nobody
+/// ([`Error::SearchIncomplete`], [`Error::NobodyFound`]); the case records the search.
+pub async fn prepare_erasure(
+    client: &Client,
+    options: ErasureRequestOptions,
+    events: Events<'_>,
+) -> Result<PreparedErasure> {
+    let dir = &options.case;
+    let mut case = if dir.join(velt_case::CASE_FILE).exists() {
+        let mut case = CaseFolder::open(dir)?;
+        if let Some(given) = &options.subject
+            && subject_text(given) != case.case().subject
+        {
+            return Err(Error::refused(
+                RefusalKind::InvalidInput,
+                format!(
+                    "the case {} is about {:?}, not {:?}; leave the subject out, or use another case folder",
+                    dir.display(),
+                    case.case().subject,
+                    subject_text(given)
+                ),
+            ));
+        }
+        case.add_kind(RequestKind::Erasure)?;
+        case
+    } else {
+        let Some(given) = &options.subject else {
+            return Err(Error::refused(
+                RefusalKind::InvalidInput,
+                format!(
+                    "{} holds no case; give the subject (an email or a user id) to open one",
+                    dir.display()
+                ),
+            ));
+        };
+        CaseFolder::create(
+            dir,
+            &NewCase {
+                subject: subject_text(given),
+                kinds: vec![RequestKind::Erasure],
+                received: check_received(
+                    options.received.unwrap_or_else(|| Utc::now().date_naive()),
+                )?,
+            },
+        )?
+    };
+    let who = subject_of(&case.case().subject);
+    let search = search(
+        client,
+        &mut case,
+        who,
+        options.organization_ids,
+        options.concurrency,
+        events,
+    )
+    .await?;
+    find::require_matches(&search)?;
+    let receipt = case.receipt_path();
+    let first_receipt = erase::existing_receipts(&receipt).len() + 1;
+    let plans = erase::plan_matches(
+        &search.matches,
+        &MatchesErasure {
+            wait: true,
+            receipt: Some(receipt),
+            first_receipt,
+            verify: true,
+            deadline: options.deadline,
+        },
+    )?;
+    Ok(PreparedErasure {
+        case,
+        search,
+        plans,
+        first_receipt,
+    })
+}
+
+/// Runs the search and keeps it in the case (`search.json` and a `search` step).
+async fn search(
+    client: &Client,
+    case: &mut CaseFolder,
+    who: Subject,
+    organization_ids: Vec<String>,
+    concurrency: usize,
+    events: Events<'_>,
+) -> Result<Search> {
+    let search = find::find(
+        client,
+        &FindOptions {
+            subject: who,
+            organization_ids,
+            concurrency,
+        },
+        events,
+    )
+    .await?;
+    let bytes = serde_json::to_vec_pretty(&search)
+        .map_err(|e| Error::file("write", case.dir().join(velt_case::SEARCH_FILE), e.into()))?;
+    case.record_search(
+        &bytes,
+        json!({
+            "organizationsSearched": search.search.organizations_searched,
+            "matches": search.matches.len(),
+            "organizations": search.organization_ids(),
+            "complete": search.search.complete,
+        }),
+    )?;
+    events(Event::Wrote {
+        path: case.dir().join(velt_case::SEARCH_FILE),
+        what: "search record",
+    });
+    Ok(search)
+}
+
+/// The subject as the case records it: `jane@example.com` or `user:USER`.
+fn subject_text(subject: &Subject) -> String {
+    match subject {
+        Subject::Email(email) => email.trim().to_owned(),
+        Subject::UserId(user_id) => format!("user:{user_id}"),
+    }
+}
+
+/// The subject a case records (see [`subject_text`]).
+fn subject_of(text: &str) -> Subject {
+    match text.strip_prefix("user:") {
+        Some(user_id) => Subject::user_id(user_id),
+        None => Subject::email(text),
+    }
+}
+
+/// The day the request was received; never in the future.
+fn check_received(day: NaiveDate) -> Result<NaiveDate> {
+    let today = Utc::now().date_naive();
+    if day > today {
+        return Err(Error::refused(
+            RefusalKind::InvalidInput,
+            format!(
+                "the request cannot have been received on {day}, which is in the future; give the day it arrived"
+            ),
+        ));
+    }
+    Ok(day)
+}
+
+/// `data/ORG/USER.ndjson` for a file under the case folder.
+fn relative_to(case: &Path, file: &Path) -> Result<String> {
+    let relative = file.strip_prefix(case).map_err(|_| {
+        Error::refused(
+            RefusalKind::InvalidInput,
+            format!(
+                "{} is not inside the case {}",
+                file.display(),
+                case.display()
+            ),
+        )
+    })?;
+    Ok(relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/"))
+}
