@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
-use crate::export_file::FileFormat;
+use velt_dsr::export::FileFormat;
 
 /// Answer data requests against Velt: export a user's data, erase it, look users up.
 ///
@@ -75,8 +75,10 @@ pub enum RequestCommand {
     /// Extend a case's deadline by up to two further months in all (GDPR Art. 12(3)); the
     /// reason is recorded and must be told to the person.
     Extend(RequestExtendArgs),
-    /// Check a case: every file against its manifest and the case's hashes, and the event
-    /// log's chain; prints the state, the due date and the days left. Exit 1 on any mismatch.
+    /// Check a case, or one export file: a case's every file against its manifest and the
+    /// case's hashes, and the event log's chain (prints the state, the due date and the days
+    /// left); an export file against the manifest beside it (size, SHA-256, items per
+    /// feature). Needs no credentials. Exit 1 on any mismatch.
     Check(RequestCheckArgs),
     /// The cases under a folder, by due date, overdue first.
     List(RequestListArgs),
@@ -158,10 +160,17 @@ pub struct RequestExtendArgs {
 
 /// `velt request check`
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").args(["case", "path"]).required(true)))]
 pub struct RequestCheckArgs {
     /// The case folder.
     #[arg(long, value_name = "DIR")]
-    pub case: PathBuf,
+    pub case: Option<PathBuf>,
+    /// A case folder, or an export file (written by `velt data export --out` or into a case).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// For an export file: the manifest to check it against [default: FILE.manifest.json].
+    #[arg(long, value_name = "MANIFEST")]
+    pub manifest: Option<PathBuf>,
 }
 
 /// `velt request list`
@@ -273,15 +282,17 @@ pub struct UsersGetArgs {
 /// `velt data ...`
 #[derive(Debug, Subcommand)]
 pub enum DataCommand {
-    /// Export everything Velt holds about a user in an organization (Get All User Data,
-    /// every page).
+    /// Export everything Velt holds about known users in one known organization (Get All User
+    /// Data, every page). To answer a person's request (found by email or user id in every
+    /// organization), use `velt request access`.
     Export(ExportArgs),
-    /// Erase all data of one or more users (Delete All User Data). Asks for confirmation.
+    /// Erase all data of known users (Delete All User Data). Asks for confirmation. To answer
+    /// a person's erasure request everywhere they are found, use `velt request erase`.
     Delete(DeleteArgs),
     /// Show how far a deletion job has got.
     DeleteStatus(DeleteStatusArgs),
-    /// Check an export file against the manifest written beside it (size, SHA-256, items per
-    /// feature); exit 1 naming what differs. Needs no credentials.
+    /// Moved: `velt request check FILE` checks an export file against its manifest.
+    #[command(hide = true)]
     VerifyExport(VerifyExportArgs),
 }
 
@@ -324,22 +335,12 @@ pub struct ExportArgs {
     /// The user whose data to export; repeat for several users.
     #[arg(long = "user-id", required_unless_present_any = ["user_ids_file", "email"])]
     pub user_ids: Vec<String>,
-    /// Find the person with this email in every organization and export every match into
-    /// --out-dir DIR as DIR/ORG/USER.ndjson, with the search record in DIR/search.json.
-    /// Exit 3 when the search was complete and found nobody, 1 when it was incomplete.
-    #[arg(
-        long,
-        requires = "out_dir",
-        conflicts_with_all = ["organization_id", "user_ids", "user_ids_file", "all_organizations", "out"]
-    )]
+    /// Moved: `velt request access --email EMAIL --case DIR` finds the person and exports
+    /// every match.
+    #[arg(long, hide = true)]
     pub email: Option<String>,
-    /// With one --user-id: find the user in every organization and export each one found,
-    /// as --email does.
-    #[arg(
-        long,
-        requires_all = ["user_ids", "out_dir"],
-        conflicts_with_all = ["organization_id", "user_ids_file", "out"]
-    )]
+    /// Moved: `velt request access --user-id ID --case DIR`.
+    #[arg(long, hide = true)]
     pub all_organizations: bool,
     /// A file of user ids, one per line (blank lines and lines starting with # are skipped).
     #[arg(long, value_name = "FILE")]
@@ -376,17 +377,15 @@ pub struct DeleteArgs {
     /// A user to erase; repeat for several (any number: they are sent 30 at a time).
     #[arg(long = "user-id", required_unless_present = "email")]
     pub user_ids: Vec<String>,
-    /// Find the person with this email in every organization and erase every match, each
-    /// user in the organizations where it was found (--verify checks each of them). Nothing
-    /// is erased when the search is incomplete; exit 3 when it found nobody.
-    #[arg(long, conflicts_with_all = ["user_ids", "organization_ids", "all_organizations"])]
+    /// Moved: `velt request erase --email EMAIL --yes` finds the person and erases every
+    /// match.
+    #[arg(long, hide = true)]
     pub email: Option<String>,
-    /// With one --user-id: find the user in every organization and erase it in each one
-    /// found, as --email does.
-    #[arg(long, requires = "user_ids", conflicts_with = "organization_ids")]
+    /// Moved: `velt request erase --user-id ID --yes`.
+    #[arg(long, hide = true)]
     pub all_organizations: bool,
-    /// How many calls the search makes at once (--email, --all-organizations, and --verify
-    /// of an erasure of every organization).
+    /// How many calls the search for the organizations to check makes at once (--verify of
+    /// an erasure of every organization).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
     /// Erase only in this organization; repeat for several. Without it the erasure covers

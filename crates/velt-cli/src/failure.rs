@@ -59,6 +59,13 @@ impl fmt::Display for Failure {
 
 impl From<velt_api::Error> for Failure {
     fn from(error: velt_api::Error) -> Self {
+        Failure::of(&error)
+    }
+}
+
+impl Failure {
+    /// The failure a client error makes, with the hint that fits it.
+    pub fn of(error: &velt_api::Error) -> Failure {
         use velt_api::ErrorKind;
         match error.kind() {
             ErrorKind::InvalidInput => Failure::Usage(error.to_string()),
@@ -69,7 +76,7 @@ impl From<velt_api::Error> for Failure {
                 "{error}\nhint: Velt refused the credentials; check VELT_API_KEY and VELT_AUTH_TOKEN"
             )),
             _ if error.is_retryable() => {
-                Failure::Failed(format!("{error}\nhint: {}; try again later", tried(&error)))
+                Failure::Failed(format!("{error}\nhint: {}; try again later", tried(error)))
             }
             _ => Failure::Failed(error.to_string()),
         }
@@ -84,23 +91,6 @@ pub fn tried(error: &velt_api::Error) -> String {
     }
 }
 
-/// A failed file operation, naming the file.
-pub fn io_failure(what: &str, path: &std::path::Path, error: std::io::Error) -> Failure {
-    Failure::Failed(format!("cannot {what} {}: {error}", path.display()))
-}
-
-/// A library error while writing to standard output, seen as the I/O error it is (a reader
-/// that went away ends the command quietly).
-pub fn written_to_stdout(error: velt_api::Error) -> Failure {
-    let io = std::error::Error::source(&error).and_then(|s| s.downcast_ref::<std::io::Error>());
-    match io {
-        Some(io) if error.kind() == velt_api::ErrorKind::Io => {
-            stdout_failure(std::io::Error::new(io.kind(), io.to_string()))
-        }
-        _ => Failure::from(error),
-    }
-}
-
 /// A failed write to standard output: a reader that went away ends the command quietly.
 pub fn stdout_failure(error: std::io::Error) -> Failure {
     if error.kind() == std::io::ErrorKind::BrokenPipe {
@@ -108,4 +98,91 @@ pub fn stdout_failure(error: std::io::Error) -> Failure {
     } else {
         Failure::Failed(format!("cannot write to standard output: {error}"))
     }
+}
+
+impl From<velt_dsr::Error> for Failure {
+    fn from(error: velt_dsr::Error) -> Self {
+        use velt_dsr::Error;
+        match error {
+            Error::Refused(refusal) => Failure::Usage(refusal_message(&refusal)),
+            Error::Velt { during, source } => match (&during, Failure::from(source)) {
+                // The client's own message and hints; the step says what was not done.
+                (velt_dsr::Step::Delete, Failure::Failed(message)) => {
+                    Failure::Failed(format!("{message}\nno deletion was started"))
+                }
+                (velt_dsr::Step::CountBefore, Failure::Failed(message)) => Failure::Failed(
+                    format!("{message}\nthe count before the erasure failed; nothing was erased"),
+                ),
+                (velt_dsr::Step::Search | velt_dsr::Step::Export { .. }, other) => other,
+                (_, Failure::Failed(message)) => Failure::Failed(format!("{during}: {message}")),
+                (_, other) => other,
+            },
+            Error::Output(io) => stdout_failure(io),
+            Error::Case(case) => case_failure(case),
+            Error::SearchIncomplete(_) => Failure::Failed(format!(
+                "{}\nnothing was changed; run the command again",
+                incompleteness(&error)
+            )),
+            Error::NobodyFound { .. } => Failure::NotFound(error.to_string()),
+            other => Failure::Failed(other.to_string()),
+        }
+    }
+}
+
+/// A refusal in the command line's words: what was wrong, then the flags that help.
+pub fn refusal_message(refusal: &velt_dsr::Refusal) -> String {
+    use velt_dsr::RefusalKind;
+    let hint = match refusal.kind {
+        RefusalKind::NotThisExport | RefusalKind::CannotResume => {
+            "nothing was sent: choose another file, or pass --force to replace it"
+        }
+        RefusalKind::InterruptedExport => {
+            "pass --resume to continue it, or --force to start over; nothing was sent"
+        }
+        RefusalKind::OtherOptions => {
+            "run the same command as then, or delete it and the .part file beside it to start over"
+        }
+        RefusalKind::NothingToCheck => {
+            "pass --verify-organization-id ORG for each organization to check (the receipt then says the check covers only those)"
+        }
+        RefusalKind::ReceiptExists => {
+            "choose another file, or resume that one with `velt data delete-status --receipt FILE --wait`"
+        }
+        RefusalKind::OtherVelt => {
+            "nothing was sent and the receipt is untouched: point VELT_BASE_URL (or --base-url) at the Velt it names"
+        }
+        RefusalKind::NoManifest => {
+            "velt writes FILE.manifest.json beside every export it writes to a file (or pass --manifest)"
+        }
+        _ => refusal.kind.remedy(),
+    };
+    format!("{}; {hint}", refusal.message)
+}
+
+/// A case error: refusals and unusable input are usage errors, the rest failures.
+pub fn case_failure(error: velt_case::Error) -> Failure {
+    match error {
+        velt_case::Error::Refused(_)
+        | velt_case::Error::Invalid { .. }
+        | velt_case::Error::Busy(_) => Failure::Usage(error.to_string()),
+        other => Failure::Failed(other.to_string()),
+    }
+}
+
+/// What an incomplete search failed on, one organization a line.
+pub fn incompleteness(error: &velt_dsr::Error) -> String {
+    let velt_dsr::Error::SearchIncomplete(record) = error else {
+        return error.to_string();
+    };
+    let mut lines = Vec::new();
+    if let Some(error) = &record.listing_error {
+        lines.push(format!("listing the organizations failed: {error}"));
+    }
+    for failure in &record.failures {
+        lines.push(format!("{}: {}", failure.organization_id, failure.error));
+    }
+    format!(
+        "the search is incomplete: the person may be in organizations that could not be read\n  {}",
+        lines.join("\n  ")
+    )
 }

@@ -11,11 +11,8 @@
 
 mod cli;
 mod commands;
-mod erase;
-mod export;
-mod export_file;
+mod erasure;
 mod failure;
-mod find;
 mod output;
 
 use std::process::ExitCode;

@@ -1,13 +1,18 @@
-//! What the commands show: JSON on standard output, and progress on standard error (a
-//! spinner with a message when standard error is a terminal, nothing otherwise: callers print
-//! plain lines instead).
+//! What the commands show: JSON on standard output, and the operations' events on standard
+//! error (a spinner with a message when standard error is a terminal, plain lines for what a
+//! script's log should keep).
 
 use std::{
+    collections::HashMap,
     io::{IsTerminal, Write},
+    sync::Mutex,
     time::{Duration, Instant},
 };
 
 use indicatif::{ProgressBar, ProgressStyle};
+use velt_api::deletion::DeletionStatus;
+use velt_api::records::ErasureCheck;
+use velt_dsr::{Event, export::Start};
 
 use crate::failure::{Failure, stdout_failure};
 
@@ -28,61 +33,218 @@ pub fn human(duration: Duration) -> String {
     }
 }
 
-/// A progress line on standard error (what is done, items, rate), only when it is a
-/// terminal.
-pub struct Progress {
+/// How a command shows the events of an operation.
+#[derive(Clone, Debug, Default)]
+pub struct Shown {
+    /// The command that runs velt as the user ran it (`velt` or `velt --fake`), for hints.
+    pub velt: String,
+    /// Print each deletion job id on standard output as it starts (`velt data delete`).
+    pub job_ids_on_stdout: bool,
+    /// Say where a single export starts from (resumed, nothing to resume) and where it went.
+    pub single_export: bool,
+}
+
+/// The events of one command on standard error: a spinner on a terminal, and lines.
+pub struct Terminal {
     bar: Option<ProgressBar>,
-    started: Instant,
-    items_at_start: usize,
+    shown: Shown,
+    state: Mutex<State>,
 }
 
-/// A spinner with a message on standard error, or `None` when standard error is not a
-/// terminal (then progress is not shown, or shown as plain lines by the caller).
-pub fn spinner() -> Option<ProgressBar> {
-    std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        bar
-    })
+#[derive(Default)]
+struct State {
+    started: Option<Instant>,
+    /// Per job, the last (completed, tasks left) printed as a line.
+    last_status: HashMap<String, (bool, Option<i64>)>,
 }
 
-impl Progress {
-    pub fn new(items_at_start: usize) -> Progress {
-        Progress {
-            bar: spinner(),
-            started: Instant::now(),
-            items_at_start,
+impl Terminal {
+    /// A spinner when standard error is a terminal.
+    pub fn new(shown: Shown) -> Terminal {
+        Terminal {
+            bar: std::io::stderr().is_terminal().then(|| {
+                let bar = ProgressBar::new_spinner();
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.enable_steady_tick(Duration::from_millis(120));
+                bar
+            }),
+            shown,
+            state: Mutex::new(State::default()),
         }
     }
 
-    pub fn update(&self, done: &str, items: usize) {
-        if let Some(bar) = &self.bar {
-            let rate = items.saturating_sub(self.items_at_start) as f64
-                / self.started.elapsed().as_secs_f64().max(0.001);
-            bar.set_message(format!("{done}, {items} items, {rate:.0} items/s"));
+    /// Prints a line on standard error, above the spinner.
+    pub fn say(&self, line: impl Into<String>) {
+        let line = line.into();
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
         }
     }
 
-    /// Shows `message` as it is (e.g. a search's organizations and calls).
-    pub fn message(&self, message: String) {
+    fn message(&self, message: String) {
         if let Some(bar) = &self.bar {
             bar.set_message(message);
         }
     }
 
-    pub fn abandon(&self) {
-        if let Some(bar) = &self.bar {
-            bar.abandon();
-        }
-    }
-
+    /// Ends the spinner.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+
+    /// Shows one event.
+    pub fn show(&self, event: Event) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match event {
+            Event::Searching(p) => self.message(format!(
+                "searching: {}/{} organizations, {} match(es), {} calls",
+                p.organizations_done, p.organizations_listed, p.matches, p.calls
+            )),
+            Event::Searched {
+                organizations_searched,
+                calls,
+                matches,
+                organizations,
+                complete,
+            } => self.say(format!(
+                "searched {organizations_searched} organization(s) in {calls} calls: {matches} match(es) in {organizations} organization(s){}",
+                if complete { "" } else { " (INCOMPLETE)" }
+            )),
+            Event::OrganizationUnknown { organization_id } => self.say(format!(
+                "warning: organization {organization_id} does not exist (Get Organizations does not know it); not searched"
+            )),
+            Event::ExportStarting { path, start } => match start {
+                Start::New => {}
+                Start::NothingToResume => self.say(format!(
+                    "nothing to resume at {} (no checkpoint); starting a new export",
+                    velt_dsr::export::file::sibling(&path, ".checkpoint").display()
+                )),
+                Start::Resumed { pages, items } => {
+                    self.say(format!("resuming after page {pages} ({items} items already saved)"))
+                }
+            },
+            Event::ExportAlreadyComplete { path } => self.say(format!(
+                "{} is already complete (it matches its manifest, and no checkpoint is beside it); nothing to resume",
+                path.display()
+            )),
+            Event::ExportsSkipped { users, dir } => self.say(format!(
+                "{users} user(s) already exported in {}; skipping them",
+                dir.display()
+            )),
+            Event::Exporting {
+                users_done,
+                users,
+                items,
+            } => {
+                let started = *state.started.get_or_insert_with(Instant::now);
+                let rate = items as f64 / started.elapsed().as_secs_f64().max(0.001);
+                self.message(format!(
+                    "{users_done}/{users} users, {items} items, {rate:.0} items/s"
+                ));
+            }
+            Event::UnknownKey { key } => self.say(format!(
+                "warning: Velt sent data under \"{key}\"; exported as is; this version of the crate does not know it"
+            )),
+            Event::Exported {
+                organization_id,
+                user_id,
+                path,
+                summary,
+            } => {
+                if summary.items == 0 {
+                    self.say(format!(
+                        "note: user {user_id} has no data in organization {organization_id} (0 items exported); \
+                         check that the user belongs to it with: {velt} users get --organization-id {organization_id} --user-id {user_id}",
+                        velt = self.shown.velt,
+                    ));
+                }
+                if self.shown.single_export
+                    && let Some(path) = path
+                {
+                    self.say(format!(
+                        "exported {} items in {} pages to {}",
+                        summary.items,
+                        summary.pages,
+                        path.display()
+                    ));
+                }
+            }
+            Event::JobStarted(job) => {
+                if self.shown.job_ids_on_stdout {
+                    println!("{}", job.job_id);
+                }
+                self.say(format!(
+                    "started deletion job {} for {} user(s){}",
+                    job.job_id,
+                    job.user_ids.len(),
+                    job.tasks_count
+                        .map(|n| format!(", {n} task(s)"))
+                        .unwrap_or_default()
+                ));
+            }
+            Event::JobStatus { job_id, status } => {
+                let line = describe_status(&job_id, &status);
+                let key = (status.completed, status.tasks_left);
+                if self.bar.is_some() && !status.completed {
+                    self.message(line);
+                } else if state.last_status.get(&job_id) != Some(&key) {
+                    self.say(line);
+                }
+                state.last_status.insert(job_id, key);
+            }
+            Event::StatusRetrying {
+                job_id,
+                error,
+                attempt,
+                next_in,
+                waited,
+            } => self.say(format!(
+                "job {job_id}: status call failed ({error}); still waiting, next try in {}s (failure {attempt} in a row, {} waited)",
+                next_in.as_secs_f32().ceil(),
+                human(waited)
+            )),
+            Event::JobWarning { job_id, warning } => {
+                self.say(format!("job {job_id}: warning: {warning}"))
+            }
+            Event::Checked(check) => self.say(format!(
+                "checked {} in {}: {} remains{}",
+                check.user_id,
+                check.organization_id,
+                check.describe_remaining(),
+                before_words(&check)
+            )),
+            Event::Wrote { .. } => {}
+            _ => {}
+        }
+    }
+}
+
+/// `job J: 3 task(s) left`.
+fn describe_status(job_id: &str, status: &DeletionStatus) -> String {
+    match (status.completed, status.tasks_left) {
+        (true, _) => format!("job {job_id}: completed"),
+        (false, Some(n)) => format!("job {job_id}: {n} task(s) left"),
+        (false, None) => format!("job {job_id}: running"),
+    }
+}
+
+/// `(before: 120 item(s))`, when the baseline was counted.
+pub fn before_words(check: &ErasureCheck) -> String {
+    match (&check.before, check.member_before) {
+        (Some(before), Some(member)) => format!(
+            " (before: {} item(s){})",
+            before.values().sum::<usize>(),
+            if member { "" } else { ", not a member" }
+        ),
+        _ => String::new(),
     }
 }

@@ -202,7 +202,7 @@ async fn a_killed_export_resumes_without_losing_or_repeating_items() {
     // The manifest's size and SHA-256 cover the pages saved before the kill too.
     let verified = run(velt(
         &fake,
-        &["data", "verify-export", out.to_str().unwrap()],
+        &["request", "check", out.to_str().unwrap()],
     ))
     .await;
     assert!(verified.status.success(), "{}", stderr(&verified));

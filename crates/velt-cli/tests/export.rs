@@ -235,7 +235,7 @@ async fn resume_refuses_other_options_and_names_them() {
     .await;
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert_stderr_has(&output, "organization org-0002 (now org-0001)");
-    assert_stderr_has(&output, "--format json (now ndjson)");
+    assert_stderr_has(&output, "format json (now ndjson)");
     assert_eq!(fake.request_count(), 0);
 }
 
@@ -379,7 +379,7 @@ async fn an_export_of_another_user_is_not_replaced_but_one_of_the_same_user_is()
     assert_ne!(std::fs::read(&manifest).unwrap(), record, "a new manifest");
     let verified = run(velt(
         &fake,
-        &["data", "verify-export", out.to_str().unwrap()],
+        &["request", "check", out.to_str().unwrap()],
     ))
     .await;
     assert!(verified.status.success(), "{}", stderr(&verified));
@@ -423,7 +423,7 @@ async fn a_second_export_into_the_same_file_is_refused_at_once() {
     assert!(first.status.success(), "{}", stderr(&first));
     let verified = run(velt(
         &fake,
-        &["data", "verify-export", out.to_str().unwrap()],
+        &["request", "check", out.to_str().unwrap()],
     ))
     .await;
     assert!(verified.status.success(), "{}", stderr(&verified));
@@ -551,7 +551,7 @@ async fn an_export_leaves_a_manifest_that_verify_export_checks() {
 
         let verified = run(velt(
             &fake,
-            &["data", "verify-export", out.to_str().unwrap()],
+            &["request", "check", out.to_str().unwrap()],
         ))
         .await;
         assert!(verified.status.success(), "{}", stderr(&verified));
@@ -564,7 +564,7 @@ async fn an_export_leaves_a_manifest_that_verify_export_checks() {
         std::fs::write(&out, &tampered).unwrap();
         let refused = run(velt(
             &fake,
-            &["data", "verify-export", out.to_str().unwrap()],
+            &["request", "check", out.to_str().unwrap()],
         ))
         .await;
         assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
@@ -578,7 +578,7 @@ async fn an_export_leaves_a_manifest_that_verify_export_checks() {
             std::fs::write(&out, fewer).unwrap();
             let refused = run(velt(
                 &fake,
-                &["data", "verify-export", out.to_str().unwrap()],
+                &["request", "check", out.to_str().unwrap()],
             ))
             .await;
             assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
@@ -599,7 +599,7 @@ async fn verify_export_without_a_manifest_says_where_it_looked() {
         "http://127.0.0.1:9",
         "k",
         "t",
-        &["data", "verify-export", file.to_str().unwrap()],
+        &["request", "check", file.to_str().unwrap()],
     ))
     .await;
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));

@@ -275,7 +275,7 @@ async fn export_by_email_writes_every_match_with_manifests_and_the_search_record
         // The manifest says what the file holds.
         let verified = run(velt(
             &fake,
-            &["data", "verify-export", file.to_str().unwrap()],
+            &["request", "check", file.to_str().unwrap()],
         ))
         .await;
         assert!(verified.status.success(), "{}", stderr(&verified));

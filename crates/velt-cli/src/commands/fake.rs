@@ -1,4 +1,4 @@
-//! `velt fake ...`: the built-in fake Velt server, for other programs.
+//! `velt fake serve`: the built-in fake Velt server, for other programs.
 
 use std::{io::Write, time::Duration};
 
@@ -7,7 +7,7 @@ use velt_fake::{FakeConfig, FakeVelt, Faults};
 use crate::{cli::ServeArgs, failure::Failure};
 
 /// `velt fake serve`: a fake Velt until Ctrl-C, with its base URL and demo credentials.
-pub async fn serve(args: &ServeArgs) -> Result<(), Failure> {
+pub async fn exec(args: &ServeArgs) -> Result<(), Failure> {
     if !args.addr.ip().is_loopback() {
         return Err(Failure::Usage(format!(
             "--addr {} is not a loopback address; the fake server listens on 127.0.0.1 or [::1] only",

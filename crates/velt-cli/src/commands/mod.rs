@@ -1,53 +1,70 @@
-//! The commands, one file per group (cargo's `commands/*.rs` in spirit): each turns its
-//! clap arguments into a call of the library or of the CLI's own workflows (`export.rs`,
-//! `export_file.rs`, `erase.rs`). This file dispatches and makes the client.
+//! The commands, one file per command (cargo's `commands/*.rs` in spirit): each turns its
+//! clap arguments into a call of the operations ([`velt_dsr`]) or of the client, and the
+//! outcome into output and an exit code. This file dispatches and makes the client.
 
-mod erase;
-mod export;
+mod data_delete;
+mod data_delete_status;
+mod data_export;
+mod data_verify_export;
 mod fake;
-mod request;
-mod users;
+mod organizations_list;
+mod request_access;
+mod request_check;
+mod request_erase;
+mod request_extend;
+mod request_list;
+mod users_find;
+mod users_get;
+mod users_list;
 
-use velt_api::Client;
+use chrono::{NaiveDate, Utc};
+use velt_api::{
+    Client,
+    search::{Search, Subject},
+};
+use velt_dsr::find::{self, Found};
 use velt_fake::{FakeConfig, FakeVelt};
 
 use crate::{
     cli::{
-        Cli, Command, DataCommand, FakeCommand, OrganizationsCommand, RequestCommand, UsersCommand,
+        Cli, Command, DataCommand, FakeCommand, OrganizationsCommand, RequestCommand, SubjectArgs,
+        UsersCommand,
     },
-    failure::Failure,
+    failure::{Failure, incompleteness},
 };
 
 /// Runs the command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
-        Command::Fake(FakeCommand::Serve(args)) => return fake::serve(args).await,
+        Command::Fake(FakeCommand::Serve(args)) => return fake::exec(args).await,
         // Local work: no client, no credentials.
-        Command::Data(DataCommand::VerifyExport(args)) => return export::verify(args),
-        Command::Request(RequestCommand::Extend(args)) => return request::extend(args),
-        Command::Request(RequestCommand::Check(args)) => return request::check(args),
-        Command::Request(RequestCommand::List(args)) => return request::list(args),
+        Command::Data(DataCommand::VerifyExport(args)) => return data_verify_export::exec(args),
+        Command::Request(RequestCommand::Extend(args)) => return request_extend::exec(args),
+        Command::Request(RequestCommand::Check(args)) => return request_check::exec(args),
+        Command::Request(RequestCommand::List(args)) => return request_list::exec(args),
         _ => {}
     }
     // With --fake the server lives as long as the command.
     let (client, _fake) = connect(&cli).await?;
     let fake = cli.fake;
     match cli.command {
-        Command::Users(UsersCommand::Get(args)) => users::get(&client, args).await,
-        Command::Users(UsersCommand::List(args)) => users::list(&client, args).await,
-        Command::Users(UsersCommand::Find(args)) => users::find(&client, args).await,
+        Command::Users(UsersCommand::Get(args)) => users_get::exec(&client, args).await,
+        Command::Users(UsersCommand::List(args)) => users_list::exec(&client, args).await,
+        Command::Users(UsersCommand::Find(args)) => users_find::exec(&client, args).await,
         Command::Organizations(OrganizationsCommand::List(args)) => {
-            users::list_organizations(&client, args).await
+            organizations_list::exec(&client, args).await
         }
-        Command::Data(DataCommand::Export(args)) => export::export(&client, args, fake).await,
-        Command::Data(DataCommand::Delete(args)) => erase::delete(&client, args, fake).await,
+        Command::Data(DataCommand::Export(args)) => data_export::exec(&client, args, fake).await,
+        Command::Data(DataCommand::Delete(args)) => data_delete::exec(&client, args, fake).await,
         Command::Data(DataCommand::DeleteStatus(args)) => {
-            erase::delete_status(&client, args, fake).await
+            data_delete_status::exec(&client, args, fake).await
         }
         Command::Request(RequestCommand::Access(args)) => {
-            request::access(&client, args, fake).await
+            request_access::exec(&client, args, fake).await
         }
-        Command::Request(RequestCommand::Erase(args)) => request::erase(&client, args, fake).await,
+        Command::Request(RequestCommand::Erase(args)) => {
+            request_erase::exec(&client, args, fake).await
+        }
         Command::Fake(FakeCommand::Serve(_))
         | Command::Data(DataCommand::VerifyExport(_))
         | Command::Request(
@@ -59,6 +76,45 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 /// The command that runs velt as the user ran it, for hints: `velt`, or `velt --fake`.
 fn velt_command(fake: bool) -> String {
     if fake { "velt --fake" } else { "velt" }.to_owned()
+}
+
+/// `--email` or `--user-id`.
+fn subject(args: SubjectArgs) -> Result<Subject, Failure> {
+    match (args.email, args.user_id) {
+        (Some(email), None) => Ok(Subject::email(email)),
+        (None, Some(user_id)) => Ok(Subject::user_id(user_id)),
+        _ => Err(Failure::Usage("give one of --email and --user-id".into())),
+    }
+}
+
+/// The day a request was received: the one given, or today.
+fn received_or_today(given: Option<NaiveDate>) -> Result<NaiveDate, Failure> {
+    let today = Utc::now().date_naive();
+    let day = given.unwrap_or(today);
+    if day > today {
+        return Err(Failure::Usage(format!(
+            "--received {day} is in the future; give the day the request arrived"
+        )));
+    }
+    Ok(day)
+}
+
+/// The exit status of a search: 0 with matches and complete, 3 when complete and nothing
+/// was found, 1 when it is incomplete (the organizations that failed are named).
+fn search_status(search: &Search) -> Result<(), Failure> {
+    match find::found(search) {
+        Found::Matches => Ok(()),
+        Found::Incomplete => Err(Failure::Failed(incompleteness(
+            &velt_dsr::Error::SearchIncomplete(Box::new(search.search.clone())),
+        ))),
+        Found::Nobody => Err(Failure::from(
+            find::require_matches(search)
+                .err()
+                .unwrap_or(velt_dsr::Error::SearchIncomplete(Box::new(
+                    search.search.clone(),
+                ))),
+        )),
+    }
 }
 
 /// The client, pointed at Velt or at an in-process fake server.

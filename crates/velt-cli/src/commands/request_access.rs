@@ -1,0 +1,96 @@
+//! `velt request access`: find the person everywhere, export every match into the case,
+//! record it, write the report (and the zip).
+
+use velt_api::Client;
+use velt_dsr::{
+    export::OrganizationFailure,
+    request::{self, AccessOptions},
+};
+
+use super::{received_or_today, search_status, subject, velt_command};
+use crate::{
+    cli::RequestAccessArgs,
+    failure::Failure,
+    output::{Shown, Terminal, print_json},
+};
+
+/// Runs the command.
+pub async fn exec(client: &Client, args: RequestAccessArgs, fake: bool) -> Result<(), Failure> {
+    let notice_markdown = match &args.notice {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            Failure::Usage(format!("cannot read the notice {}: {e}", path.display()))
+        })?),
+        None => None,
+    };
+    let options = AccessOptions {
+        case: args.case.clone(),
+        subject: subject(args.subject)?,
+        organization_ids: args.organization_ids,
+        concurrency: usize::from(args.concurrency),
+        received: received_or_today(args.received)?,
+        notice_markdown,
+        zip: args.zip,
+    };
+    let terminal = Terminal::new(Shown {
+        velt: velt_command(fake),
+        ..Shown::default()
+    });
+    let events = |event| terminal.show(event);
+    let outcome = tokio::select! {
+        outcome = request::access(client, options, &events) => outcome.map_err(Failure::from),
+        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(format!(
+            "the case {} is incomplete; check it with `velt request check --case {}`, and answer the request into a new case folder",
+            args.case.display(), args.case.display()
+        ))),
+    };
+    terminal.finish();
+    let outcome = outcome?;
+    let case = &outcome.case;
+    eprintln!(
+        "case {} in {}: received {}, due {}",
+        case.id,
+        args.case.display(),
+        case.received,
+        case.due
+    );
+    if !outcome.exported.failures.is_empty() {
+        let lines: Vec<String> = outcome
+            .exported
+            .failures
+            .iter()
+            .map(|(organization_id, failure)| match failure {
+                OrganizationFailure::Users(users) => format!(
+                    "organization {organization_id}: {}",
+                    users
+                        .iter()
+                        .map(|u| format!("{}: {}", u.user_id, u.error))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                OrganizationFailure::Stopped(error) => {
+                    format!("organization {organization_id}: {}", error)
+                }
+            })
+            .collect();
+        return Err(Failure::Failed(format!(
+            "{} of the organizations found failed to export (the others are complete in {}):\n{}\nthe case records it; answer the request into a new case folder once Velt answers again",
+            outcome.exported.failures.len(),
+            args.case.join(velt_case::DATA_DIR).display(),
+            lines.join("\n")
+        )));
+    }
+    if let Some(report) = &outcome.report {
+        eprintln!(
+            "exported {} item(s) of {} match(es) into {}; the readable answer is {}",
+            report.items,
+            outcome.search.matches.len(),
+            args.case.join(velt_case::DATA_DIR).display(),
+            args.case.join(velt_case::REPORT_FILE).display()
+        );
+    }
+    if let Some(zip) = &outcome.zip {
+        eprintln!("the package to hand over: {}", zip.display());
+    }
+    print_json(case)?;
+    search_status(&outcome.search)
+}

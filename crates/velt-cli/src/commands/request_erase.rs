@@ -1,0 +1,82 @@
+//! `velt request erase`: find the person again, erase every match, wait, verify everywhere
+//! found, keep the receipts in the case.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use velt_api::{Client, search::Subject};
+use velt_dsr::request::{self, ErasureRequestOptions};
+
+use crate::{
+    cli::RequestEraseArgs,
+    erasure::{self as words, Resume},
+    failure::Failure,
+    output::{Shown, Terminal, print_json},
+};
+
+/// Runs the command.
+pub async fn exec(client: &Client, args: RequestEraseArgs, fake: bool) -> Result<(), Failure> {
+    let subject = match (args.email, args.user_id) {
+        (Some(email), None) => Some(Subject::email(email)),
+        (None, Some(user_id)) => Some(Subject::user_id(user_id)),
+        _ => None,
+    };
+    let dir = args.case.unwrap_or_else(|| {
+        PathBuf::from("cases").join(format!("erasure-{}", Utc::now().format("%Y%m%d-%H%M%S")))
+    });
+    let terminal = Terminal::new(Shown::default());
+    let events = |event| terminal.show(event);
+    let prepared = request::prepare_erasure(
+        client,
+        ErasureRequestOptions {
+            case: dir.clone(),
+            subject,
+            organization_ids: args.organization_ids,
+            concurrency: usize::from(args.concurrency),
+            received: args.received,
+            deadline: args.timeout,
+        },
+        &events,
+    )
+    .await;
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            terminal.finish();
+            return Err(error.into());
+        }
+    };
+    if !args.yes {
+        for plan in prepared.plans() {
+            words::confirm(plan.request())?;
+        }
+    }
+    let resume = Resume {
+        verify: true,
+        timeout: args.timeout,
+        fake,
+        ..Resume::default()
+    };
+    let receipt = dir.join(velt_case::RECEIPT_FILE);
+    let outcome = tokio::select! {
+        outcome = prepared.run(client, &events) => outcome.map_err(Failure::from),
+        _ = tokio::signal::ctrl_c() => Err(super::data_delete::interrupted(Some(&receipt), &resume)),
+    };
+    terminal.finish();
+    let outcome = outcome?;
+    for erasure in &outcome.outcomes {
+        words::judge(erasure, &resume, &terminal)?;
+    }
+    if !outcome.erased {
+        return Err(Failure::Failed(format!(
+            "the erasure is not verified; the case {} stays open",
+            dir.display()
+        )));
+    }
+    eprintln!(
+        "erased and verified: nothing remains in the {} organization(s) found; receipt(s) kept in {}",
+        outcome.organizations.len(),
+        dir.display()
+    );
+    print_json(&outcome.case)
+}
