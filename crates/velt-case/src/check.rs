@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use velt_api::records::ExportManifest;
 
 use crate::case::{CASE_FILE, Case, EVENTS_FILE, FileRole, Status};
 use crate::events::read_chain;
 use crate::fsutil::measure;
+use crate::records::ExportManifest;
 use crate::{Error, date_in_words};
 
 /// One thing that does not match, named: which file, what, what was expected, what was found.
@@ -74,7 +74,7 @@ pub struct ExportCheck {
 }
 
 /// Checks an export file against `FILE.manifest.json` with the exporter's own check
-/// (`velt_api::records::ExportManifest::verify`: size, SHA-256, the items per feature and per
+/// ([`ExportManifest::verify`]: size, SHA-256, the items per feature and per
 /// other key counted again from the file), and also the items in all and the file name.
 ///
 /// An unreadable or malformed manifest is an [`Error`]; differences are
@@ -89,14 +89,8 @@ pub fn check_export(file: &Path) -> Result<ExportCheck, Error> {
             std::io::Error::from(std::io::ErrorKind::NotFound),
         ));
     }
-    let manifest = ExportManifest::load(&manifest_path).map_err(|e| Error::Invalid {
-        path: manifest_path.clone(),
-        message: format!("not an export manifest: {e}"),
-    })?;
-    let verified = manifest.verify(file).map_err(|e| Error::Invalid {
-        path: file.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let manifest = ExportManifest::load(&manifest_path)?;
+    let verified = manifest.verify(file)?;
     let mut problems: Vec<Problem> = verified
         .differences
         .iter()

@@ -57,6 +57,7 @@ mod dates;
 mod events;
 mod fsutil;
 mod list;
+pub mod records;
 mod report;
 mod zipping;
 

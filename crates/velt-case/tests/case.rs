@@ -281,7 +281,7 @@ fn check_names_one_changed_byte_in_an_export_or_in_the_report() {
     bytes.extend_from_slice(b"<!-- added -->");
     std::fs::write(&report, &bytes).unwrap();
     let (size, sha) = (bytes.len() as u64, {
-        let mut hashing = velt_api::records::HashingWriter::new(std::io::sink());
+        let mut hashing = velt_case::records::HashingWriter::new(std::io::sink());
         hashing.account(&bytes);
         hashing.sha256()
     });

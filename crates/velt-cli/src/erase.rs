@@ -11,13 +11,13 @@ use std::{
 use velt_api::{
     Client,
     deletion::{
-        DeleteRequest, Deletion, DeletionScope, DeletionStatus, Incomplete, PollEvent, PollOptions,
-        WaitOutcome,
+        DeleteRequest, Deletion, DeletionScope, DeletionStatus, ErasureCheck, Incomplete,
+        PollEvent, PollOptions, WaitOutcome,
     },
-    records::{DeletionReceipt, ErasureBaseline, ErasureCheck},
     search::Match,
     users::UsersQuery,
 };
+use velt_case::records::{DeletionReceipt, ErasureBaseline};
 
 use crate::{
     failure::Failure,

@@ -16,13 +16,13 @@ use futures::StreamExt;
 use velt_api::{
     Client,
     export::{Export, ExportItem, ExportPage, ExportSummary, NdjsonWriter, UserData, UserPage},
-    records::ExportManifest,
     search::Match,
 };
+use velt_case::records::ExportManifest;
 
 use crate::{
     export_file::{FileFormat, OpenMode, Opened, Start, UserFile, sibling},
-    failure::{Failure, stdout_failure, written_to_stdout},
+    failure::{Failure, stdout_failure},
     output::Progress,
 };
 
@@ -99,7 +99,7 @@ impl Sink {
                 let mut lines = NdjsonWriter::resume(&mut *stdout, std::mem::take(summary));
                 let written = lines.write_page(tag_user.then_some(user_id), page);
                 *summary = lines.into_parts().1;
-                written.map_err(written_to_stdout)
+                written.map_err(stdout_failure)
             }
             Sink::Document { items } => {
                 items.extend(page.into_items());
@@ -130,7 +130,7 @@ impl Sink {
                 for item in &items {
                     summary.count(&item.feature);
                 }
-                let document = UserData::from_items(items).map_err(written_to_stdout)?;
+                let document = UserData::from_items(items)?;
                 serde_json::to_writer(&mut *stdout, &document)
                     .map_err(|e| stdout_failure(e.into()))?;
                 stdout.write_all(b"\n").map_err(stdout_failure)?;

@@ -11,7 +11,7 @@
 //! start over) rather than leave a gap. At the end `FILE.part` is synced and becomes `FILE`
 //! (for `--format json`, the NDJSON lines are regrouped into one document first) and the
 //! checkpoint is removed; `FILE.manifest.json` beside it records what the file holds (see
-//! [`velt_api::records::ExportManifest`]). The checkpoint also records what shapes the output (organization,
+//! [`velt_case::records::ExportManifest`]). The checkpoint also records what shapes the output (organization,
 //! user, format), and `--resume` with other options is refused.
 //!
 //! Never lose a file: an existing `FILE` is replaced only when its manifest says it is an
@@ -37,7 +37,9 @@ use serde::{Deserialize, Serialize};
 use velt_api::{
     Client,
     export::{Export, ExportPage, ExportSummary, NdjsonWriter},
-    records::{Durability, ExportManifest, ExportRecord, HashingWriter, write_atomically_with},
+};
+use velt_case::records::{
+    Durability, ExportManifest, ExportRecord, HashingWriter, write_atomically_with,
 };
 
 use crate::failure::{Failure, io_failure};
@@ -427,7 +429,7 @@ impl UserFile {
     pub fn write_page(&mut self, page: ExportPage) -> Result<(), Failure> {
         let next_page_token = page.next_page_token.clone();
         let failed =
-            |e: velt_api::Error| Failure::Failed(format!("{}: {e}", self.part_path.display()));
+            |e: std::io::Error| Failure::Failed(format!("{}: {e}", self.part_path.display()));
         self.part.write_page(None, page).map_err(failed)?;
         self.part.flush().map_err(failed)?;
         self.checkpoint.bytes = self.part.get_ref().get_ref().bytes();

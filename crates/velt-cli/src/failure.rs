@@ -76,6 +76,13 @@ impl From<velt_api::Error> for Failure {
     }
 }
 
+/// A record (manifest, receipt) that cannot be read or written: a local file failed, exit 1.
+impl From<velt_case::Error> for Failure {
+    fn from(error: velt_case::Error) -> Self {
+        Failure::Failed(error.to_string())
+    }
+}
+
 /// What was tried before giving up, in words that never claim retries that did not happen.
 pub fn tried(error: &velt_api::Error) -> String {
     match error.attempts() {
@@ -87,18 +94,6 @@ pub fn tried(error: &velt_api::Error) -> String {
 /// A failed file operation, naming the file.
 pub fn io_failure(what: &str, path: &std::path::Path, error: std::io::Error) -> Failure {
     Failure::Failed(format!("cannot {what} {}: {error}", path.display()))
-}
-
-/// A library error while writing to standard output, seen as the I/O error it is (a reader
-/// that went away ends the command quietly).
-pub fn written_to_stdout(error: velt_api::Error) -> Failure {
-    let io = std::error::Error::source(&error).and_then(|s| s.downcast_ref::<std::io::Error>());
-    match io {
-        Some(io) if error.kind() == velt_api::ErrorKind::Io => {
-            stdout_failure(std::io::Error::new(io.kind(), io.to_string()))
-        }
-        _ => Failure::from(error),
-    }
 }
 
 /// A failed write to standard output: a reader that went away ends the command quietly.

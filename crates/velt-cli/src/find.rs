@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use velt_api::{
     Client,
-    records::write_atomically,
     search::{Search, SearchOptions, Subject},
 };
+use velt_case::records::write_atomically;
 
 use crate::{
     failure::{Failure, io_failure},
