@@ -4,7 +4,7 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::Error;
+use crate::error::Error;
 use crate::records::{Durability, HashingWriter, write_atomically_from};
 
 pub(crate) use crate::records::measure;

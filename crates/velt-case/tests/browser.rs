@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use velt_api::search::Subject;
 use velt_case::{CaseFolder, NewCase, ReportOptions, RequestKind, Status};
 
 fn chromium() -> PathBuf {
@@ -85,7 +86,7 @@ fn chromium_shows_the_exported_texts_and_no_hostile_element() {
     let mut case = CaseFolder::create(
         &dir,
         &NewCase {
-            subject: "ana@example.com".into(),
+            subject: Subject::email("ana@example.com"),
             kinds: vec![RequestKind::Access],
             received: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
         },

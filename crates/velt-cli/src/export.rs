@@ -18,6 +18,9 @@ use velt_api::{
     export::{Export, ExportItem, ExportPage, ExportSummary, NdjsonWriter, UserData, UserPage},
     search::Match,
 };
+// The one naming rule of export files, the case's (`velt_case::model::export_file`): a file
+// name per id, so that two ids never share a file and none escapes the directory.
+use velt_case::model::file_stem;
 use velt_case::records::ExportManifest;
 
 use crate::{
@@ -524,20 +527,6 @@ pub fn verify(file: &Path, manifest: Option<PathBuf>) -> Result<(), Failure> {
                 .join("\n  ")
         )))
     }
-}
-
-/// A file name for a user id: letters, digits, `-`, `_`, `.` and `@` kept, anything else
-/// written as `%XX`, so that two ids never share a file and none escapes the directory.
-fn file_stem(user_id: &str) -> String {
-    let mut stem = String::with_capacity(user_id.len());
-    for byte in user_id.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'@' => stem.push(byte as char),
-            b'.' if !stem.is_empty() => stem.push('.'),
-            other => stem.push_str(&format!("%{other:02X}")),
-        }
-    }
-    stem
 }
 
 #[cfg(test)]

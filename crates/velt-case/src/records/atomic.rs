@@ -9,7 +9,7 @@ use std::{
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::Error;
+use crate::error::Error;
 
 /// Writes `bytes` to `path` so that a crash leaves either the old file or the new one, never
 /// a mix: the bytes go to a temporary file in the same directory, which is flushed to disk

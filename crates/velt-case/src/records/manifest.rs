@@ -16,7 +16,7 @@ use velt_api::{
     export::{ExportSummary, Feature},
 };
 
-use crate::Error;
+use crate::error::Error;
 use crate::records::atomic::{load_record, save_json};
 
 /// The record written beside an export file (`FILE.manifest.json`): organization, user, when,

@@ -13,7 +13,7 @@ use velt_api::{
     export::ExportSummary,
 };
 
-use crate::Error;
+use crate::error::Error;
 use crate::records::{
     atomic::{load_record, save_json},
     manifest::{host_of, written_by},

@@ -11,7 +11,8 @@ use velt_api::{
     Client,
     search::{Search, Subject},
 };
-use velt_case::{CaseFolder, FileRole, ListEntry, NewCase, ReportOptions, RequestKind, Status};
+use velt_case::model::FileRole;
+use velt_case::{CaseFolder, ListEntry, NewCase, ReportOptions, RequestKind, Status};
 
 use super::users::subject;
 use super::velt_command;
@@ -40,7 +41,7 @@ pub async fn access(client: &Client, args: RequestAccessArgs, fake: bool) -> Res
     let mut case = CaseFolder::create(
         &args.case,
         &NewCase {
-            subject: subject_text(&who),
+            subject: who.clone(),
             kinds: vec![RequestKind::Access],
             received,
         },
@@ -82,8 +83,7 @@ pub async fn access(client: &Client, args: RequestAccessArgs, fake: bool) -> Res
         }
     };
     for file in &exported {
-        let relative = relative_to(&args.case, &file.path)?;
-        case.record_export_at(&relative, &file.organization_id, &file.user_id)
+        case.record_export(&file.organization_id, &file.user_id)
             .map_err(case_failure)?;
     }
     let summary = case
@@ -123,13 +123,13 @@ pub async fn erase(client: &Client, args: RequestEraseArgs, fake: bool) -> Resul
     let mut case = if dir.join("case.json").exists() {
         let mut case = CaseFolder::open(&dir).map_err(case_failure)?;
         if let Some(given) = &given
-            && subject_text(given) != case.case().subject
+            && given.to_string() != case.case().subject.to_string()
         {
             return Err(Failure::Usage(format!(
-                "the case {} is about {:?}, not {:?}; leave out --email/--user-id, or use another --case",
+                "the case {} is about {}, not {}; leave out --email/--user-id, or use another --case",
                 dir.display(),
                 case.case().subject,
-                subject_text(given)
+                given
             )));
         }
         case.add_kind(RequestKind::Erasure).map_err(case_failure)?;
@@ -144,14 +144,14 @@ pub async fn erase(client: &Client, args: RequestEraseArgs, fake: bool) -> Resul
         CaseFolder::create(
             &dir,
             &NewCase {
-                subject: subject_text(given),
+                subject: given.clone(),
                 kinds: vec![RequestKind::Erasure],
                 received: received(args.received)?,
             },
         )
         .map_err(case_failure)?
     };
-    let who = subject_of(&case.case().subject);
+    let who = case.case().subject.clone();
     let search = search(
         client,
         &mut case,
@@ -246,22 +246,6 @@ async fn search(
     )
     .map_err(case_failure)?;
     Ok(search)
-}
-
-/// The subject as the case records it: `jane@example.com` or `user:USER`.
-fn subject_text(subject: &Subject) -> String {
-    match subject {
-        Subject::Email(email) => email.trim().to_owned(),
-        Subject::UserId(user_id) => format!("user:{user_id}"),
-    }
-}
-
-/// The subject a case records (see [`subject_text`]).
-fn subject_of(text: &str) -> Subject {
-    match text.strip_prefix("user:") {
-        Some(user_id) => Subject::user_id(user_id),
-        None => Subject::email(text),
-    }
 }
 
 /// The day the request was received: the one given, or today; never in the future.
