@@ -7,7 +7,7 @@
 //!
 //! The README's screenshot (`docs/report.png`) is this report in headless chromium.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/testsuite/common/mod.rs"]
 mod common;
 
 use serde_json::json;

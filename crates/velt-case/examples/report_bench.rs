@@ -6,7 +6,7 @@
 //! cargo run --release -p velt-case --example report_bench -- 100000 [DIR]
 //! ```
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/testsuite/common/mod.rs"]
 mod common;
 
 use std::time::Instant;

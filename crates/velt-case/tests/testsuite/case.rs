@@ -1,7 +1,7 @@
 //! The case folder end to end: deadlines and extensions, the event chain, check, list,
-//! escaping in the report, permissions, zip.
+//! escaping in the report, permissions, zip, file names of hostile ids, the typed subject.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
