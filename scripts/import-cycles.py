@@ -4,24 +4,55 @@
 A file imports another when it names an item through a `crate::`, `super::` or `self::` path
 that lives in that file (a module's `mod.rs`, or `name.rs`). A re-export counts as an import of
 the file it re-exports from, and a name used through a re-export counts as an import of the
-file that re-exports it, so `use crate::Client` in a module is an import of `lib.rs`.
+file that re-exports it, so `use crate::Client` in a module is an import of `lib.rs`. A path
+into a child module in code (`scan::parse_page(..)` in `lib.rs`) is an import of the child.
 
+    scripts/import-cycles.py                        # every crate of the workspace
     scripts/import-cycles.py src crates/velt-cli/src
+
+With no argument it reads the workspace members from the root `Cargo.toml` (`[workspace]
+members`, the root package `.` included) and checks each member's `src/`. A `src/main.rs`
+beside a `src/lib.rs` is a crate of its own (it reaches the library by the crate's name), so
+its `crate::` paths name only itself.
 
 Prints each cycle and exits 1 when there is one; exits 0 and says so when there is none.
 """
 
 import re
 import sys
+import tomllib
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
+
 PATH = re.compile(r"\b(crate|super|self)((?:::[A-Za-z_][A-Za-z0-9_]*)+)\b(?!::\{)")
+BARE = re.compile(r"(?<![:\w])([a-z_][a-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)+)")
 GROUP = re.compile(r"\b(crate|super|self)((?:::[A-Za-z_][A-Za-z0-9_]*)*)::\{")
+
+
+def workspace_sources() -> list:
+    """`src/` of every member of the workspace, as paths relative to the working directory
+    when they are below it (so that messages stay short), the root package's first."""
+    manifest = tomllib.loads((REPO / "Cargo.toml").read_text())
+    members = manifest.get("workspace", {}).get("members", [])
+    roots = []
+    for member in members:
+        # Members may be globs (`crates/*`).
+        for path in sorted(REPO.glob(member)) if any(c in member for c in "*?[") else [REPO / member]:
+            src = (path / "src").resolve()
+            if src.is_dir() and src not in roots:
+                roots.append(src)
+    if "package" in manifest and (REPO / "src").resolve() not in roots:
+        roots.insert(0, (REPO / "src").resolve())
+    cwd = Path.cwd().resolve()
+    return [str(r.relative_to(cwd)) if r.is_relative_to(cwd) else str(r) for r in roots]
 
 
 def module_of(root: Path, file: Path) -> tuple:
     rel = file.relative_to(root).with_suffix("")
     parts = list(rel.parts)
+    if parts == ["main"] and (root / "lib.rs").exists():
+        return ("<main>",)  # a crate of its own, beside the library
     if parts in (["lib"], ["main"]):
         return ()
     if parts[-1] == "mod":
@@ -100,6 +131,9 @@ def paths_in(text: str):
     code = re.sub(r"\buse\s+[^;]+;", "", text)
     for m in PATH.finditer(code):
         yield m.group(1), m.group(2)
+    # `child::item` in code: a call into a child module (kept only when `child` is one).
+    for m in BARE.finditer(code):
+        yield "bare", m.group(1)
 
 
 def main(roots):
@@ -117,6 +151,8 @@ def main(roots):
                 if len(m) == len(module) + 1 and m[: len(module)] == module
             }
             for base, rest in paths_in(text):
+                if module == ("<main>",):
+                    continue  # its `crate::` is itself; the library is another crate
                 if base == "bare":
                     if rest.split("::")[0] not in children:
                         continue  # another crate
@@ -164,4 +200,4 @@ def main(roots):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["src"]))
+    sys.exit(main(sys.argv[1:] or workspace_sources()))

@@ -1,7 +1,7 @@
 //! The client: its builder (credentials, base URL, timeouts, retries, the HTTP connection
 //! pool) and the one `impl Client` block that holds every call. The calls are thin: the work
 //! lives in the module of each concern ([`crate::export`], [`crate::deletion`],
-//! [`crate::users`], [`crate::search`], [`crate::records`]).
+//! [`crate::users`], [`crate::search`]).
 
 use std::{collections::HashMap, fmt, sync::Arc, time::Duration};
 
@@ -9,11 +9,10 @@ use reqwest::{Url, header::HeaderValue};
 use secrecy::SecretString;
 
 use crate::{
-    deletion::{self, DeleteRequest, Deletion, DeletionStatus, PollOptions, Poller},
+    deletion::{self, DeleteRequest, Deletion, DeletionStatus, ErasureCheck, PollOptions, Poller},
     error::{Error, Operation, Result},
     export::{self, Export, ExportPage},
     generated::types,
-    records::ErasureCheck,
     retry::RetryPolicy,
     search::{self, Search, SearchOptions, SearchProgress, Subject},
     transport::context::{Credentials, Transport},

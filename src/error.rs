@@ -1,10 +1,6 @@
 //! The one error type of the crate, and the pieces it is made of.
 
-use std::{
-    fmt,
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{fmt, time::Duration};
 
 use reqwest::StatusCode;
 
@@ -236,8 +232,6 @@ pub enum ErrorKind {
     InvalidInput,
     /// Following the server's page tokens would not end ([`Error::pagination`]).
     Pagination,
-    /// Reading or writing a local file or stream failed ([`Error::path`] names the file).
-    Io,
     /// The client could not be built: missing credentials, a bad base URL, and the like.
     Config,
 }
@@ -253,7 +247,10 @@ pub enum ErrorKind {
 /// Outcomes of a workflow that are not failures of a call (a wait that reached its deadline,
 /// a deletion of which only some batches were sent, data left after an erasure) are not
 /// errors: they are results of their own ([`crate::deletion::WaitOutcome`],
-/// [`crate::deletion::Deletion`], [`crate::records::ErasureCheck`]).
+/// [`crate::deletion::Deletion`], [`crate::deletion::ErasureCheck`]).
+///
+/// The client does no file I/O, so no error is about a file: a failure to write an export
+/// into the caller's writer is an [`crate::export::WriteError::Output`], apart from this type.
 pub struct Error(Box<Repr>, Attempts);
 
 /// How many attempts the call that ended in an error made: 0 until the transport counts them.
@@ -321,13 +318,6 @@ pub(crate) enum Repr {
     Pagination {
         operation: Operation,
         kind: PaginationError,
-    },
-    #[error("{context}{}", source.as_ref().map(|s| format!(": {s}")).unwrap_or_default())]
-    Io {
-        context: String,
-        path: Option<PathBuf>,
-        #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     #[error("client configuration: {0}")]
     Config(String),
@@ -437,41 +427,6 @@ impl Error {
         }
         .into()
     }
-
-    /// A failure on a stream that is not a file of ours (an export's output, say).
-    pub(crate) fn io(context: &str, source: std::io::Error) -> Error {
-        Repr::Io {
-            context: context.to_owned(),
-            path: None,
-            source: Some(Box::new(source)),
-        }
-        .into()
-    }
-
-    /// A failure on the file `path`; `what` says what was being done, e.g. "cannot write the
-    /// deletion receipt". The message names the file.
-    pub(crate) fn file(
-        what: &str,
-        path: &Path,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Error {
-        Repr::Io {
-            context: format!("{what} {}", path.display()),
-            path: Some(path.to_owned()),
-            source: Some(source.into()),
-        }
-        .into()
-    }
-
-    /// A file that was read but is not what it should be (an unknown format, say).
-    pub(crate) fn bad_file(path: &Path, message: String) -> Error {
-        Repr::Io {
-            context: message,
-            path: Some(path.to_owned()),
-            source: None,
-        }
-        .into()
-    }
 }
 
 // What callers ask.
@@ -487,7 +442,6 @@ impl Error {
             Repr::TooLarge { .. } => ErrorKind::TooLarge,
             Repr::InvalidInput { .. } => ErrorKind::InvalidInput,
             Repr::Pagination { .. } => ErrorKind::Pagination,
-            Repr::Io { .. } => ErrorKind::Io,
             Repr::Config(_) => ErrorKind::Config,
         }
     }
@@ -503,7 +457,7 @@ impl Error {
             | Repr::TooLarge { operation, .. }
             | Repr::InvalidInput { operation, .. }
             | Repr::Pagination { operation, .. } => Some(*operation),
-            Repr::Io { .. } | Repr::Config(_) => None,
+            Repr::Config(_) => None,
         }
     }
 
@@ -611,14 +565,6 @@ impl Error {
         }
     }
 
-    /// The file a failure of [`ErrorKind::Io`] is about, when it is about a file.
-    pub fn path(&self) -> Option<&Path> {
-        match &*self.0 {
-            Repr::Io { path, .. } => path.as_deref(),
-            _ => None,
-        }
-    }
-
     /// The `Retry-After` the server sent, when it sent one.
     pub fn retry_after(&self) -> Option<Duration> {
         match &*self.0 {
@@ -681,11 +627,10 @@ impl Error {
     }
 
     /// How many attempts the call made before it ended in this error, the first included:
-    /// 1 when it was not retried, 0 when nothing was sent (invalid input, configuration, a
-    /// local file). Messages can say "after 3 attempts" only when that is true.
+    /// 1 when it was not retried, 0 when nothing was sent (invalid input, configuration). Messages can say "after 3 attempts" only when that is true.
     pub fn attempts(&self) -> u32 {
         match &*self.0 {
-            Repr::InvalidInput { .. } | Repr::Io { .. } | Repr::Config(_) => 0,
+            Repr::InvalidInput { .. } | Repr::Config(_) => 0,
             _ => self.1.0.max(1),
         }
     }

@@ -24,17 +24,20 @@
 //!   crates that appear in public signatures ([`serde_json`], [`futures`], [`chrono`],
 //!   [`StatusCode`]).
 //! - Every call is a method of [`Client`], in one `impl` block.
-//! - [`export`]: exports and their items; [`deletion`]: deletion requests, jobs and their
-//!   [`deletion::Poller`]; [`users`]: user look-up and the v2 listings of organizations and
-//!   users; [`search`]: finding a person in every organization; [`records`]: the export manifest, the
-//!   deletion receipt, the proof of erasure and the atomic write; [`error`]: Velt's status
-//!   strings; [`types`]: the generated request and answer types.
+//! - [`export`]: exports and their items, and the NDJSON writer; [`deletion`]: deletion
+//!   requests, jobs, their [`deletion::Poller`] and the check of what an erasure left;
+//!   [`users`]: user look-up and the v2 listings of organizations and users; [`search`]:
+//!   finding a person in every organization; [`error`]: Velt's status strings; [`types`]: the
+//!   generated request and answer types.
+//! - The client does no file I/O: it writes an export only into a `std::io::Write` you give
+//!   it. The records kept as proof (the export manifest, the deletion receipt, the atomic
+//!   write of every file) are in the `velt-case` crate (`velt_case::records`).
 //!
 //! # Export a user
 //! ```no_run
 //! use futures::TryStreamExt;
 //!
-//! # async fn run() -> velt_api::Result<()> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = velt_api::Client::builder()
 //!     .api_key("my-api-key")
 //!     .auth_token("my-auth-token")
@@ -52,9 +55,10 @@
 //!     let _text: &str = item.item.as_str();
 //! }
 //!
-//! // Or straight into a file, one JSON line per item.
-//! let mut file = std::io::BufWriter::new(std::fs::File::create("export.ndjson").unwrap());
-//! let summary = client.export_user_data("org-1", "user-42").write_ndjson(&mut file).await?;
+//! // Or straight into any writer (a file, standard output), one JSON line per item; the
+//! // error says whether the export or the writer failed (`export::WriteError`).
+//! let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+//! let summary = client.export_user_data("org-1", "user-42").write_ndjson(&mut out).await?;
 //! println!("{} items in {} pages", summary.items, summary.pages);
 //! # Ok(())
 //! # }
@@ -138,7 +142,6 @@ pub mod error;
 pub mod export;
 mod generated;
 mod pager;
-pub mod records;
 mod retry;
 pub mod search;
 mod transport;
@@ -153,7 +156,7 @@ pub use generated::types;
 /// The HTTP status type of [`Error::http_status`], re-exported from the `http` crate.
 pub use http::StatusCode;
 
-/// The `chrono` crate, whose `DateTime<Utc>` dates the jobs and records.
+/// The `chrono` crate, whose `DateTime<Utc>` dates the jobs and checks.
 pub use chrono;
 /// The `futures` crate, whose streams carry pages and items.
 pub use futures;

@@ -40,6 +40,24 @@ pub enum Subject {
     UserId(String),
 }
 
+/// The subject in words, for people: `jane@example.com` (the email trimmed) or
+/// `user id user-0012`.
+///
+/// ```
+/// use velt_api::search::Subject;
+///
+/// assert_eq!(Subject::email(" jane@example.com ").to_string(), "jane@example.com");
+/// assert_eq!(Subject::user_id("user-0012").to_string(), "user id user-0012");
+/// ```
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::Email(email) => f.write_str(email.trim()),
+            Subject::UserId(user_id) => write!(f, "user id {user_id}"),
+        }
+    }
+}
+
 impl Subject {
     /// The person with this email address.
     pub fn email(email: impl Into<String>) -> Subject {

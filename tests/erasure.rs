@@ -5,8 +5,8 @@ use std::time::Duration;
 use velt_api::{
     Client,
     deletion::{DeleteRequest, DeletionScope, PollEvent, PollOptions, WaitOutcome},
-    records::DeletionReceipt,
 };
+use velt_case::records::DeletionReceipt;
 use velt_fake::{FakeConfig, FakeVelt};
 
 async fn fake(leaves: usize) -> (FakeVelt, Client) {

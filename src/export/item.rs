@@ -16,7 +16,7 @@ use serde::{
 };
 use serde_json::value::RawValue;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Operation, Result, snippet};
 
 /// The kinds of data an export holds: the four Velt documents, in its order, and any other
 /// key of a page's `data`, under its own name.
@@ -454,8 +454,17 @@ impl UserData {
             }
         }
         for (key, items) in other {
-            let list = RawItem::join(&items)
-                .map_err(|e| Error::io("joining an export's items", e.into()))?;
+            let list = RawItem::join(&items).map_err(|e| {
+                // Well-formed values joined by commas inside brackets are well-formed (and
+                // raw values have no nesting limit), so this does not happen; were the JSON
+                // reader ever to refuse the list, the answer Velt sent could not be held.
+                Error::decode(
+                    Operation::GetAllUserData,
+                    http::StatusCode::OK,
+                    format!("the items of \"{key}\" cannot be joined into one JSON list: {e}"),
+                    snippet(items.first().map_or("", |i| i.as_str()).as_bytes()),
+                )
+            })?;
             all.other.push((key, list));
         }
         Ok(all)

@@ -8,6 +8,6 @@ mod ndjson;
 mod stream;
 
 pub use item::{ExportItem, ExportPage, ExportSummary, Feature, RawItem, UserData};
-pub use ndjson::NdjsonWriter;
+pub use ndjson::{NdjsonWriter, WriteError};
 pub(crate) use stream::get_page;
 pub use stream::{Export, UserPage};

@@ -1,12 +1,66 @@
 //! The one NDJSON writer of the crate: every export line, in the library, the `velt` command
 //! line and the erasure check, is written and counted here.
 
-use std::io::Write;
+use std::{fmt, io::Write};
 
 use crate::{
-    error::{Error, Result},
+    error::Error,
     export::item::{ExportItem, ExportPage, ExportSummary, Feature},
 };
+
+/// Why [`crate::export::Export::write_ndjson`] stopped: the export failed (Velt, the network,
+/// a page that does not decode), or writing into the caller's output did.
+///
+/// ```no_run
+/// use velt_api::export::WriteError;
+///
+/// # async fn run(client: velt_api::Client) {
+/// let mut out = std::io::stdout().lock();
+/// match client.export_user_data("org-1", "user-42").write_ndjson(&mut out).await {
+///     Ok(summary) => eprintln!("{} items", summary.items),
+///     Err(WriteError::Velt(e)) if e.is_retryable() => eprintln!("try again later: {e}"),
+///     Err(WriteError::Velt(e)) => eprintln!("the export failed: {e}"),
+///     Err(WriteError::Output(e)) => eprintln!("cannot write the export: {e}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub enum WriteError {
+    /// The export failed.
+    Velt(Error),
+    /// Writing or flushing the output failed.
+    Output(std::io::Error),
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteError::Velt(e) => fmt::Display::fmt(e, f),
+            WriteError::Output(e) => write!(f, "cannot write the export: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WriteError::Velt(e) => Some(e),
+            WriteError::Output(e) => Some(e),
+        }
+    }
+}
+
+impl From<Error> for WriteError {
+    fn from(error: Error) -> Self {
+        WriteError::Velt(error)
+    }
+}
+
+impl From<std::io::Error> for WriteError {
+    fn from(error: std::io::Error) -> Self {
+        WriteError::Output(error)
+    }
+}
 
 /// Writes export items as NDJSON lines and counts what it wrote ([`ExportSummary`]).
 ///
@@ -47,7 +101,7 @@ impl<W: Write> NdjsonWriter<W> {
 
     /// Writes every item of `page` and counts the page; with `user_id`, each line names the
     /// user. Stops at the first write that fails.
-    pub fn write_page(&mut self, user_id: Option<&str>, page: ExportPage) -> Result<()> {
+    pub fn write_page(&mut self, user_id: Option<&str>, page: ExportPage) -> std::io::Result<()> {
         self.summary.pages += 1;
         for item in page.into_items() {
             self.write_item(user_id, &item)?;
@@ -56,18 +110,15 @@ impl<W: Write> NdjsonWriter<W> {
     }
 
     /// Writes one item as a line and counts it; with `user_id`, the line names the user.
-    pub fn write_item(&mut self, user_id: Option<&str>, item: &ExportItem) -> Result<()> {
-        write_line(&mut self.out, user_id, item)
-            .map_err(|e| Error::io("writing an export line", e))?;
+    pub fn write_item(&mut self, user_id: Option<&str>, item: &ExportItem) -> std::io::Result<()> {
+        write_line(&mut self.out, user_id, item)?;
         self.summary.count(&item.feature);
         Ok(())
     }
 
     /// Flushes the output.
-    pub fn flush(&mut self) -> Result<()> {
-        self.out
-            .flush()
-            .map_err(|e| Error::io("flushing the export", e))
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 
     /// What was written so far.

@@ -9,7 +9,7 @@ use crate::{
     error::{Error, Operation, Result},
     export::{
         item::{ExportItem, ExportPage, ExportSummary, UserData},
-        ndjson::NdjsonWriter,
+        ndjson::{NdjsonWriter, WriteError},
     },
     generated::types,
     pager::{self, Cursor},
@@ -157,8 +157,9 @@ impl Export {
 
     /// Writes every item as one NDJSON line, `{"feature":"comments","item":{...}}` (see
     /// [`NdjsonWriter`]), holding one page in memory at a time. The writer is flushed at the
-    /// end; an error stops the export where it happened.
-    pub async fn write_ndjson<W: Write>(self, out: &mut W) -> Result<ExportSummary> {
+    /// end; an error stops the export where it happened: [`WriteError::Velt`] when the export
+    /// failed, [`WriteError::Output`] when `out` did.
+    pub async fn write_ndjson<W: Write>(self, out: &mut W) -> Result<ExportSummary, WriteError> {
         let mut writer = NdjsonWriter::new(out);
         let mut pages = self.pages();
         while let Some(page) = pages.next().await {

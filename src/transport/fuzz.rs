@@ -19,7 +19,7 @@ use crate::{
     types,
 };
 
-fn write_ndjson_line(out: &mut Vec<u8>, item: &ExportItem) -> crate::Result<()> {
+fn write_ndjson_line(out: &mut Vec<u8>, item: &ExportItem) -> std::io::Result<()> {
     NdjsonWriter::new(out).write_item(None, item)
 }
 

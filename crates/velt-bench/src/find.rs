@@ -7,11 +7,10 @@ use velt_api::search::{Search, SearchOptions, Subject};
 use velt_fake::FakeConfig;
 
 use crate::{
-    client_runtime, crate_client,
+    client::{client_runtime, crate_client},
     raw::BenchResult,
-    secs,
     server::Background,
-    stats::{Meter, Sample},
+    stats::{Meter, Sample, secs},
 };
 
 #[derive(Debug, clap::Args)]

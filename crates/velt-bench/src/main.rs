@@ -13,6 +13,7 @@
 //! The peak-memory benchmark of `velt data export` is `crates/velt-bench/rss.sh`, and the
 //! build-time one `crates/velt-bench/build-times.sh`.
 
+mod client;
 mod find;
 mod raw;
 mod server;
@@ -26,9 +27,10 @@ use velt_api::export::Export;
 use velt_fake::FakeConfig;
 
 use crate::{
+    client::{client_runtime, crate_client},
     raw::{BenchResult, Raw},
     server::{Background, record_pages},
-    stats::{Meter, Sample, Spread, percentile},
+    stats::{Meter, Sample, Spread, percentile, ratios, secs},
 };
 
 /// Benchmarks of the velt-api client against a hand-written reqwest loop.
@@ -161,40 +163,6 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into());
     let cpus = std::thread::available_parallelism().map_or(0, usize::from);
     format!("{load} ({cpus} CPUs)")
-}
-
-/// The client side runs on one thread (a current-thread runtime on the main thread), so its
-/// CPU time can be measured apart from the server's.
-fn client_runtime() -> BenchResult<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?)
-}
-
-fn crate_client(base_url: &str, api_key: &str, auth_token: &str) -> BenchResult<velt_api::Client> {
-    Ok(velt_api::Client::builder()
-        .base_url(base_url)
-        .api_key(api_key)
-        .auth_token(auth_token)
-        .build()?)
-}
-
-fn secs(samples: &[Sample], f: impl Fn(&Sample) -> std::time::Duration) -> Spread {
-    Spread::of(
-        &samples
-            .iter()
-            .map(|s| f(s).as_secs_f64())
-            .collect::<Vec<_>>(),
-    )
-}
-
-fn ratios(a: &[Sample], b: &[Sample], f: impl Fn(&Sample) -> std::time::Duration) -> Spread {
-    let r: Vec<f64> = a
-        .iter()
-        .zip(b)
-        .map(|(a, b)| f(a).as_secs_f64() / f(b).as_secs_f64().max(1e-12))
-        .collect();
-    Spread::of(&r)
 }
 
 const ORG: &str = "org-0001";

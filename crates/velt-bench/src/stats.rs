@@ -126,6 +126,26 @@ impl Meter {
     }
 }
 
+/// The spread of `f` of each sample, in seconds.
+pub fn secs(samples: &[Sample], f: impl Fn(&Sample) -> std::time::Duration) -> Spread {
+    Spread::of(
+        &samples
+            .iter()
+            .map(|s| f(s).as_secs_f64())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The spread of the ratios of `f` of each pair of samples (`a` over `b`).
+pub fn ratios(a: &[Sample], b: &[Sample], f: impl Fn(&Sample) -> std::time::Duration) -> Spread {
+    let r: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(a, b)| f(a).as_secs_f64() / f(b).as_secs_f64().max(1e-12))
+        .collect();
+    Spread::of(&r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

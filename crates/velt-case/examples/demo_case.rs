@@ -7,10 +7,11 @@
 //!
 //! The README's screenshot (`docs/report.png`) is this report in headless chromium.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/testsuite/common/mod.rs"]
 mod common;
 
 use serde_json::json;
+use velt_api::search::Subject;
 use velt_case::{CaseFolder, NewCase, ReportOptions, RequestKind, Status};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut case = CaseFolder::create(
         &dir,
         &NewCase {
-            subject: "ana@example.com".into(),
+            subject: Subject::email("ana@example.com"),
             kinds: vec![RequestKind::Access],
             received,
         },

@@ -6,11 +6,12 @@
 //! cargo run --release -p velt-case --example report_bench -- 100000 [DIR]
 //! ```
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/testsuite/common/mod.rs"]
 mod common;
 
 use std::time::Instant;
 
+use velt_api::search::Subject;
 use velt_case::{CaseFolder, NewCase, ReportOptions, RequestKind};
 
 /// Resets the process's peak resident memory (Linux; elsewhere nothing happens).
@@ -64,7 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut case = CaseFolder::create(
         &dir,
         &NewCase {
-            subject: "user-0001".into(),
+            subject: Subject::user_id("user-0001"),
             kinds: vec![RequestKind::Access],
             received,
         },
@@ -120,7 +121,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     case.write_report(&ReportOptions::default())?;
 
     let t = Instant::now();
-    let check = case.check(received)?;
+    let check = velt_case::check(&dir, received)?;
     println!(
         "check: {:.2} s, {} problem(s)",
         t.elapsed().as_secs_f64(),

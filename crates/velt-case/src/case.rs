@@ -1,293 +1,42 @@
-//! `case.json` and the folder it lives in.
+//! A case folder open for changes: [`CaseFolder`].
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
+use velt_api::search::Subject;
 
+use crate::check::{ExportCheck, check_export};
+use crate::dates::{add_months, due_date};
+use crate::error::Error;
 use crate::events::{self, GENESIS};
 use crate::fsutil::{self, create_private_dir, measure, set_private, write_bytes_atomically};
-use crate::{Error, add_months, due_date};
+use crate::model::{
+    Case, DATA_DIR, EVENTS_FILE, EventsHead, Extension, FileRecord, FileRole, MAX_EXTENSION_MONTHS,
+    NewCase, RECEIPT_FILE, REPORT_FILE, RequestKind, SEARCH_FILE, Status, export_file,
+};
+use crate::report::{self, ReportOptions, ReportSummary};
+use crate::zipping;
 
-/// Name of the case record in a case folder.
-pub const CASE_FILE: &str = "case.json";
-/// Name of the event log in a case folder.
-pub const EVENTS_FILE: &str = "events.jsonl";
-/// Name of the search record in a case folder.
-pub const SEARCH_FILE: &str = "search.json";
-/// Name of the readable report in a case folder.
-pub const REPORT_FILE: &str = "report.html";
-/// Name of the erasure receipt in a case folder.
-pub const RECEIPT_FILE: &str = "receipt.json";
-/// Folder of the exports in a case folder: `data/ORG/USER.ndjson`.
-pub const DATA_DIR: &str = "data";
-
-/// The most months a deadline can be extended by, in all (GDPR Art. 12(3): "by two further
-/// months").
-pub const MAX_EXTENSION_MONTHS: u32 = 2;
-
-/// What the person asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RequestKind {
-    /// A copy of their data (GDPR Art. 15, and Art. 20 for the machine-readable files).
-    Access,
-    /// Erasure of their data (GDPR Art. 17).
-    Erasure,
-}
-
-impl RequestKind {
-    /// `access` or `erasure`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestKind::Access => "access",
-            RequestKind::Erasure => "erasure",
-        }
-    }
-}
-
-/// Where a case stands. Any status can follow any other (each change is logged); only
-/// [`Status::Closed`] stops the deadline from counting.
-///
-/// - `open`: created, nothing exported or erased yet;
-/// - `exported`: the data was exported into `data/` (and the report written);
-/// - `erasing`: erasure was requested from Velt and is not yet confirmed;
-/// - `erased`: Velt confirmed the erasure (and the check found nothing left, if run);
-/// - `closed`: the answer was sent to the person; the case is kept as the record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Created, nothing exported or erased yet.
-    Open,
-    /// The data was exported.
-    Exported,
-    /// Erasure requested, not yet confirmed.
-    Erasing,
-    /// Erasure confirmed.
-    Erased,
-    /// Answered; the deadline no longer counts.
-    Closed,
-}
-
-impl Status {
-    /// The status as written in `case.json`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Open => "open",
-            Status::Exported => "exported",
-            Status::Erasing => "erasing",
-            Status::Erased => "erased",
-            Status::Closed => "closed",
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Status {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "open" => Ok(Status::Open),
-            "exported" => Ok(Status::Exported),
-            "erasing" => Ok(Status::Erasing),
-            "erased" => Ok(Status::Erased),
-            "closed" => Ok(Status::Closed),
-            other => Err(Error::Refused(format!(
-                "unknown status \"{other}\": use open, exported, erasing, erased or closed"
-            ))),
-        }
-    }
-}
-
-/// An extension of the deadline (GDPR Art. 12(3)): the person must be told why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Extension {
-    /// Months added by this extension (1 or 2).
-    pub months: u32,
-    /// Why, as told to the person.
-    pub reason: String,
-    /// When the extension was decided (UTC).
-    pub at: DateTime<Utc>,
-    /// The due date before this extension.
-    pub due_before: NaiveDate,
-    /// The due date after it.
-    pub due_after: NaiveDate,
-}
-
-/// What a file of the case is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileRole {
-    /// An NDJSON export, `data/ORG/USER.ndjson`.
-    Export,
-    /// The manifest beside an export, `data/ORG/USER.ndjson.manifest.json`.
-    Manifest,
-    /// The search record, `search.json`.
-    Search,
-    /// The readable report, `report.html`.
-    Report,
-    /// The erasure receipt, `receipt.json`.
-    Receipt,
-    /// Any other file the caller records.
-    Other,
-}
-
-/// A file of the case as recorded: path relative to the case folder, size and SHA-256.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FileRecord {
-    /// Path relative to the case folder, with `/` separators.
-    pub path: String,
-    /// What the file is.
-    pub role: FileRole,
-    /// Size in bytes when recorded.
-    pub bytes: u64,
-    /// SHA-256 (hex) when recorded.
-    pub sha256: String,
-    /// When it was recorded (UTC).
-    pub recorded_at: DateTime<Utc>,
-}
-
-/// The end of the event log as last written: a removed last line is caught by comparing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventsHead {
-    /// Number of lines.
-    pub lines: u64,
-    /// SHA-256 of the last line ([`events::GENESIS`] when empty).
-    pub last_sha256: String,
-}
-
-/// `case.json`: the record of one data-subject request.
-///
-/// Dates (`received`, `due`) are `YYYY-MM-DD`; times are UTC.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Case {
-    /// Version of this format (1).
-    pub case_format: u32,
-    /// The case id: `YYYYMMDD-HHMMSS-` and 8 hex digits of a hash of the subject and time.
-    pub id: String,
-    /// What the person asked for.
-    pub kinds: Vec<RequestKind>,
-    /// The person, as given (an email or a user id).
-    pub subject: String,
-    /// When the request was received.
-    pub received: NaiveDate,
-    /// When the answer is due: one calendar month after `received`, plus extensions.
-    pub due: NaiveDate,
-    /// Extensions of the deadline, two months at most in all.
-    #[serde(default)]
-    pub extensions: Vec<Extension>,
-    /// Where the case stands.
-    pub status: Status,
-    /// When the case was created (UTC).
-    pub created_at: DateTime<Utc>,
-    /// When `case.json` was last written (UTC).
-    pub updated_at: DateTime<Utc>,
-    /// The files of the case, with their size and SHA-256.
-    #[serde(default)]
-    pub files: Vec<FileRecord>,
-    /// The end of the event log as last written.
-    pub events: EventsHead,
-    /// The program that wrote the case: `velt-case 0.1.0`.
-    pub written_by: String,
-}
-
-impl Case {
-    /// Current format version.
-    pub const FORMAT: u32 = 1;
-
-    /// Months of extension granted so far.
-    pub fn extension_months(&self) -> u32 {
-        self.extensions.iter().map(|e| e.months).sum()
-    }
-
-    /// Days until the due date (negative when overdue), or `None` for a closed case.
-    pub fn days_left(&self, today: NaiveDate) -> Option<i64> {
-        (self.status != Status::Closed).then(|| (self.due - today).num_days())
-    }
-
-    /// The recorded file at `path` (relative, `/`-separated).
-    pub fn file(&self, path: &str) -> Option<&FileRecord> {
-        self.files.iter().find(|f| f.path == path)
-    }
-
-    /// Reads `DIR/case.json`.
-    pub fn load(dir: &Path) -> Result<Case, Error> {
-        let path = dir.join(CASE_FILE);
-        let bytes = std::fs::read(&path).map_err(|e| {
-            Error::io(
-                &path,
-                "cannot read the case record (is this a case folder?)",
-                e,
-            )
-        })?;
-        let case: Case = serde_json::from_slice(&bytes).map_err(|e| Error::Invalid {
-            path: path.clone(),
-            message: format!("not a case record: {e}"),
-        })?;
-        if case.case_format != Case::FORMAT {
-            return Err(Error::Invalid {
-                path,
-                message: format!(
-                    "case format {} is not supported by this version (which reads {})",
-                    case.case_format,
-                    Case::FORMAT
-                ),
-            });
-        }
-        Ok(case)
-    }
-
-    /// Writes `DIR/case.json` atomically (temporary sibling, fsync, rename, fsync of the
-    /// folder), readable by its owner only.
-    pub fn save(&self, dir: &Path) -> Result<(), Error> {
-        let path = dir.join(CASE_FILE);
-        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::Invalid {
-            path: path.clone(),
-            message: format!("cannot encode the case: {e}"),
-        })?;
-        bytes.push(b'\n');
-        write_bytes_atomically(&path, &bytes)
-    }
-}
-
-/// What a new case starts from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewCase {
-    /// The person, as given (an email or a user id).
-    pub subject: String,
-    /// What they asked for (at least one).
-    pub kinds: Vec<RequestKind>,
-    /// When the request was received (the deadline counts from it).
-    pub received: NaiveDate,
-}
-
-/// A case folder open for changes.
+/// A case folder open for changes: everything done to a case is a method of it (create or
+/// open, search, export, receipt, extend, status, report, zip), each step logged.
 ///
 /// While it is open, the folder's event log is locked (an advisory exclusive lock), so a
 /// second process or a second `CaseFolder` on the same folder is refused with
-/// [`Error::Busy`] instead of interleaving its steps. Reading (`Case::load`, [`crate::check`],
-/// [`crate::list`]) takes no lock.
+/// [`Error::Busy`] instead of interleaving its steps. Reading a folder without changing it
+/// ([`Case::load`], [`crate::check()`], [`crate::list()`]) takes no lock.
 ///
 /// ```
 /// use chrono::NaiveDate;
+/// use velt_api::search::Subject;
 /// use velt_case::{CaseFolder, NewCase, RequestKind, Status};
 ///
 /// let dir = std::env::temp_dir().join(format!("velt-case-doc-{}", std::process::id()));
 /// # let _ = std::fs::remove_dir_all(&dir);
 /// let received = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
 /// let mut case = CaseFolder::create(&dir, &NewCase {
-///     subject: "ana@example.com".into(),
+///     subject: Subject::email("ana@example.com"),
 ///     kinds: vec![RequestKind::Access],
 ///     received,
 /// })?;
@@ -318,7 +67,8 @@ impl CaseFolder {
                 "a case needs at least one kind: access or erasure".into(),
             ));
         }
-        if new.subject.trim().is_empty() {
+        let (Subject::Email(given) | Subject::UserId(given)) = &new.subject;
+        if given.trim().is_empty() {
             return Err(Error::Refused(
                 "a case needs a subject: the person's email or user id".into(),
             ));
@@ -340,7 +90,7 @@ impl CaseFolder {
         kinds.dedup();
         let seed = format!(
             "{}\n{}\n{}",
-            new.subject,
+            serde_json::to_string(&new.subject).unwrap_or_default(),
             now.timestamp_nanos_opt().unwrap_or_default(),
             std::process::id()
         );
@@ -439,16 +189,15 @@ impl CaseFolder {
         self.log("status", json!({ "from": from, "to": status }))
     }
 
-    /// Extends the deadline by `months` (GDPR Art. 12(3)), now. See [`CaseFolder::extend_at`].
+    /// Extends the deadline by `months` (GDPR Art. 12(3)), decided now: the due date becomes
+    /// `received` plus one month plus every extension, clamped to the month's end. Refused
+    /// when the extensions would exceed [`MAX_EXTENSION_MONTHS`] in all, when `months` is 0,
+    /// or when `reason` is empty (the person must be told why). Returns the new due date.
     pub fn extend(&mut self, months: u32, reason: &str) -> Result<NaiveDate, Error> {
         self.extend_at(months, reason, Utc::now())
     }
 
-    /// Extends the deadline by `months`, decided at `at`: the due date becomes `received` plus
-    /// one month plus every extension, clamped to the month's end. Refused when the
-    /// extensions would exceed [`MAX_EXTENSION_MONTHS`] in all, when `months` is 0, or when
-    /// `reason` is empty (the person must be told why). Returns the new due date.
-    pub fn extend_at(
+    fn extend_at(
         &mut self,
         months: u32,
         reason: &str,
@@ -484,23 +233,49 @@ impl CaseFolder {
         Ok(after)
     }
 
-    /// The path an export of `user` in `organization` goes to, `DIR/data/ORG/USER.ndjson`,
-    /// creating `data/ORG` (0700). Ids that cannot be a file name (empty, `.`, `..`, with a
-    /// slash, a backslash or a control character) are refused.
+    /// The path an export of `user` in `organization` goes to, the case folder joined with
+    /// [`export_file`] (`DIR/data/ORG/USER.ndjson`, each id escaped so that whatever it holds
+    /// the file stays inside the folder), creating `data/ORG` (0700). Empty ids are refused.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), velt_case::Error> {
+    /// use velt_api::search::Subject;
+    /// use velt_case::{CaseFolder, NewCase, RequestKind};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("velt-case-path-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// let case = CaseFolder::create(&dir, &NewCase {
+    ///     subject: Subject::user_id("../../etc"),
+    ///     kinds: vec![RequestKind::Access],
+    ///     received: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+    /// })?;
+    /// let file = case.export_path("org-1", "../../etc")?;
+    /// assert_eq!(file, dir.join("data").join("org-1").join("%2E.%2F..%2Fetc.ndjson"));
+    /// # drop(case);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok(()) }
+    /// ```
     pub fn export_path(&self, organization: &str, user: &str) -> Result<PathBuf, Error> {
-        check_segment(organization, "organization id")?;
-        check_segment(user, "user id")?;
+        for (id, what) in [(organization, "organization id"), (user, "user id")] {
+            if id.is_empty() {
+                return Err(Error::Refused(format!(
+                    "an empty {what} names no export; give the {what} Velt holds"
+                )));
+            }
+        }
+        let file = self.resolve(&export_file(organization, user))?;
         let data = self.dir.join(DATA_DIR);
-        let org = data.join(organization);
-        if !org.is_dir() {
+        if let Some(org) = file.parent()
+            && !org.is_dir()
+        {
             create_private_dir(&data)?;
-            create_private_dir(&org)?;
+            create_private_dir(org)?;
             // The new folders survive a crash once their parents are synced.
             for dir in [&self.dir, &data] {
                 fsutil::sync_dir(dir).map_err(|e| Error::io(dir, "cannot sync the folder", e))?;
             }
         }
-        Ok(org.join(format!("{user}.ndjson")))
+        Ok(file)
     }
 
     /// The path of the erasure receipt, `DIR/receipt.json`, for the exporter of receipts to
@@ -511,8 +286,8 @@ impl CaseFolder {
 
     /// Records a file of the case (path relative to the case folder, `/`-separated): its size
     /// and SHA-256, replacing an earlier record of the same path, and makes it owner-only.
-    /// Logs nothing by itself; the `record_*` functions log their step.
-    pub fn add_file(&mut self, relative: &str, role: FileRole) -> Result<FileRecord, Error> {
+    /// Logs nothing by itself; the `record_*` methods log their step.
+    fn add_file(&mut self, relative: &str, role: FileRole) -> Result<FileRecord, Error> {
         let path = self.resolve(relative)?;
         let (bytes, sha256) =
             measure(&path).map_err(|e| Error::io(&path, "cannot read the file to record", e))?;
@@ -542,7 +317,9 @@ impl CaseFolder {
         Ok(record)
     }
 
-    /// Records a file of the case (see [`CaseFolder::add_file`]) and logs a `file` step.
+    /// Records a file of the case (path relative to the case folder, `/`-separated): its size
+    /// and SHA-256, replacing an earlier record of the same path, makes it owner-only, and
+    /// logs a `file` step.
     pub fn record_file(&mut self, relative: &str, role: FileRole) -> Result<FileRecord, Error> {
         let record = self.add_file(relative, role)?;
         self.log(
@@ -577,29 +354,13 @@ impl CaseFolder {
     }
 
     /// Records the export of `user` in `organization` written (with its manifest) at
-    /// [`CaseFolder::export_path`]: checks the file against its manifest first (refused, naming
-    /// each difference, when it does not match), records both files and logs an `export` step
-    /// with the counts.
-    pub fn record_export(
-        &mut self,
-        organization: &str,
-        user: &str,
-    ) -> Result<crate::ExportCheck, Error> {
-        self.export_path(organization, user)?;
-        let relative = format!("{DATA_DIR}/{organization}/{user}.ndjson");
-        self.record_export_at(&relative, organization, user)
-    }
-
-    /// Records the export of `user` in `organization` at `relative` (a path inside the case
-    /// folder, `/`-separated, e.g. where an exporter that escapes odd ids in file names wrote
-    /// it), as [`CaseFolder::record_export`] does.
-    pub fn record_export_at(
-        &mut self,
-        relative: &str,
-        organization: &str,
-        user: &str,
-    ) -> Result<crate::ExportCheck, Error> {
-        let file = self.resolve(relative)?;
+    /// [`CaseFolder::export_path`] (where [`export_file`] puts it): checks the file against
+    /// its manifest first (refused, naming each difference, when it does not match, or when
+    /// the manifest is of another user or organization), records both files and logs an
+    /// `export` step with the counts.
+    pub fn record_export(&mut self, organization: &str, user: &str) -> Result<ExportCheck, Error> {
+        let relative = export_file(organization, user);
+        let file = self.resolve(&relative)?;
         // The folders an exporter made for it (`data/ORG`) become owner-only too.
         for folder in file.ancestors().skip(1) {
             if folder == self.dir {
@@ -607,9 +368,17 @@ impl CaseFolder {
             }
             set_private(folder, true)?;
         }
-        let relative = relative.to_owned();
         let manifest_relative = format!("{relative}.manifest.json");
-        let check = crate::check::check_export(&file)?;
+        let check = check_export(&file)?;
+        if check.organization_id != organization || check.user_id != user {
+            return Err(Error::Invalid {
+                path: file,
+                message: format!(
+                    "the manifest is of user {:?} in organization {:?}, not of user {user:?} in organization {organization:?}; export it again",
+                    check.user_id, check.organization_id
+                ),
+            });
+        }
         if !check.problems.is_empty() {
             let named: Vec<String> = check.problems.iter().map(|p| p.to_string()).collect();
             return Err(Error::Invalid {
@@ -669,14 +438,39 @@ impl CaseFolder {
         Ok(record)
     }
 
-    /// Writes `report.html` (see [`crate::render_report`]), records its hash and logs a
-    /// `report` step.
-    pub fn write_report(
-        &mut self,
-        options: &crate::ReportOptions,
-    ) -> Result<crate::ReportSummary, Error> {
+    /// Writes `report.html`, records its hash and logs a `report` step: one self-contained
+    /// HTML file with no script, a Content-Security-Policy that forbids scripts and every
+    /// remote load, every value from Velt escaped, in three layers: a plain-language summary,
+    /// the items per organization and kind of data (folded), and the raw files with how to
+    /// check them.
+    ///
+    /// The export files are streamed (read twice: once to count, once to render), so the
+    /// memory used does not grow with their size; see
+    /// [`ReportOptions::max_items_per_section`].
+    ///
+    /// ```
+    /// # fn main() -> Result<(), velt_case::Error> {
+    /// use velt_api::search::Subject;
+    /// use velt_case::{CaseFolder, NewCase, ReportOptions, RequestKind};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("velt-case-report-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// let mut case = CaseFolder::create(&dir, &NewCase {
+    ///     subject: Subject::email("ana@example.com"),
+    ///     kinds: vec![RequestKind::Access],
+    ///     received: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+    /// })?;
+    /// let summary = case.write_report(&ReportOptions::default())?;
+    /// let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    /// assert!(html.contains("Content-Security-Policy") && !html.contains("<script"));
+    /// assert_eq!(summary.bytes, html.len() as u64);
+    /// # drop(case);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok(()) }
+    /// ```
+    pub fn write_report(&mut self, options: &ReportOptions) -> Result<ReportSummary, Error> {
         let path = self.dir.join(REPORT_FILE);
-        let mut summary = crate::report::write_report(&self.dir, &self.case, options, &path)?;
+        let mut summary = report::write_report(&self.dir, &self.case, options, &path)?;
         let record = self.add_file(REPORT_FILE, FileRole::Report)?;
         summary.bytes = record.bytes;
         self.log(
@@ -686,14 +480,12 @@ impl CaseFolder {
         Ok(summary)
     }
 
-    /// Checks the case (see [`crate::check`]).
-    pub fn check(&self, today: NaiveDate) -> Result<crate::CheckReport, Error> {
-        crate::check(&self.dir, today)
-    }
-
-    /// Writes `DIR.zip` beside the folder (see [`crate::zip_case`]).
+    /// Writes `DIR.zip` beside the case folder (deflate), atomically, owner-only, and returns
+    /// its path. Entries are `NAME/...` where `NAME` is the folder's name, in name order,
+    /// dated 1980-01-01 (so the same folder gives the same bytes). The folder must be given by
+    /// its name (not `.` or `/`). Check the case ([`crate::check()`]) before handing it over.
     pub fn zip(&self) -> Result<PathBuf, Error> {
-        crate::zip_case(&self.dir)
+        zipping::zip_case(&self.dir)
     }
 
     fn resolve(&self, relative: &str) -> Result<PathBuf, Error> {

@@ -7,12 +7,16 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use velt_api::records::ExportManifest;
 
-use crate::case::{CASE_FILE, Case, EVENTS_FILE, FileRole, Status};
+use crate::dates::deadline_in_words;
+use crate::error::Error;
 use crate::events::read_chain;
 use crate::fsutil::measure;
-use crate::{Error, date_in_words};
+use crate::model::{
+    CASE_FILE, Case, EVENTS_FILE, FileRole, RECEIPT_FILE, REPORT_FILE, SEARCH_FILE, Status,
+    export_file,
+};
+use crate::records::ExportManifest;
 
 /// One thing that does not match, named: which file, what, what was expected, what was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +78,7 @@ pub struct ExportCheck {
 }
 
 /// Checks an export file against `FILE.manifest.json` with the exporter's own check
-/// (`velt_api::records::ExportManifest::verify`: size, SHA-256, the items per feature and per
+/// ([`ExportManifest::verify`]: size, SHA-256, the items per feature and per
 /// other key counted again from the file), and also the items in all and the file name.
 ///
 /// An unreadable or malformed manifest is an [`Error`]; differences are
@@ -89,14 +93,8 @@ pub fn check_export(file: &Path) -> Result<ExportCheck, Error> {
             std::io::Error::from(std::io::ErrorKind::NotFound),
         ));
     }
-    let manifest = ExportManifest::load(&manifest_path).map_err(|e| Error::Invalid {
-        path: manifest_path.clone(),
-        message: format!("not an export manifest: {e}"),
-    })?;
-    let verified = manifest.verify(file).map_err(|e| Error::Invalid {
-        path: file.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let manifest = ExportManifest::load(&manifest_path)?;
+    let verified = manifest.verify(file)?;
     let mut problems: Vec<Problem> = verified
         .differences
         .iter()
@@ -176,25 +174,25 @@ impl CheckReport {
     }
 }
 
-pub(crate) fn deadline_in_words(due: NaiveDate, days_left: Option<i64>) -> String {
-    let due_words = date_in_words(due);
-    match days_left {
-        None => format!("closed (was due {due_words})"),
-        Some(0) => format!("due today, {due_words}"),
-        Some(1) => format!("due {due_words}, 1 day left"),
-        Some(-1) => format!("due {due_words}, overdue by 1 day"),
-        Some(d) if d > 0 => format!("due {due_words}, {d} days left"),
-        Some(d) => format!("due {due_words}, overdue by {} days", -d),
-    }
-}
-
 /// Checks the case folder `dir`: every recorded file against its recorded size and SHA-256
 /// (exports, manifests, `search.json`, `report.html`, `receipt.json`...), every export against
 /// its manifest (size, SHA-256 and item counts recomputed), the event chain (and its end
 /// against `case.json`), the hash each step logged for a file against the one `case.json`
-/// records (so an edit of `case.json` alone is caught), and files in the folder that were
-/// never recorded. `today` sets the
-/// days left (pass `Utc::now().date_naive()` outside tests).
+/// records (so an edit of `case.json` alone is caught), that each export is where
+/// [`export_file`] puts its manifest's user, and files in the folder that were never
+/// recorded. `today` sets the days left (pass `Utc::now().date_naive()` outside tests). It
+/// reads the folder without opening it for changes, so it also checks a case another
+/// process has open, or one handed over as a copy.
+///
+/// ```no_run
+/// # fn main() -> Result<(), velt_case::Error> {
+/// let report = velt_case::check(std::path::Path::new("cases/ana"), chrono::Utc::now().date_naive())?;
+/// println!("case {} ({}): {}", report.id, report.status, report.deadline_in_words());
+/// for problem in &report.problems {
+///     eprintln!("{problem}");
+/// }
+/// # Ok(()) }
+/// ```
 ///
 /// An unreadable `case.json` is an [`Error`]; everything else that does not match is a
 /// [`Problem`] in the report.
@@ -214,6 +212,19 @@ pub fn check(dir: &Path, today: NaiveDate) -> Result<CheckReport, Error> {
             FileRole::Export if path.is_file() => match check_export(&path) {
                 Ok(export) => {
                     export_problems = export.problems;
+                    // The export is where the naming rule puts its manifest's user.
+                    let expected = export_file(&export.organization_id, &export.user_id);
+                    if record.path != expected {
+                        export_problems.push(problem(
+                            &record.path,
+                            "path",
+                            format!(
+                                "{expected} (user {:?} in organization {:?}, as its manifest says)",
+                                export.user_id, export.organization_id
+                            ),
+                            &record.path,
+                        ));
+                    }
                     Ok((export.bytes, export.sha256))
                 }
                 Err(e) => {
@@ -263,9 +274,9 @@ pub fn check(dir: &Path, today: NaiveDate) -> Result<CheckReport, Error> {
                 let path = match event.step.as_str() {
                     "export" => event.details.get("file").and_then(|f| f.as_str()),
                     "file" => event.details.get("path").and_then(|f| f.as_str()),
-                    "search" => Some(crate::SEARCH_FILE),
-                    "receipt" => Some(crate::RECEIPT_FILE),
-                    "report" => Some(crate::REPORT_FILE),
+                    "search" => Some(SEARCH_FILE),
+                    "receipt" => Some(RECEIPT_FILE),
+                    "report" => Some(REPORT_FILE),
                     _ => None,
                 };
                 let sha = event.details.get("sha256").and_then(|s| s.as_str());

@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use velt_case::add_months;
+/// use velt_case::dates::add_months;
 ///
 /// let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
 /// assert_eq!(add_months(d(2026, 1, 31), 1), d(2026, 2, 28));
@@ -25,7 +25,7 @@ pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use velt_case::due_date;
+/// use velt_case::dates::due_date;
 ///
 /// let received = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
 /// assert_eq!(due_date(received).to_string(), "2026-02-28");
@@ -38,7 +38,7 @@ pub fn due_date(received: NaiveDate) -> NaiveDate {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use velt_case::time_in_words;
+/// use velt_case::dates::time_in_words;
 ///
 /// let t = Utc.with_ymd_and_hms(2026, 3, 3, 14, 5, 9).unwrap();
 /// assert_eq!(time_in_words(t), "3 March 2026, 14:05 UTC");
@@ -50,6 +50,20 @@ pub fn time_in_words(t: DateTime<Utc>) -> String {
 /// A date in words: `28 February 2026`.
 pub fn date_in_words(d: NaiveDate) -> String {
     format!("{} {} {}", d.day(), d.format("%B"), d.year())
+}
+
+/// The deadline in words: `due 28 February 2026, 3 days left`, `... overdue by 2 days`,
+/// `due today, ...`, or `closed (was due ...)` when `days_left` is `None`.
+pub(crate) fn deadline_in_words(due: NaiveDate, days_left: Option<i64>) -> String {
+    let due_words = date_in_words(due);
+    match days_left {
+        None => format!("closed (was due {due_words})"),
+        Some(0) => format!("due today, {due_words}"),
+        Some(1) => format!("due {due_words}, 1 day left"),
+        Some(-1) => format!("due {due_words}, overdue by 1 day"),
+        Some(d) if d > 0 => format!("due {due_words}, {d} days left"),
+        Some(d) => format!("due {due_words}, overdue by {} days", -d),
+    }
 }
 
 /// Reads a timestamp as Velt sends it, tolerantly: epoch milliseconds (a number, or seconds

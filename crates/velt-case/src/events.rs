@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::error::Error;
 use crate::fsutil::sha256_hex;
 
 /// The `prev` of the first line: 64 zeros.
@@ -18,7 +18,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// `prev` is the SHA-256 (hex) of the previous line's bytes without its newline, or
 /// [`GENESIS`] on the first line, so a changed, removed or reordered line breaks the chain;
 /// the number of lines and the SHA-256 of the last one are also kept in `case.json`
-/// ([`crate::EventsHead`]), so a removed last line is caught too.
+/// ([`crate::model::EventsHead`]), so a removed last line is caught too.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {

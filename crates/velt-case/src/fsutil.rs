@@ -4,9 +4,10 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
 
-use velt_api::records::{Durability, HashingWriter, write_atomically_from};
+use crate::error::Error;
+use crate::records::{Durability, HashingWriter, write_atomically_from};
 
-use crate::Error;
+pub(crate) use crate::records::measure;
 
 /// Creates `dir` (and its parents) if needed, readable by its owner only (0700 on Unix).
 pub(crate) fn create_private_dir(dir: &Path) -> Result<(), Error> {
@@ -28,7 +29,7 @@ pub(crate) fn set_private(path: &Path, dir: bool) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes `path` atomically with the client library's one atomic write (a temporary sibling
+/// Writes `path` atomically with the one atomic write ([`crate::records`]: a temporary sibling
 /// written by `write`, synced, renamed into place, the folder synced), then makes it
 /// owner-only. The temporary file sits in the case folder, which is owner-only itself.
 pub(crate) fn write_atomically(
@@ -60,14 +61,6 @@ pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
-}
-
-/// Size and SHA-256 (lower-case hex) of a file, read once (the client library's
-/// [`HashingWriter`]).
-pub(crate) fn measure(path: &Path) -> io::Result<(u64, String)> {
-    let mut hashing = HashingWriter::new(io::sink());
-    io::copy(&mut File::open(path)?, &mut hashing)?;
-    Ok((hashing.bytes(), hashing.sha256()))
 }
 
 /// SHA-256 (lower-case hex) of some bytes.

@@ -9,6 +9,7 @@
 //!                                     line before
 //! DIR/search.json                     the search record (kept as given; its hash recorded)
 //! DIR/data/ORG/USER.ndjson            an export, with USER.ndjson.manifest.json beside it
+//!                                     (ids escaped: model::export_file)
 //! DIR/report.html                     the readable, layered answer (no script, nothing loads)
 //! DIR/receipt.json                    the erasure receipt, for an erasure
 //! DIR.zip                             the folder in one file, beside it
@@ -17,21 +18,38 @@
 //! The law asks for a copy "in a concise, transparent, intelligible and easily accessible
 //! form, using clear and plain language" (GDPR Art. 12(1), 15(3)), with the machine-readable
 //! data beside it (Art. 20), "within one month of receipt", extendable "by two further
-//! months" with the person told why (Art. 12(3)). [`due_date`] and [`CaseFolder::extend`]
-//! keep the deadline; [`CaseFolder::write_report`] writes the report; [`check`] proves
-//! nothing changed; [`list`] says which cases are due.
+//! months" with the person told why (Art. 12(3)). [`CaseFolder::extend`] keeps the deadline;
+//! [`CaseFolder::write_report`] writes the report; [`check()`] proves nothing changed;
+//! [`list()`] says which cases are due.
 //!
-//! An access request, step by step (the export itself is written by the `velt-api`
-//! exporter at [`CaseFolder::export_path`]):
+//! # Where things are
+//! - At the root, one way to do each thing: [`CaseFolder`] for everything done to a case
+//!   open for changes (create or open, record the search, an export, a receipt, extend, set
+//!   the status, write the report, zip), and two functions that only read a folder:
+//!   [`check()`] (one case, into a [`CheckReport`]) and [`list()`] (the cases under a folder,
+//!   as [`ListEntry`]s). The case model the root names: [`Case`], [`NewCase`], [`Status`],
+//!   [`RequestKind`]; the options of the report, [`ReportOptions`]; the [`Error`].
+//! - [`model`]: the whole case model ([`model::Extension`], [`model::FileRecord`],
+//!   [`model::FileRole`], ...), the names of a case's files, and the one naming rule of export
+//!   files, [`model::export_file`] (with [`model::file_stem`]), which the exporter uses too.
+//! - [`records`]: the records the tools write from what the `velt-api` client returns (the
+//!   export manifest, the deletion receipt) and the one atomic write every file goes through.
+//! - [`mod@check`] (what a check finds), [`mod@list`] (a case as listed), [`report`] (what a
+//!   report holds), [`events`] (the lines of the event log), [`dates`] (deadlines and dates
+//!   in words).
+//!
+//! An access request, step by step (the export itself is written by the exporter, with the
+//! `velt-api` client and [`records::ExportManifest`], at [`CaseFolder::export_path`]):
 //!
 //! ```no_run
 //! use chrono::{NaiveDate, Utc};
+//! use velt_api::search::Subject;
 //! use velt_case::{CaseFolder, NewCase, ReportOptions, RequestKind, Status};
 //!
 //! # fn main() -> Result<(), velt_case::Error> {
 //! let dir = std::path::Path::new("cases/ana");
 //! let mut case = CaseFolder::create(dir, &NewCase {
-//!     subject: "ana@example.com".into(),
+//!     subject: Subject::email("ana@example.com"),
 //!     kinds: vec![RequestKind::Access],
 //!     received: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
 //! })?;
@@ -52,68 +70,21 @@
 #![warn(missing_docs)]
 
 mod case;
-mod check;
-mod dates;
-mod events;
+mod casefile;
+pub mod check;
+pub mod dates;
+mod error;
+pub mod events;
 mod fsutil;
-mod list;
-mod report;
+pub mod list;
+pub mod model;
+pub mod records;
+pub mod report;
 mod zipping;
 
-use std::path::{Path, PathBuf};
-
-pub use case::{
-    CASE_FILE, Case, CaseFolder, DATA_DIR, EVENTS_FILE, EventsHead, Extension, FileRecord,
-    FileRole, MAX_EXTENSION_MONTHS, NewCase, RECEIPT_FILE, REPORT_FILE, RequestKind, SEARCH_FILE,
-    Status,
-};
-pub use check::{CheckReport, ExportCheck, Problem, check, check_export};
-pub use dates::{add_months, date_in_words, due_date, time_in_words};
-pub use events::{Event, GENESIS};
-pub use list::{CaseSummary, ListEntry, list};
-pub use report::{ReportOptions, ReportSummary, render_report};
-pub use zipping::zip_case;
-
-/// What went wrong, naming the file and what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// A file could not be read or written.
-    #[error("{}: {what}: {source}", path.display())]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// What was being done.
-        what: String,
-        /// The system's error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A file's content cannot be used.
-    #[error("{}: {message}", path.display())]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it, and what to do.
-        message: String,
-    },
-    /// The request was refused (a third month of extension, an id that cannot be a file
-    /// name, a folder that is not empty...); the message says why and what to do.
-    #[error("{0}")]
-    Refused(String),
-    /// Another process (or another [`CaseFolder`]) has the case open for changes.
-    #[error("{}: the case is open in another process; wait for it to finish and try again", .0.display())]
-    Busy(PathBuf),
-    /// The report template failed (a bug in this crate).
-    #[error("cannot render the report: {0}")]
-    Template(#[source] minijinja::Error),
-}
-
-impl Error {
-    pub(crate) fn io(path: &Path, what: &str, source: std::io::Error) -> Error {
-        Error::Io {
-            path: path.to_path_buf(),
-            what: what.to_string(),
-            source,
-        }
-    }
-}
+pub use case::CaseFolder;
+pub use check::{CheckReport, check};
+pub use error::Error;
+pub use list::{ListEntry, list};
+pub use model::{Case, NewCase, RequestKind, Status};
+pub use report::ReportOptions;

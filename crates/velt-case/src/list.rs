@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::Error;
-use crate::case::{CASE_FILE, Case, RequestKind, Status};
-use crate::check::deadline_in_words;
+use velt_api::search::Subject;
 
-/// One case found by [`list`].
+use crate::dates::deadline_in_words;
+use crate::error::Error;
+use crate::model::{CASE_FILE, Case, RequestKind, Status};
+
+/// One case found by [`list()`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CaseSummary {
@@ -19,8 +21,9 @@ pub struct CaseSummary {
     pub id: String,
     /// What was asked for.
     pub kinds: Vec<RequestKind>,
-    /// The person, as given.
-    pub subject: String,
+    /// The person (its Display is the subject in words: `jane@example.com`,
+    /// `user id user-0012`).
+    pub subject: Subject,
     /// Where the case stands.
     pub status: Status,
     /// When the request was received.
@@ -38,7 +41,7 @@ impl CaseSummary {
     }
 }
 
-/// What [`list`] found in one subfolder holding a `case.json`.
+/// What [`list()`] found in one subfolder holding a `case.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum ListEntry {
@@ -58,9 +61,16 @@ pub enum ListEntry {
 /// `case.json` cannot be read. `today` sets the days left.
 ///
 /// ```
+/// use velt_case::ListEntry;
+///
 /// let root = std::env::temp_dir().join(format!("velt-case-list-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&root)?;
 /// let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+/// for entry in velt_case::list(&root, today)? {
+///     if let ListEntry::Case(case) = entry {
+///         println!("{}  {}  {}  {}", case.id, case.status, case.subject, case.deadline_in_words());
+///     }
+/// }
 /// assert!(velt_case::list(&root, today)?.is_empty());
 /// # std::fs::remove_dir_all(&root)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -1,4 +1,6 @@
-//! `report.html`: the readable, layered answer to an access request.
+//! `report.html`: the readable, layered answer to an access request, written by
+//! [`crate::CaseFolder::write_report`] with its [`ReportOptions`]; what it holds is a
+//! [`ReportSummary`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -11,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::case::{Case, FileRole, RECEIPT_FILE};
-use crate::dates::parse_timestamp;
+use crate::dates::{date_in_words, parse_timestamp, time_in_words};
+use crate::error::Error;
 use crate::fsutil::write_atomically;
-use crate::{Error, date_in_words, time_in_words};
+use crate::model::{Case, FileRole, RECEIPT_FILE};
 
 /// The features Velt exports, in the order the report shows them, with their names in words.
 const FEATURES: [(&str, &str, &str); 4] = [
@@ -70,7 +72,8 @@ pub struct ReportSummary {
     pub bytes: u64,
 }
 
-/// Writes the report of the case folder `dir` to `out` (see [`render_report`]) atomically.
+/// Writes the report of the case folder `dir` to `path` atomically (see
+/// [`crate::CaseFolder::write_report`]).
 pub(crate) fn write_report(
     dir: &Path,
     case: &Case,
@@ -93,64 +96,6 @@ pub(crate) fn write_report(
     })
     .map_err(|e| failure.take().unwrap_or(e))?;
     Ok(summary)
-}
-
-/// Renders the report of the case folder `dir` into `out`: one self-contained HTML file
-/// with no script, a Content-Security-Policy that forbids scripts and every remote load, every
-/// value from Velt escaped, in three layers: a plain-language summary, the items per
-/// organization and kind of data (folded), and the raw files with how to check them.
-///
-/// The export files are streamed (read twice: once to count, once to render), so the
-/// memory used does not grow with their size; see [`ReportOptions::max_items_per_section`].
-///
-/// ```
-/// # fn main() -> Result<(), velt_case::Error> {
-/// use velt_case::{CaseFolder, NewCase, ReportOptions, RequestKind};
-///
-/// let dir = std::env::temp_dir().join(format!("velt-case-report-doc-{}", std::process::id()));
-/// # let _ = std::fs::remove_dir_all(&dir);
-/// let mut case = CaseFolder::create(&dir, &NewCase {
-///     subject: "user-0001".into(),
-///     kinds: vec![RequestKind::Access],
-///     received: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
-/// })?;
-/// let mut html = Vec::new();
-/// velt_case::render_report(&dir, &ReportOptions::default(), &mut html)?;
-/// let html = String::from_utf8(html).unwrap();
-/// assert!(html.contains("Content-Security-Policy") && !html.contains("<script"));
-/// # drop(case);
-/// # std::fs::remove_dir_all(&dir).unwrap();
-/// # Ok(()) }
-/// ```
-pub fn render_report(
-    dir: &Path,
-    options: &ReportOptions,
-    out: &mut dyn Write,
-) -> Result<ReportSummary, Error> {
-    let case = Case::load(dir)?;
-    let mut counting = CountingWriter {
-        inner: out,
-        bytes: 0,
-    };
-    let mut summary = render(dir, &case, options, &mut counting)?;
-    summary.bytes = counting.bytes;
-    Ok(summary)
-}
-
-struct CountingWriter<'a> {
-    inner: &'a mut dyn Write,
-    bytes: u64,
-}
-
-impl Write for CountingWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 fn environment() -> Result<Environment<'static>, Error> {
@@ -299,7 +244,7 @@ fn render(
             t.render_captured_to(
                 context! {
                     case_id => &case.id,
-                    subject => &case.subject,
+                    subject => case.subject.to_string(),
                     kinds => case.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
                     received => date_in_words(case.received),
                     due => date_in_words(case.due),

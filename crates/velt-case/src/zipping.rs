@@ -7,13 +7,11 @@ use std::path::{Path, PathBuf};
 use zip::CompressionMethod;
 use zip::write::SimpleFileOptions;
 
-use crate::Error;
+use crate::error::Error;
 use crate::fsutil::write_atomically;
 
-/// Writes `DIR.zip` next to the case folder `dir` (deflate), atomically (temporary sibling,
-/// fsync, rename), owner-only. Entries are `NAME/...` where `NAME` is the folder's name, in
-/// name order, dated 1980-01-01 (so the same folder gives the same bytes). Returns the path.
-pub fn zip_case(dir: &Path) -> Result<PathBuf, Error> {
+/// Writes `DIR.zip` next to the case folder `dir` (see [`crate::CaseFolder::zip`]).
+pub(crate) fn zip_case(dir: &Path) -> Result<PathBuf, Error> {
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -160,6 +160,13 @@ pub fn refusal_message(refusal: &velt_dsr::Refusal) -> String {
 }
 
 /// A case error: refusals and unusable input are usage errors, the rest failures.
+impl From<velt_case::Error> for Failure {
+    fn from(error: velt_case::Error) -> Self {
+        case_failure(error)
+    }
+}
+
+/// See the `From<velt_case::Error>` of [`Failure`].
 pub fn case_failure(error: velt_case::Error) -> Failure {
     match error {
         velt_case::Error::Refused(_)

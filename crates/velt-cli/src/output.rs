@@ -11,7 +11,7 @@ use std::{
 
 use indicatif::{ProgressBar, ProgressStyle};
 use velt_api::deletion::DeletionStatus;
-use velt_api::records::ErasureCheck;
+use velt_api::deletion::ErasureCheck;
 use velt_dsr::{Event, export::Start};
 
 use crate::failure::{Failure, stdout_failure};

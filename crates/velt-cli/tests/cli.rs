@@ -200,11 +200,7 @@ async fn a_killed_export_resumes_without_losing_or_repeating_items() {
     assert_stderr_has(&resumed, "resuming after page");
     let text = std::fs::read_to_string(&out).unwrap();
     // The manifest's size and SHA-256 cover the pages saved before the kill too.
-    let verified = run(velt(
-        &fake,
-        &["request", "check", out.to_str().unwrap()],
-    ))
-    .await;
+    let verified = run(velt(&fake, &["request", "check", out.to_str().unwrap()])).await;
     assert!(verified.status.success(), "{}", stderr(&verified));
 
     // The same items as an uninterrupted run, in the same order.

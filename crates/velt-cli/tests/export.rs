@@ -377,11 +377,7 @@ async fn an_export_of_another_user_is_not_replaced_but_one_of_the_same_user_is()
     let again = run(velt(&fake, &export_args(out.to_str().unwrap(), &[]))).await;
     assert!(again.status.success(), "{}", stderr(&again));
     assert_ne!(std::fs::read(&manifest).unwrap(), record, "a new manifest");
-    let verified = run(velt(
-        &fake,
-        &["request", "check", out.to_str().unwrap()],
-    ))
-    .await;
+    let verified = run(velt(&fake, &["request", "check", out.to_str().unwrap()])).await;
     assert!(verified.status.success(), "{}", stderr(&verified));
 }
 
@@ -421,11 +417,7 @@ async fn a_second_export_into_the_same_file_is_refused_at_once() {
     assert!(fake.request_count() <= sent + 1, "the second sent nothing");
     let first = first.wait_with_output().await.unwrap();
     assert!(first.status.success(), "{}", stderr(&first));
-    let verified = run(velt(
-        &fake,
-        &["request", "check", out.to_str().unwrap()],
-    ))
-    .await;
+    let verified = run(velt(&fake, &["request", "check", out.to_str().unwrap()])).await;
     assert!(verified.status.success(), "{}", stderr(&verified));
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 12);
     assert!(!lock.exists());
@@ -549,11 +541,7 @@ async fn an_export_leaves_a_manifest_that_verify_export_checks() {
         let sum = String::from_utf8(sum.stdout).unwrap();
         assert_eq!(manifest["sha256"], sum.split_whitespace().next().unwrap());
 
-        let verified = run(velt(
-            &fake,
-            &["request", "check", out.to_str().unwrap()],
-        ))
-        .await;
+        let verified = run(velt(&fake, &["request", "check", out.to_str().unwrap()])).await;
         assert!(verified.status.success(), "{}", stderr(&verified));
         assert_stderr_has(&verified, "matches");
 
@@ -562,11 +550,7 @@ async fn an_export_leaves_a_manifest_that_verify_export_checks() {
         let at = tampered.iter().position(|&b| b == b'a').unwrap();
         tampered[at] = b'b';
         std::fs::write(&out, &tampered).unwrap();
-        let refused = run(velt(
-            &fake,
-            &["request", "check", out.to_str().unwrap()],
-        ))
-        .await;
+        let refused = run(velt(&fake, &["request", "check", out.to_str().unwrap()])).await;
         assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
         assert_stderr_has(&refused, "does not match");
         assert_stderr_has(&refused, "SHA-256");
@@ -576,11 +560,7 @@ async fn an_export_leaves_a_manifest_that_verify_export_checks() {
             let text = String::from_utf8(bytes).unwrap();
             let fewer: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
             std::fs::write(&out, fewer).unwrap();
-            let refused = run(velt(
-                &fake,
-                &["request", "check", out.to_str().unwrap()],
-            ))
-            .await;
+            let refused = run(velt(&fake, &["request", "check", out.to_str().unwrap()])).await;
             assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
             assert_stderr_has(
                 &refused,

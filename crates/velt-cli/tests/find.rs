@@ -273,11 +273,7 @@ async fn export_by_email_writes_every_match_with_manifests_and_the_search_record
             fake.dataset().expected_items(&org, &jane).count()
         );
         // The manifest says what the file holds.
-        let verified = run(velt(
-            &fake,
-            &["request", "check", file.to_str().unwrap()],
-        ))
-        .await;
+        let verified = run(velt(&fake, &["request", "check", file.to_str().unwrap()])).await;
         assert!(verified.status.success(), "{}", stderr(&verified));
     }
     let record: Value =

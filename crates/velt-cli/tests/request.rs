@@ -6,6 +6,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use common::{BIN, assert_stderr_has, config, run, scratch, stderr};
 use std::time::Duration as StdDuration;
 use tokio::process::Command;
+use velt_api::search::Subject;
 use velt_case::{CaseFolder, NewCase, RequestKind};
 use velt_fake::{FakeConfig, FakeVelt};
 
@@ -34,7 +35,7 @@ fn new_case(dir: &std::path::Path, subject: &str, received: NaiveDate) {
     let mut case = CaseFolder::create(
         dir,
         &NewCase {
-            subject: subject.into(),
+            subject: Subject::email(subject),
             kinds: vec![RequestKind::Access],
             received,
         },
@@ -122,7 +123,7 @@ async fn list_puts_overdue_cases_first() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["subject"].as_str().unwrap())
+        .map(|e| e["subject"]["email"].as_str().unwrap())
         .collect();
     assert_eq!(
         subjects,

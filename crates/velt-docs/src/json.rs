@@ -5,7 +5,7 @@
 //! those out (replacing them with spaces, so that line and column numbers stay those of the
 //! page) and hands the rest to `serde_json`.
 
-use crate::ParseError;
+use crate::page::ParseError;
 
 /// Parses an example block written in Velt's relaxed JSON.
 ///

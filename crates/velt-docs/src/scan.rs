@@ -1,9 +1,7 @@
 //! The line scanner behind [`crate::Page::parse`].
 
-use crate::{
-    Example, ExampleKind, Page, Param, ParseError, StatusEvidence, parse_endpoint,
-    parse_relaxed_json,
-};
+use crate::json::parse_relaxed_json;
+use crate::page::{Example, ExampleKind, Page, Param, ParseError, StatusEvidence, parse_endpoint};
 
 fn syntax(line: usize, message: impl Into<String>) -> ParseError {
     ParseError::Syntax {

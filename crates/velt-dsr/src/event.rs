@@ -9,7 +9,7 @@ use velt_api::{
     search::SearchProgress,
 };
 
-use velt_api::records::ErasureCheck;
+use velt_api::deletion::ErasureCheck;
 
 /// Where events go: a callback that may be called from any task of the operation.
 pub type Events<'a> = &'a (dyn Fn(Event) + Send + Sync);

@@ -13,7 +13,9 @@ use velt_api::{
     search::{Search, Subject},
 };
 use velt_case::{
-    Case, CaseFolder, FileRole, NewCase, ReportOptions, ReportSummary, RequestKind, Status,
+    Case, CaseFolder, NewCase, ReportOptions, RequestKind, Status,
+    model::{self, FileRole},
+    report::ReportSummary,
 };
 
 use crate::{
@@ -102,7 +104,7 @@ pub async fn access(
     let mut case = CaseFolder::create(
         &options.case,
         &NewCase {
-            subject: subject_text(&options.subject),
+            subject: options.subject.clone(),
             kinds: vec![RequestKind::Access],
             received,
         },
@@ -120,7 +122,7 @@ pub async fn access(
         client,
         &search.matches,
         &MatchesExport {
-            dir: options.case.join(velt_case::DATA_DIR),
+            dir: options.case.join(model::DATA_DIR),
             format: FileFormat::Ndjson,
             mode: OpenMode::default(),
             concurrency: options.concurrency.max(1),
@@ -129,8 +131,7 @@ pub async fn access(
     )
     .await;
     for file in &exported.files {
-        let relative = relative_to(&options.case, &file.path)?;
-        case.record_export_at(&relative, &file.organization_id, &file.user_id)?;
+        case.record_export(&file.organization_id, &file.user_id)?;
     }
     if !exported.failures.is_empty() {
         let failed: Vec<&str> = exported
@@ -152,7 +153,7 @@ pub async fn access(
         ..ReportOptions::default()
     })?;
     events(Event::Wrote {
-        path: options.case.join(velt_case::REPORT_FILE),
+        path: options.case.join(model::REPORT_FILE),
         what: "report",
     });
     if search.search.complete {
@@ -313,18 +314,17 @@ pub async fn prepare_erasure(
     events: Events<'_>,
 ) -> Result<PreparedErasure> {
     let dir = &options.case;
-    let mut case = if dir.join(velt_case::CASE_FILE).exists() {
+    let mut case = if dir.join(model::CASE_FILE).exists() {
         let mut case = CaseFolder::open(dir)?;
         if let Some(given) = &options.subject
-            && subject_text(given) != case.case().subject
+            && !same_subject(given, &case.case().subject)
         {
             return Err(Error::refused(
                 RefusalKind::InvalidInput,
                 format!(
-                    "the case {} is about {:?}, not {:?}; leave the subject out, or use another case folder",
+                    "the case {} is about {}, not {given}; leave the subject out, or use another case folder",
                     dir.display(),
                     case.case().subject,
-                    subject_text(given)
                 ),
             ));
         }
@@ -343,7 +343,7 @@ pub async fn prepare_erasure(
         CaseFolder::create(
             dir,
             &NewCase {
-                subject: subject_text(given),
+                subject: given.clone(),
                 kinds: vec![RequestKind::Erasure],
                 received: check_received(
                     options.received.unwrap_or_else(|| Utc::now().date_naive()),
@@ -351,7 +351,7 @@ pub async fn prepare_erasure(
             },
         )?
     };
-    let who = subject_of(&case.case().subject);
+    let who = case.case().subject.clone();
     let search = search(
         client,
         &mut case,
@@ -402,7 +402,7 @@ async fn search(
     )
     .await?;
     let bytes = serde_json::to_vec_pretty(&search)
-        .map_err(|e| Error::file("write", case.dir().join(velt_case::SEARCH_FILE), e.into()))?;
+        .map_err(|e| Error::file("write", case.dir().join(model::SEARCH_FILE), e.into()))?;
     case.record_search(
         &bytes,
         json!({
@@ -413,25 +413,21 @@ async fn search(
         }),
     )?;
     events(Event::Wrote {
-        path: case.dir().join(velt_case::SEARCH_FILE),
+        path: case.dir().join(model::SEARCH_FILE),
         what: "search record",
     });
     Ok(search)
 }
 
-/// The subject as the case records it: `jane@example.com` or `user:USER`.
-fn subject_text(subject: &Subject) -> String {
-    match subject {
-        Subject::Email(email) => email.trim().to_owned(),
-        Subject::UserId(user_id) => format!("user:{user_id}"),
-    }
-}
-
-/// The subject a case records (see [`subject_text`]).
-fn subject_of(text: &str) -> Subject {
-    match text.strip_prefix("user:") {
-        Some(user_id) => Subject::user_id(user_id),
-        None => Subject::email(text),
+/// Whether two subjects name the same person as the search compares them: emails trimmed
+/// and case-insensitively, user ids exactly.
+fn same_subject(a: &Subject, b: &Subject) -> bool {
+    match (a, b) {
+        (Subject::Email(a), Subject::Email(b)) => {
+            a.trim().to_lowercase() == b.trim().to_lowercase()
+        }
+        (Subject::UserId(a), Subject::UserId(b)) => a == b,
+        _ => false,
     }
 }
 

@@ -13,6 +13,10 @@ use serde_json::{Map, Value, json};
 
 use crate::config::FakeConfig;
 
+/// Items of each feature on one export page, as Velt documents: the server pages exports by
+/// it, and [`Dataset::expected_items_in_export_order`] follows the same pages.
+pub(crate) const PAGE_SIZE: usize = 100;
+
 /// One of the four kinds of data an export returns, in the order Velt lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Feature {
@@ -352,7 +356,7 @@ impl Dataset {
         user_id: &str,
     ) -> impl Iterator<Item = (Feature, Map<String, Value>)> + '_ {
         let (count, (o, u)) = self.items_of(organization_id, user_id);
-        let page_size = crate::PAGE_SIZE;
+        let page_size = PAGE_SIZE;
         (0..count.div_ceil(page_size)).flat_map(move |page| {
             let (start, end) = (page * page_size, ((page + 1) * page_size).min(count));
             Feature::ALL.into_iter().flat_map(move |feature| {

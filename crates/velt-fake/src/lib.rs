@@ -123,7 +123,7 @@ pub use config::{DEMO_API_KEY, DEMO_AUTH_TOKEN, EndOfPages, FakeConfig, Faults, 
 pub use dataset::{Dataset, Feature, SeededOrganization, SeededUser};
 
 /// Items of each feature on one export page.
-pub const PAGE_SIZE: usize = server::PAGE_SIZE;
+pub const PAGE_SIZE: usize = dataset::PAGE_SIZE;
 
 /// The largest request body the fake accepts (2 MiB); larger ones get 413 in Velt's envelope.
 pub const MAX_BODY_BYTES: usize = server::MAX_BODY_BYTES;

@@ -14,11 +14,8 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Map, Value, json};
 
 use crate::config::{EndOfPages, FakeConfig, Faults};
-use crate::dataset::{Dataset, Feature, Rng, doc_id, hash, hash_str};
+use crate::dataset::{Dataset, Feature, PAGE_SIZE, Rng, doc_id, hash, hash_str};
 use crate::token;
-
-/// Items of each feature on one export page, as Velt documents.
-pub(crate) const PAGE_SIZE: usize = 100;
 
 /// The largest request body accepted.
 pub(crate) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;

@@ -75,7 +75,7 @@ pub async fn exec(client: &Client, args: RequestAccessArgs, fake: bool) -> Resul
         return Err(Failure::Failed(format!(
             "{} of the organizations found failed to export (the others are complete in {}):\n{}\nthe case records it; answer the request into a new case folder once Velt answers again",
             outcome.exported.failures.len(),
-            args.case.join(velt_case::DATA_DIR).display(),
+            args.case.join(velt_case::model::DATA_DIR).display(),
             lines.join("\n")
         )));
     }
@@ -84,8 +84,8 @@ pub async fn exec(client: &Client, args: RequestAccessArgs, fake: bool) -> Resul
             "exported {} item(s) of {} match(es) into {}; the readable answer is {}",
             report.items,
             outcome.search.matches.len(),
-            args.case.join(velt_case::DATA_DIR).display(),
-            args.case.join(velt_case::REPORT_FILE).display()
+            args.case.join(velt_case::model::DATA_DIR).display(),
+            args.case.join(velt_case::model::REPORT_FILE).display()
         );
     }
     if let Some(zip) = &outcome.zip {

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use chrono::Utc;
-use velt_api::records::ExportManifest;
+use velt_case::records::ExportManifest;
 
 use crate::{
     cli::RequestCheckArgs,

@@ -57,7 +57,7 @@ pub async fn exec(client: &Client, args: RequestEraseArgs, fake: bool) -> Result
         fake,
         ..Resume::default()
     };
-    let receipt = dir.join(velt_case::RECEIPT_FILE);
+    let receipt = dir.join(velt_case::model::RECEIPT_FILE);
     let outcome = tokio::select! {
         outcome = prepared.run(client, &events) => outcome.map_err(Failure::from),
         _ = tokio::signal::ctrl_c() => Err(super::data_delete::interrupted(Some(&receipt), &resume)),

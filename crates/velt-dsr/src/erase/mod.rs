@@ -16,13 +16,17 @@ use std::{
 
 use velt_api::{
     Client,
-    deletion::{DeleteRequest, Deletion, DeletionScope, DeletionStatus, Incomplete, PollOptions},
-    records::{DeletionReceipt, ErasureBaseline, ErasureCheck},
+    deletion::{
+        DeleteRequest, Deletion, DeletionScope, DeletionStatus, ErasureCheck, Incomplete,
+        PollOptions,
+    },
     search::Match,
     users::UsersQuery,
 };
 
 pub use wait::{WaitStop, until_all_done};
+
+use velt_case::records::{DeletionReceipt, ErasureBaseline};
 
 use crate::{
     Error, RefusalKind, Result, Step,

@@ -11,7 +11,7 @@
 //! start over) rather than leave a gap. At the end `FILE.part` is synced and becomes `FILE`
 //! (for the JSON format, the NDJSON lines are regrouped into one document first) and the
 //! checkpoint is removed; `FILE.manifest.json` beside it records what the file holds (see
-//! [`velt_api::records::ExportManifest`]). The checkpoint also records what shapes the output (organization,
+//! [`velt_case::records::ExportManifest`]). The checkpoint also records what shapes the output (organization,
 //! user, format), and a resume (`OpenMode::resume`) with other options is refused.
 //!
 //! Never lose a file: an existing `FILE` is replaced only when its manifest says it is an
@@ -37,7 +37,9 @@ use serde::{Deserialize, Serialize};
 use velt_api::{
     Client,
     export::{Export, ExportPage, ExportSummary, NdjsonWriter},
-    records::{Durability, ExportManifest, ExportRecord, HashingWriter, write_atomically_with},
+};
+use velt_case::records::{
+    Durability, ExportManifest, ExportRecord, HashingWriter, write_atomically_with,
 };
 
 use crate::{Error, RefusalKind, Result};
@@ -448,7 +450,7 @@ impl UserFile {
         self.part
             .write_page(None, page)
             .and_then(|()| self.part.flush())
-            .map_err(|e| Error::file("write", part_path, std::io::Error::other(e)))?;
+            .map_err(|e| Error::file("write", part_path, e))?;
         self.checkpoint.bytes = self.part.get_ref().get_ref().bytes();
         self.checkpoint.summary = self.part.summary().clone();
         self.checkpoint.next_page_token = next_page_token;

@@ -21,6 +21,7 @@ use velt_api::{
     export::{Export, ExportItem, ExportPage, ExportSummary, NdjsonWriter, UserData, UserPage},
     search::Match,
 };
+use velt_case::model::file_stem;
 
 pub use file::{FileFormat, OpenMode, Start};
 use file::{Opened, UserFile};
@@ -110,7 +111,7 @@ impl Sink {
                 let mut lines = NdjsonWriter::resume(&mut *out, std::mem::take(summary));
                 let written = lines.write_page(tag_user.then_some(user_id), page);
                 *summary = lines.into_parts().1;
-                written.map_err(output_error)
+                written.map_err(Error::Output)
             }
             Sink::Document { items } => {
                 items.extend(page.into_items());
@@ -152,7 +153,8 @@ fn output_error(error: velt_api::Error) -> Error {
     Error::Output(std::io::Error::other(error))
 }
 
-/// The file name of a user's export in a directory: see [`velt_case`]'s naming rule.
+/// The file name of a user's export in a directory, by the one naming rule of export
+/// files ([`velt_case::model::file_stem`], which keeps any id inside the directory).
 pub fn file_name(user_id: &str, format: FileFormat) -> String {
     format!("{}.{}", file_stem(user_id), format.as_str())
 }
@@ -454,32 +456,4 @@ pub async fn export_matches(
         }
     }
     exported
-}
-
-/// A file name for an id: letters, digits, `-`, `_`, `.` and `@` kept, anything else
-/// written as `%XX`, so that two ids never share a file and none escapes the directory.
-pub fn file_stem(id: &str) -> String {
-    let mut stem = String::with_capacity(id.len());
-    for byte in id.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'@' => stem.push(byte as char),
-            b'.' if !stem.is_empty() => stem.push('.'),
-            other => stem.push_str(&format!("%{other:02X}")),
-        }
-    }
-    stem
-}
-
-#[cfg(test)]
-mod tests {
-    use super::file_stem;
-
-    #[test]
-    fn file_stems_are_safe_and_distinct() {
-        assert_eq!(file_stem("user-0001"), "user-0001");
-        assert_eq!(file_stem("a/b"), "a%2Fb");
-        assert_eq!(file_stem(".."), "%2E.");
-        assert_eq!(file_stem("a%2Fb"), "a%252Fb");
-        assert_ne!(file_stem("a/b"), file_stem("a%2Fb"));
-    }
 }

@@ -34,17 +34,15 @@ pub fn write_export<'a>(
 
 /// Like [`write_export`], from items made one at a time (nothing held in memory), with the
 /// exporter's own writer and manifest (`velt_api::export::NdjsonWriter`,
-/// `velt_api::records::ExportManifest`).
+/// `velt_case::records::ExportManifest`).
 pub fn write_export_from(
     file: &Path,
     organization: &str,
     user: &str,
     items: impl IntoIterator<Item = (String, Value)>,
 ) {
-    use velt_api::{
-        export::{ExportItem, Feature, NdjsonWriter, RawItem},
-        records::{ExportManifest, ExportRecord, HashingWriter},
-    };
+    use velt_api::export::{ExportItem, Feature, NdjsonWriter, RawItem};
+    use velt_case::records::{ExportManifest, ExportRecord, HashingWriter};
     let out = HashingWriter::new(std::io::BufWriter::new(
         std::fs::File::create(file).unwrap(),
     ));

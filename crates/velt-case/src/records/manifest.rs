@@ -11,21 +11,22 @@ use std::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::IgnoredAny};
 
-use crate::{
-    error::{Error, Result},
+use velt_api::{
+    Client,
     export::{ExportSummary, Feature},
-    generated::SPEC_VERSION,
-    records::atomic::{load_record, save_json},
 };
+
+use crate::error::Error;
+use crate::records::atomic::{load_record, save_json};
 
 /// The record written beside an export file (`FILE.manifest.json`): organization, user, when,
 /// pages, items per feature and per other key, the file's bytes and SHA-256, the crate and
 /// spec versions and Velt's host. It holds no secret.
 ///
 /// ```no_run
-/// # fn run() -> velt_api::Result<()> {
+/// # fn run() -> Result<(), velt_case::Error> {
 /// use std::path::Path;
-/// use velt_api::records::ExportManifest;
+/// use velt_case::records::ExportManifest;
 ///
 /// let file = Path::new("export.ndjson");
 /// let manifest = ExportManifest::load(&ExportManifest::path_for(file))?;
@@ -65,7 +66,8 @@ pub struct ExportManifest {
     pub bytes: u64,
     /// The file's SHA-256, in hex.
     pub sha256: String,
-    /// The crate that wrote the file, e.g. `velt-api 0.1.0`.
+    /// The crate that wrote the manifest, e.g. `velt-case 0.1.0` (`velt-api 0.1.0` in
+    /// manifests written before the records moved out of the client).
     pub written_by: String,
     /// The spec version the crate was generated from.
     pub spec_version: String,
@@ -125,15 +127,15 @@ impl ExportManifest {
             bytes,
             sha256,
             written_by: written_by(),
-            spec_version: SPEC_VERSION.to_owned(),
+            spec_version: Client::SPEC_VERSION.to_owned(),
             velt_host: host_of(record.base_url),
         }
     }
 
     /// The manifest of the finished export `record` written to `file`, which is read once to
     /// measure its size and SHA-256. The manifest names the file by its file name.
-    pub fn describe(record: &ExportRecord<'_>, file: &Path) -> Result<ExportManifest> {
-        let (bytes, sha256) = measure(file)?;
+    pub fn describe(record: &ExportRecord<'_>, file: &Path) -> Result<ExportManifest, Error> {
+        let (bytes, sha256) = measure(file).map_err(|e| Error::io(file, "cannot read", e))?;
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -142,12 +144,12 @@ impl ExportManifest {
     }
 
     /// Writes the manifest as pretty JSON, atomically.
-    pub fn save(&self, path: &Path) -> Result<()> {
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
         save_json(path, self, "export manifest")
     }
 
     /// Reads a manifest written by [`ExportManifest::save`].
-    pub fn load(path: &Path) -> Result<ExportManifest> {
+    pub fn load(path: &Path) -> Result<ExportManifest, Error> {
         load_record(
             path,
             "export manifest",
@@ -159,16 +161,16 @@ impl ExportManifest {
     /// Checks `file` against the manifest: size, SHA-256, and the items per feature and per
     /// other key counted again from the file. The [`FileCheck`] says what the file holds and
     /// every difference (none when it matches).
-    pub fn verify(&self, file: &Path) -> Result<FileCheck> {
+    pub fn verify(&self, file: &Path) -> Result<FileCheck, Error> {
         // One read: the file is hashed as it is counted, and what the count left is drained.
-        let opened = File::open(file).map_err(|e| Error::file("cannot read", file, e))?;
+        let opened = File::open(file).map_err(|e| Error::io(file, "cannot read", e))?;
         let mut reader = BufReader::new(HashingReader {
             inner: opened,
             hashing: HashingWriter::new(std::io::sink()),
         });
         let counted = count_items(&mut reader, &self.format);
         std::io::copy(&mut reader, &mut std::io::sink())
-            .map_err(|e| Error::file("cannot read", file, e))?;
+            .map_err(|e| Error::io(file, "cannot read", e))?;
         let hashing = &reader.get_ref().hashing;
         let (bytes, sha256) = (hashing.bytes(), hashing.sha256());
         let mut check = FileCheck {
@@ -259,11 +261,10 @@ impl std::fmt::Display for Difference {
     }
 }
 
-/// Size and SHA-256 (hex) of a file, read once.
-fn measure(path: &Path) -> Result<(u64, String)> {
-    let mut file = File::open(path).map_err(|e| Error::file("cannot read", path, e))?;
+/// Size and SHA-256 (lower-case hex) of a file, read once.
+pub(crate) fn measure(path: &Path) -> std::io::Result<(u64, String)> {
     let mut hashing = HashingWriter::new(std::io::sink());
-    std::io::copy(&mut file, &mut hashing).map_err(|e| Error::file("cannot read", path, e))?;
+    std::io::copy(&mut File::open(path)?, &mut hashing)?;
     Ok((hashing.bytes(), hashing.sha256()))
 }
 
@@ -286,7 +287,7 @@ impl<R: Read> Read for HashingReader<R> {
 ///
 /// ```
 /// use std::io::Write;
-/// use velt_api::records::HashingWriter;
+/// use velt_case::records::HashingWriter;
 ///
 /// let mut out = HashingWriter::new(Vec::new());
 /// out.write_all(b"abc")?;
@@ -388,9 +389,9 @@ fn count_items(reader: &mut impl BufRead, format: &str) -> Result<BTreeMap<Strin
     Ok(counts)
 }
 
-/// `host[:port]` of a base URL (empty when it does not parse; it was checked when the client
-/// was built, so it does): what a record may say of where data came from, never the path or
-/// query.
+/// `host[:port]` of a base URL (empty when it does not parse; a client's base URL was checked
+/// when the client was built, so it does): what a record may say of where data came from,
+/// never the credentials, the path or the query.
 pub(crate) fn host_of(base_url: &str) -> String {
     match url::Url::parse(base_url) {
         Ok(url) => match (url.host_str(), url.port()) {
@@ -402,7 +403,7 @@ pub(crate) fn host_of(base_url: &str) -> String {
     }
 }
 
-/// The crate that writes a record, e.g. `velt-api 0.1.0`.
+/// The crate that writes a record, e.g. `velt-case 0.1.0`.
 pub(crate) fn written_by() -> String {
     concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_owned()
 }
@@ -413,7 +414,8 @@ mod tests {
 
     #[test]
     fn a_described_file_verifies_and_a_changed_one_is_named() {
-        let dir = std::env::temp_dir().join(format!("velt-manifest-test-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("velt-case-manifest-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("export.ndjson");
         let lines = "{\"feature\":\"comments\",\"item\":{\"id\":1}}\n{\"feature\":\"userProfile\",\"item\":{}}\n";

@@ -1,4 +1,5 @@
-//! Files that are either wholly there or not changed at all.
+//! Files that are either wholly there or not changed at all: the one atomic write every file
+//! of the tools goes through.
 
 use std::{
     fs::{self, File},
@@ -8,7 +9,7 @@ use std::{
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 
 /// Writes `bytes` to `path` so that a crash leaves either the old file or the new one, never
 /// a mix: the bytes go to a temporary file in the same directory, which is flushed to disk
@@ -20,7 +21,7 @@ use crate::error::{Error, Result};
 /// let dir = std::env::temp_dir().join(format!("velt-atomic-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
 /// let path = dir.join("receipt.json");
-/// velt_api::records::write_atomically(&path, b"{}\n")?;
+/// velt_case::records::write_atomically(&path, b"{}\n")?;
 /// assert_eq!(std::fs::read(&path)?, b"{}\n");
 /// # std::fs::remove_dir_all(&dir)
 /// # }
@@ -99,26 +100,23 @@ fn temporary_sibling(path: &Path) -> PathBuf {
 
 /// Writes `value` to `path` as pretty JSON and a newline, atomically; `what` names the record
 /// in errors (e.g. "deletion receipt").
-pub(crate) fn save_json<T: Serialize>(path: &Path, value: &T, what: &str) -> Result<()> {
-    let mut text = serde_json::to_vec_pretty(value)
-        .map_err(|e| Error::file(&format!("cannot encode the {what} for"), path, e))?;
+pub(crate) fn save_json<T: Serialize>(path: &Path, value: &T, what: &str) -> Result<(), Error> {
+    let mut text = serde_json::to_vec_pretty(value).map_err(|e| Error::Invalid {
+        path: path.to_owned(),
+        message: format!("cannot encode the {what}: {e}"),
+    })?;
     text.push(b'\n');
     write_atomically(path, &text)
-        .map_err(|e| Error::file(&format!("cannot write the {what}"), path, e))
+        .map_err(|e| Error::io(path, &format!("cannot write the {what}"), e))
 }
 
 /// Reads a record written by [`save_json`]; the error says what the file should have been.
-fn load_json<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+fn load_json<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T, Error> {
     let text =
-        fs::read(path).map_err(|e| Error::file(&format!("cannot read the {what}"), path, e))?;
-    serde_json::from_slice(&text).map_err(|e| {
-        Error::bad_file(
-            path,
-            format!(
-                "cannot read the {what} {}: it is not a {what} ({e})",
-                path.display()
-            ),
-        )
+        fs::read(path).map_err(|e| Error::io(path, &format!("cannot read the {what}"), e))?;
+    serde_json::from_slice(&text).map_err(|e| Error::Invalid {
+        path: path.to_owned(),
+        message: format!("cannot read the {what}: it is not a {what} ({e})"),
     })
 }
 
@@ -129,17 +127,16 @@ pub(crate) fn load_record<T: DeserializeOwned>(
     what: &str,
     format_of: impl Fn(&T) -> u32,
     expected: u32,
-) -> Result<T> {
+) -> Result<T, Error> {
     let record: T = load_json(path, what)?;
     let found = format_of(&record);
     if found != expected {
-        return Err(Error::bad_file(
-            path,
-            format!(
-                "cannot read the {what} {}: format {found} is not the format {expected} this version reads; use a matching velt",
-                path.display()
+        return Err(Error::Invalid {
+            path: path.to_owned(),
+            message: format!(
+                "cannot read the {what}: format {found} is not the format {expected} this version reads; use a matching velt"
             ),
-        ));
+        });
     }
     Ok(record)
 }

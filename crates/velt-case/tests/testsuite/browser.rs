@@ -2,38 +2,64 @@
 //! `report.html`; the exported texts must be there, and hostile values must be text that
 //! created no element.
 //!
-//! Fails (never skips) when chromium is missing: `.ci/run` installs it. `VELT_CHROMIUM`
-//! names another binary.
+//! Runs when chromium is there (`VELT_CHROMIUM`, else `/usr/bin/chromium` or
+//! `/usr/bin/chromium-browser`). Without it the test says on standard error that it was not
+//! run and passes, so that `cargo test` passes on a fresh machine (the report's safety is still
+//! checked there, without a browser, by `report_html.rs`); with `VELT_REQUIRE_BROWSER=1`
+//! (`.ci/run` sets it, and installs chromium) a missing chromium is a failure.
 
-mod common;
+use crate::common;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use velt_api::search::Subject;
 use velt_case::{CaseFolder, NewCase, ReportOptions, RequestKind, Status};
 
-fn chromium() -> PathBuf {
-    if let Some(path) = std::env::var_os("VELT_CHROMIUM") {
-        return PathBuf::from(path);
-    }
-    for candidate in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
-        if Path::new(candidate).exists() {
-            return PathBuf::from(candidate);
+/// What the test says when it finds no chromium.
+const NOT_RUN: &str =
+    "browser test not run: chromium not found (set VELT_REQUIRE_BROWSER=1 to make this a failure)";
+
+/// The chromium to run: `VELT_CHROMIUM` when set, else Debian's; `None` when it does not exist.
+fn find_chromium(named: Option<PathBuf>) -> Option<PathBuf> {
+    let candidates = match named {
+        Some(path) => vec![path],
+        None => vec![
+            PathBuf::from("/usr/bin/chromium"),
+            PathBuf::from("/usr/bin/chromium-browser"),
+        ],
+    };
+    candidates.into_iter().find(|path| path.is_file())
+}
+
+/// Whether a missing chromium is a failure: `VELT_REQUIRE_BROWSER=1`.
+fn browser_required(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some_and(|v| v == "1")
+}
+
+/// The chromium to run, or `None` after saying on standard error that the test was not run;
+/// panics with the same words when `VELT_REQUIRE_BROWSER=1`.
+fn chromium() -> Option<PathBuf> {
+    let found = find_chromium(std::env::var_os("VELT_CHROMIUM").map(PathBuf::from));
+    if found.is_none() {
+        if browser_required(std::env::var_os("VELT_REQUIRE_BROWSER").as_deref()) {
+            panic!("{NOT_RUN}");
         }
+        // Straight to standard error: the test harness keeps `eprintln!` of a passing test to
+        // itself, and this must be seen.
+        let _ = writeln!(std::io::stderr(), "{NOT_RUN}");
     }
-    panic!(
-        "chromium is not installed: the browser test needs it (Debian: `apt-get install -y chromium`; \
-         .ci/run installs it), or set VELT_CHROMIUM to a Chromium binary"
-    );
+    found
 }
 
 /// Runs headless chromium with `args` and the page, returning standard output; kills it after
 /// two minutes.
-fn run_chromium(args: &[&str], page: &Path, profile: &Path) -> String {
+fn run_chromium(chromium: &Path, args: &[&str], page: &Path, profile: &Path) -> String {
     let url = format!("file://{}", page.display());
-    let mut child = Command::new(chromium())
+    let mut child = Command::new(chromium)
         .args([
             "--headless",
             "--no-sandbox",
@@ -79,13 +105,30 @@ fn run_chromium(args: &[&str], page: &Path, profile: &Path) -> String {
 }
 
 #[test]
+fn without_chromium_the_test_is_not_run_unless_it_is_required() {
+    let missing = Some(PathBuf::from("/nonexistent/velt-chromium"));
+    assert_eq!(find_chromium(missing), None);
+    assert_eq!(
+        find_chromium(Some(std::env::current_exe().unwrap())),
+        Some(std::env::current_exe().unwrap()),
+        "an existing VELT_CHROMIUM is used"
+    );
+    assert!(browser_required(Some("1".as_ref())));
+    assert!(!browser_required(Some("0".as_ref())));
+    assert!(!browser_required(None));
+}
+
+#[test]
 fn chromium_shows_the_exported_texts_and_no_hostile_element() {
+    let Some(chromium) = chromium() else {
+        return;
+    };
     let root = common::temp_dir("browser");
     let dir = root.join("case");
     let mut case = CaseFolder::create(
         &dir,
         &NewCase {
-            subject: "ana@example.com".into(),
+            subject: Subject::email("ana@example.com"),
             kinds: vec![RequestKind::Access],
             received: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
         },
@@ -128,7 +171,12 @@ fn chromium_shows_the_exported_texts_and_no_hostile_element() {
 
     let profile = root.join("profile");
     std::fs::create_dir_all(&profile).unwrap();
-    let dom = run_chromium(&["--dump-dom"], &dir.join("report.html"), &profile);
+    let dom = run_chromium(
+        &chromium,
+        &["--dump-dom"],
+        &dir.join("report.html"),
+        &profile,
+    );
     assert!(dom.contains("<html"), "no DOM dumped: {dom:.500}");
 
     // The exported texts are on the page.

@@ -1,15 +1,15 @@
 //! The case folder end to end: deadlines and extensions, the event chain, check, list,
-//! escaping in the report, permissions, zip.
+//! escaping in the report, permissions, zip, file names of hostile ids, the typed subject.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
 use chrono::NaiveDate;
 use serde_json::json;
-use velt_case::{
-    CaseFolder, Error, FileRole, ListEntry, NewCase, ReportOptions, RequestKind, Status,
-};
+use velt_api::search::Subject;
+use velt_case::model::FileRole;
+use velt_case::{CaseFolder, Error, ListEntry, NewCase, ReportOptions, RequestKind, Status};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -19,7 +19,7 @@ fn new_case(dir: &Path, received: NaiveDate) -> CaseFolder {
     CaseFolder::create(
         dir,
         &NewCase {
-            subject: "ana@example.com".into(),
+            subject: Subject::email("ana@example.com"),
             kinds: vec![RequestKind::Access],
             received,
         },
@@ -119,7 +119,7 @@ fn a_complete_case_checks_clean_and_zips() {
     let root = common::temp_dir("clean");
     let dir = root.join("case-ana");
     let case = full_case(&dir);
-    let report = case.check(d(2026, 3, 20)).unwrap();
+    let report = velt_case::check(&dir, d(2026, 3, 20)).unwrap();
     assert!(report.is_intact(), "{:#?}", report.problems);
     assert_eq!(report.status, Status::Exported);
     assert_eq!(report.due, d(2026, 4, 2));
@@ -281,7 +281,7 @@ fn check_names_one_changed_byte_in_an_export_or_in_the_report() {
     bytes.extend_from_slice(b"<!-- added -->");
     std::fs::write(&report, &bytes).unwrap();
     let (size, sha) = (bytes.len() as u64, {
-        let mut hashing = velt_api::records::HashingWriter::new(std::io::sink());
+        let mut hashing = velt_case::records::HashingWriter::new(std::io::sink());
         hashing.account(&bytes);
         hashing.sha256()
     });
@@ -348,11 +348,11 @@ fn a_mismatched_export_is_refused_when_recorded() {
     assert!(error.contains("items of \"comments\""), "{error}");
     assert!(case.case().files.is_empty());
     assert!(matches!(
-        case.export_path("..", "user"),
+        case.export_path("", "user"),
         Err(Error::Refused(_))
     ));
     assert!(matches!(
-        case.export_path("org", "a/b"),
+        case.export_path("org", ""),
         Err(Error::Refused(_))
     ));
     std::fs::remove_dir_all(root).unwrap();
@@ -373,13 +373,16 @@ fn a_case_open_for_changes_refuses_a_second_writer() {
         [RequestKind::Access, RequestKind::Erasure]
     );
     again.set_status(Status::Closed).unwrap();
-    assert_eq!(again.check(d(2026, 6, 1)).unwrap().days_left, None);
+    assert_eq!(
+        velt_case::check(&dir, d(2026, 6, 1)).unwrap().days_left,
+        None
+    );
     assert_eq!(again.case().events.lines, 3);
     assert!(matches!(
         CaseFolder::create(
             &dir,
             &NewCase {
-                subject: "x".into(),
+                subject: Subject::user_id("x"),
                 kinds: vec![RequestKind::Erasure],
                 received: d(2026, 1, 1)
             }
@@ -445,7 +448,7 @@ fn hostile_values_are_escaped_in_the_report() {
     let mut case = CaseFolder::create(
         &dir,
         &NewCase {
-            subject: "<b>evil</b>@example.com".into(),
+            subject: Subject::email("<b>evil</b>@example.com"),
             kinds: vec![RequestKind::Access, RequestKind::Erasure],
             received: d(2026, 3, 2),
         },
@@ -616,5 +619,172 @@ fn big_sections_are_capped_with_a_note_and_everything_is_counted() {
     assert!(html.contains("<strong>400 items</strong>"));
     assert_eq!(html.matches("<article").count(), 120);
     drop(case);
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn hostile_ids_are_exported_inside_the_case_and_check_clean() {
+    let root = common::temp_dir("ids");
+    let dir = root.join("c");
+    let mut case = new_case(&dir, d(2026, 3, 2));
+    let ids = [
+        ("org/../../x", "../../etc/passwd"),
+        ("..", "."),
+        ("org 1", "user name with spaces"),
+        ("Organisation Zoë", "ユーザー"),
+        ("org\\1", "a\nb"),
+    ];
+    for (org, user) in ids {
+        let file = case.export_path(org, user).unwrap();
+        assert!(file.starts_with(dir.join("data")), "{}", file.display());
+        let relative = file.strip_prefix(&dir).unwrap();
+        assert_eq!(relative.components().count(), 3, "{}", relative.display());
+        assert!(
+            relative
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_))),
+            "{}",
+            relative.display()
+        );
+        assert_eq!(
+            relative.to_string_lossy().replace('\\', "/"),
+            velt_case::model::export_file(org, user)
+        );
+        common::write_export(&file, org, user, &common::items(org, 4, 2));
+        let export = case.record_export(org, user).unwrap();
+        assert_eq!(export.items, 4);
+    }
+    // Nothing was written outside the case folder.
+    let outside: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(outside, ["c"]);
+    let report = velt_case::check(&dir, d(2026, 3, 5)).unwrap();
+    assert!(report.is_intact(), "{:#?}", report.problems);
+    case.write_report(&ReportOptions::default()).unwrap();
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("ユーザー"),
+        "the ids from the manifests are shown"
+    );
+    drop(case);
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn an_export_of_another_user_is_refused_and_a_moved_one_is_named_by_check() {
+    let root = common::temp_dir("moved");
+    let dir = root.join("c");
+    let mut case = new_case(&dir, d(2026, 3, 2));
+    // The manifest is of user-0002, the file where user-0001's goes.
+    let file = case.export_path("org-0001", "user-0001").unwrap();
+    common::write_export(&file, "org-0001", "user-0002", &common::items("o", 3, 1));
+    let error = case
+        .record_export("org-0001", "user-0001")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not of user \"user-0001\""), "{error}");
+    assert!(case.case().files.is_empty());
+
+    // A recorded export moved (with its manifest and its records) to another user's name.
+    common::write_export(&file, "org-0001", "user-0001", &common::items("o", 3, 1));
+    case.record_export("org-0001", "user-0001").unwrap();
+    drop(case);
+    let data = dir.join("data/org-0001");
+    for suffix in ["", ".manifest.json"] {
+        std::fs::rename(
+            data.join(format!("user-0001.ndjson{suffix}")),
+            data.join(format!("user-0009.ndjson{suffix}")),
+        )
+        .unwrap();
+    }
+    let mut record = velt_case::Case::load(&dir).unwrap();
+    for f in &mut record.files {
+        f.path = f.path.replace("user-0001", "user-0009");
+    }
+    record.save(&dir).unwrap();
+    let report = velt_case::check(&dir, d(2026, 3, 5)).unwrap();
+    let path = report
+        .problems
+        .iter()
+        .find(|p| p.what == "path")
+        .unwrap_or_else(|| panic!("{:#?}", report.problems));
+    assert_eq!(path.file, "data/org-0001/user-0009.ndjson");
+    assert!(path.expected.starts_with("data/org-0001/user-0001.ndjson"));
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn the_subject_is_stored_typed_and_older_cases_with_a_string_still_read() {
+    let root = common::temp_dir("subject");
+    let dir = root.join("by-id");
+    let case = CaseFolder::create(
+        &dir,
+        &NewCase {
+            subject: Subject::user_id("user-0012"),
+            kinds: vec![RequestKind::Erasure],
+            received: d(2026, 3, 2),
+        },
+    )
+    .unwrap();
+    drop(case);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("case.json")).unwrap()).unwrap();
+    assert_eq!(saved["subject"], json!({"userId": "user-0012"}));
+
+    // Cases written before: `user:USER` and a plain email.
+    for (name, text, subject, words) in [
+        (
+            "old-id",
+            "user:user-0012",
+            Subject::user_id("user-0012"),
+            "user id user-0012",
+        ),
+        (
+            "old-email",
+            "jane@example.com",
+            Subject::email("jane@example.com"),
+            "jane@example.com",
+        ),
+    ] {
+        let old = root.join(name);
+        drop(new_case(&old, d(2026, 3, 2)));
+        let path = old.join("case.json");
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        value["subject"] = json!(text);
+        std::fs::write(&path, serde_json::to_vec_pretty(&value).unwrap()).unwrap();
+        let loaded = velt_case::Case::load(&old).unwrap();
+        assert_eq!(loaded.subject, subject);
+        assert_eq!(loaded.subject.to_string(), words);
+        // Opened for changes, it is written back typed.
+        let mut case = CaseFolder::open(&old).unwrap();
+        case.set_status(Status::Exported).unwrap();
+        case.write_report(&ReportOptions::default()).unwrap();
+        let html = std::fs::read_to_string(old.join("report.html")).unwrap();
+        assert!(
+            html.contains(&format!("<strong>{words}</strong>")),
+            "{name}"
+        );
+        drop(case);
+        let saved: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(saved["subject"], serde_json::to_value(&subject).unwrap());
+    }
+    let listed: Vec<String> = velt_case::list(&root, d(2026, 3, 5))
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e {
+            ListEntry::Case(c) => Some(c.subject.to_string()),
+            ListEntry::Unreadable { .. } => None,
+        })
+        .collect();
+    assert_eq!(listed.len(), 3);
+    assert!(
+        listed
+            .iter()
+            .all(|s| s == "user id user-0012" || s == "jane@example.com")
+    );
     std::fs::remove_dir_all(root).unwrap();
 }

@@ -6,39 +6,18 @@ use std::{collections::BTreeMap, path::Path};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    deletion::{DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, Incomplete},
-    error::Result,
-    export::ExportSummary,
-    records::{
-        atomic::{load_record, save_json},
-        manifest::{host_of, written_by},
+use velt_api::{
+    deletion::{
+        DeleteRequest, DeletionJob, DeletionScope, DeletionStatus, ErasureCheck, Incomplete,
     },
+    export::ExportSummary,
 };
 
-/// What an export of one user in one organization found after the erasure.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ErasureCheck {
-    /// The organization exported.
-    pub organization_id: String,
-    /// The user exported.
-    pub user_id: String,
-    /// When the export finished.
-    pub checked_at: DateTime<Utc>,
-    /// Pages the export read.
-    pub pages: usize,
-    /// Items found, by kind (`comments`, `reactions`, ...): all zero when nothing remains.
-    pub remaining: BTreeMap<String, usize>,
-    /// Items Velt held before the erasure, by kind, when they were counted
-    /// ([`DeletionReceipt::record_baseline`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before: Option<BTreeMap<String, usize>>,
-    /// Whether the user was a member of the organization before the erasure (Get Users),
-    /// when it was asked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_before: Option<bool>,
-}
+use crate::error::Error;
+use crate::records::{
+    atomic::{load_record, save_json},
+    manifest::{host_of, written_by},
+};
 
 /// What Velt held of one user in one organization before an erasure: whether the user was a
 /// member there (Get Users) and how many items an export found. Against it, a check that
@@ -60,7 +39,7 @@ pub struct ErasureBaseline {
 
 impl ErasureBaseline {
     /// The baseline of `user_id` in `organization_id`: `member` from Get Users, the counts from
-    /// an export ([`crate::export::Export::summarize`]).
+    /// an export ([`velt_api::export::Export::summarize`]).
     pub fn new(
         organization_id: &str,
         user_id: &str,
@@ -88,54 +67,6 @@ fn counts(summary: &ExportSummary) -> BTreeMap<String, usize> {
         .counts()
         .map(|(key, n)| (key.to_owned(), n))
         .collect()
-}
-
-impl ErasureCheck {
-    /// The check of `user_id` in `organization_id` from what an export found there
-    /// ([`crate::export::Export::summarize`]): the four features (zero included) and every
-    /// other key Velt sent.
-    pub fn new(organization_id: &str, user_id: &str, summary: &ExportSummary) -> ErasureCheck {
-        ErasureCheck {
-            organization_id: organization_id.to_owned(),
-            user_id: user_id.to_owned(),
-            checked_at: Utc::now(),
-            pages: summary.pages,
-            remaining: counts(summary),
-            before: None,
-            member_before: None,
-        }
-    }
-
-    /// True when the baseline recorded before the erasure says the user was not a member of
-    /// the organization and held nothing there: that nothing remains then proves nothing.
-    /// False when no baseline was recorded.
-    pub fn held_nothing_before(&self) -> bool {
-        self.member_before == Some(false)
-            && self
-                .before
-                .as_ref()
-                .is_some_and(|before| before.values().all(|&n| n == 0))
-    }
-
-    /// True when the export found no item at all.
-    pub fn nothing_remains(&self) -> bool {
-        self.remaining.values().all(|&count| count == 0)
-    }
-
-    /// What remains, e.g. `1 comments, 2 reactions`, or `nothing`.
-    pub fn describe_remaining(&self) -> String {
-        let found: Vec<String> = self
-            .remaining
-            .iter()
-            .filter(|(_, count)| **count > 0)
-            .map(|(kind, count)| format!("{count} {kind}"))
-            .collect();
-        if found.is_empty() {
-            "nothing".to_owned()
-        } else {
-            found.join(", ")
-        }
-    }
 }
 
 /// One deletion job of a receipt: one batch of at most 30 users.
@@ -201,10 +132,10 @@ pub struct Verification {
 /// (only the host of the base URL); another process can load it and go on waiting.
 ///
 /// ```no_run
-/// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+/// # async fn run(client: velt_api::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// use std::path::Path;
 /// use velt_api::deletion::{DeleteRequest, DeletionScope, PollOptions, WaitOutcome};
-/// use velt_api::records::DeletionReceipt;
+/// use velt_case::records::DeletionReceipt;
 ///
 /// let request = DeleteRequest::new(["user-42"], DeletionScope::Organizations(vec!["org-1".into()]));
 /// let deletion = client.delete_user_data(&request).await?;
@@ -228,7 +159,8 @@ pub struct Verification {
 pub struct DeletionReceipt {
     /// The receipt format, [`DeletionReceipt::FORMAT`].
     pub format: u32,
-    /// The crate that wrote it, e.g. `velt-api 0.1.0`.
+    /// The crate that wrote it, e.g. `velt-case 0.1.0` (`velt-api 0.1.0` in receipts written
+    /// before the records moved out of the client).
     pub written_by: String,
     /// The host (and port) of the Velt base URL the jobs were sent to.
     pub velt_host: String,
@@ -261,7 +193,7 @@ impl DeletionReceipt {
     pub const FORMAT: u32 = 1;
 
     /// A receipt for `jobs`, just started for `request` by a client whose base URL is
-    /// `base_url` ([`crate::Client::base_url`]; only its host is kept).
+    /// `base_url` ([`velt_api::Client::base_url`]; only its host is kept).
     pub fn new(base_url: &str, request: &DeleteRequest, jobs: &[DeletionJob]) -> Self {
         let now = Utc::now();
         DeletionReceipt {
@@ -447,12 +379,12 @@ impl DeletionReceipt {
 
     /// Writes the receipt to `path` as pretty JSON, atomically (see
     /// [`crate::records::write_atomically`]).
-    pub fn save(&self, path: &Path) -> Result<()> {
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
         save_json(path, self, "deletion receipt")
     }
 
     /// Reads a receipt written by [`DeletionReceipt::save`].
-    pub fn load(path: &Path) -> Result<DeletionReceipt> {
+    pub fn load(path: &Path) -> Result<DeletionReceipt, Error> {
         load_record(
             path,
             "deletion receipt",
@@ -499,7 +431,7 @@ mod tests {
         });
         assert_eq!(receipt.user_ids().collect::<Vec<_>>(), ["u1"]);
         let mut summary = ExportSummary::default();
-        summary.count(&crate::export::Feature::Comments);
+        summary.count(&velt_api::export::Feature::Comments);
         receipt.record_baseline(vec![
             ErasureBaseline::new("o", "u1", true, &summary),
             ErasureBaseline::new("typo", "u1", false, &ExportSummary::default()),

@@ -1,0 +1,13 @@
+//! velt-case's integration tests, in one test binary (one link step, as cargo's own
+//! `tests/testsuite`): one module per concern, the fixtures in `common`.
+//!
+//! - `case`: the case folder end to end (deadlines, the event chain, check, list, zip, file
+//!   names of hostile ids, the typed subject);
+//! - `report_html`: the report's safety, parsed by an HTML5 parser in every run;
+//! - `browser`: the report in headless chromium, when chromium is there (required by
+//!   `VELT_REQUIRE_BROWSER=1`).
+
+mod browser;
+mod case;
+mod common;
+mod report_html;
