@@ -14,6 +14,7 @@ mod commands;
 mod erasure;
 mod failure;
 mod output;
+mod shared;
 
 use std::process::ExitCode;
 

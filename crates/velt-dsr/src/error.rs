@@ -53,7 +53,7 @@ pub enum Error {
     )]
     NobodyFound {
         /// Who was searched for.
-        subject: crate::find::Described,
+        subject: Described,
         /// How many organizations were searched.
         organizations_searched: usize,
     },
@@ -85,7 +85,7 @@ impl Error {
     /// Nobody found for `subject`.
     pub(crate) fn nobody(subject: &Subject, organizations_searched: usize) -> Error {
         Error::NobodyFound {
-            subject: crate::find::Described(subject.clone()),
+            subject: Described(subject.clone()),
             organizations_searched,
         }
     }
@@ -242,3 +242,16 @@ fn incompleteness(record: &SearchRecord) -> String {
 
 /// The result of an operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A subject in words: `the email "jane@example.com"`, `the user id "u-1"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Described(pub Subject);
+
+impl std::fmt::Display for Described {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Subject::Email(email) => write!(f, "the email {email:?}"),
+            Subject::UserId(user_id) => write!(f, "the user id {user_id:?}"),
+        }
+    }
+}

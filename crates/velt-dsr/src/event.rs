@@ -46,7 +46,7 @@ pub enum Event {
         /// The file.
         path: PathBuf,
         /// How: new, nothing to resume, or resumed after saved pages.
-        start: crate::export::Start,
+        start: Start,
     },
     /// An export file is complete already (it matches its manifest); it is left as it is.
     ExportAlreadyComplete {
@@ -123,5 +123,21 @@ pub enum Event {
         path: PathBuf,
         /// What it is: `receipt`, `search record`, ...
         what: &'static str,
+    },
+}
+
+/// How an export into a file starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// A new export; no interrupted one was waiting.
+    New,
+    /// `--resume` was given but there was nothing to resume: a new export.
+    NothingToResume,
+    /// `--resume` continues an interrupted export after its saved pages.
+    Resumed {
+        /// Pages already saved.
+        pages: usize,
+        /// Items already saved.
+        items: usize,
     },
 }

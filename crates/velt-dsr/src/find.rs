@@ -8,7 +8,7 @@ use velt_api::{
 };
 
 use crate::{
-    Error, Result,
+    error::{Error, Result, Step},
     event::{Event, Events},
 };
 
@@ -61,7 +61,7 @@ pub async fn find(client: &Client, options: &FindOptions, events: Events<'_>) ->
             events(Event::Searching(*p))
         })
         .await
-        .map_err(|e| Error::velt(crate::Step::Search, e))?;
+        .map_err(|e| Error::velt(Step::Search, e))?;
     let record = &search.search;
     events(Event::Searched {
         organizations_searched: record.organizations_searched,
@@ -143,17 +143,4 @@ pub async fn organizations_of_users(
         return Err(Error::nobody(&subject, 0));
     }
     Ok(organizations)
-}
-
-/// A subject in words: `the email "jane@example.com"`, `the user id "u-1"`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Described(pub Subject);
-
-impl std::fmt::Display for Described {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.0 {
-            Subject::Email(email) => write!(f, "the email {email:?}"),
-            Subject::UserId(user_id) => write!(f, "the user id {user_id:?}"),
-        }
-    }
 }

@@ -47,5 +47,5 @@ pub mod export;
 pub mod find;
 pub mod request;
 
-pub use error::{Error, Refusal, RefusalKind, Result, Step};
+pub use error::{Described, Error, Refusal, RefusalKind, Result, Step};
 pub use event::Event;

@@ -19,8 +19,8 @@ use velt_case::{
 };
 
 use crate::{
-    Error, RefusalKind, Result,
     erase::{self, ErasureOutcome, ErasurePlan, ErasureResult, MatchesErasure},
+    error::{Error, RefusalKind, Result},
     event::{Event, Events},
     export::{self, FileFormat, MatchesExport, MatchesExported, OpenMode},
     find::{self, FindOptions, Found},

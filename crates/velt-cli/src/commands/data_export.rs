@@ -6,7 +6,7 @@ use std::{collections::HashSet, io::BufWriter};
 use velt_api::Client;
 use velt_dsr::export::{self, Destination, ExportOptions, ExportOutcome, OpenMode};
 
-use super::velt_command;
+use crate::shared::velt_command;
 use crate::{
     cli::{ExportArgs, Format},
     failure::Failure,

@@ -7,7 +7,7 @@ use velt_dsr::{
     request::{self, AccessOptions},
 };
 
-use super::{received_or_today, search_status, subject, velt_command};
+use crate::shared::{received_or_today, search_status, subject, velt_command};
 use crate::{
     cli::RequestAccessArgs,
     failure::Failure,

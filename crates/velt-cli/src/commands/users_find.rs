@@ -4,7 +4,7 @@
 use velt_api::Client;
 use velt_dsr::find::{self, FindOptions};
 
-use super::{search_status, subject};
+use crate::shared::{search_status, subject};
 use crate::{
     cli::UsersFindArgs,
     failure::Failure,

@@ -29,7 +29,7 @@ pub use wait::{WaitStop, until_all_done};
 use velt_case::records::{DeletionReceipt, ErasureBaseline};
 
 use crate::{
-    Error, RefusalKind, Result, Step,
+    error::{Error, RefusalKind, Result, Step},
     event::{Event, Events},
 };
 
@@ -679,7 +679,7 @@ mod tests {
         let refused = organizations_to_check(&DeletionScope::AllOrganizations, &[]);
         assert!(matches!(
             refused,
-            Err(Error::Refused(crate::Refusal {
+            Err(Error::Refused(crate::error::Refusal {
                 kind: RefusalKind::NothingToCheck,
                 ..
             }))

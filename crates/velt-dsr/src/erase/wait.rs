@@ -10,7 +10,7 @@ use velt_api::{
 };
 
 use crate::{
-    Result,
+    error::Result,
     event::{Event, Events},
 };
 

@@ -42,7 +42,7 @@ use velt_case::records::{
     Durability, ExportManifest, ExportRecord, HashingWriter, write_atomically_with,
 };
 
-use crate::{Error, RefusalKind, Result};
+use crate::error::{Error, RefusalKind, Result};
 
 /// The format of an export file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,21 +89,7 @@ pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// How an export into a file starts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Start {
-    /// A new export; no interrupted one was waiting.
-    New,
-    /// `--resume` was given but there was nothing to resume: a new export.
-    NothingToResume,
-    /// `--resume` continues an interrupted export after its saved pages.
-    Resumed {
-        /// Pages already saved.
-        pages: usize,
-        /// Items already saved.
-        items: usize,
-    },
-}
+pub use crate::event::Start;
 
 /// The advisory lock on `FILE.lock`, held while an export writes `FILE`.
 struct Lock {

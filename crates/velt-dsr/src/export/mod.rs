@@ -27,7 +27,7 @@ pub use file::{FileFormat, OpenMode, Start};
 use file::{Opened, UserFile};
 
 use crate::{
-    Error, Result,
+    error::{Error, Result},
     event::{Event, Events},
 };
 
@@ -178,7 +178,7 @@ fn open_sinks(
     if let Destination::Dir(dir) = &options.destination {
         std::fs::create_dir_all(dir).map_err(|e| {
             Error::refused(
-                crate::RefusalKind::InvalidInput,
+                crate::error::RefusalKind::InvalidInput,
                 format!("cannot create the directory {}: {e}", dir.display()),
             )
         })?;
