@@ -149,33 +149,47 @@ async fn nobody_found_is_exit_3_and_a_failing_organization_is_exit_1_with_the_pa
     .await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
 
-    // An export by email exports what it found, keeps the partial record, and exits 1.
+    // An access request exports what it found, keeps the partial record, and exits 1.
     let email = fake.dataset().user(&jane).unwrap().email;
-    let out = scratch("find-partial-export");
+    let out = scratch("find-partial-export").join("case");
     let output = run(velt(
         &fake,
         &[
-            "data",
-            "export",
+            "request",
+            "access",
             "--email",
             &email,
-            "--out-dir",
+            "--case",
             out.to_str().unwrap(),
         ],
     ))
     .await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(!out.join(&orgs[0]).exists());
+    let data = out.join("data");
+    assert!(!data.join(&orgs[0]).exists());
     for org in &orgs[1..] {
-        assert!(out.join(org).join(format!("{jane}.ndjson")).exists());
+        assert!(data.join(org).join(format!("{jane}.ndjson")).exists());
     }
     let record: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("search.json")).unwrap()).unwrap();
     assert_eq!(record["search"]["complete"], json!(false));
 
-    // An erasure by email refuses to act on an incomplete search.
+    // An erasure request refuses to act on an incomplete search.
     let before = fake.request_count();
-    let output = run(velt(&fake, &["data", "delete", "--email", &email, "--yes"])).await;
+    let case = scratch("find-partial-erase").join("case");
+    let output = run(velt(
+        &fake,
+        &[
+            "request",
+            "erase",
+            "--email",
+            &email,
+            "--yes",
+            "--case",
+            case.to_str().unwrap(),
+        ],
+    ))
+    .await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_stderr_has(&output, "nothing was changed");
     assert!(fake.request_count() > before, "it searched");
@@ -246,13 +260,15 @@ async fn organizations_and_users_are_listed_across_pages() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn export_by_email_writes_every_match_with_manifests_and_the_search_record() {
+async fn export_and_delete_by_email_moved_to_velt_request_and_send_nothing() {
+    // `velt request access` and `velt request erase` are the one way to answer a person's
+    // request (their tests are in request.rs); the primitives say where the flags went.
     let fake = FakeVelt::start(config()).await.unwrap();
     let jane = fake.dataset().multi_organization_user().unwrap();
-    let email = fake.dataset().user(&jane).unwrap().email.to_lowercase();
-    let dir = scratch("find-export");
-    let out = dir.join("case");
-    let output = run(velt(
+    let email = fake.dataset().user(&jane).unwrap().email;
+    let dir = scratch("find-moved");
+    let before = fake.request_count();
+    let export = run(velt(
         &fake,
         &[
             "data",
@@ -260,30 +276,13 @@ async fn export_by_email_writes_every_match_with_manifests_and_the_search_record
             "--email",
             &email,
             "--out-dir",
-            out.to_str().unwrap(),
+            dir.to_str().unwrap(),
         ],
     ))
     .await;
-    assert!(output.status.success(), "{}", stderr(&output));
-    for org in fake.dataset().organizations_of(&jane) {
-        let file = out.join(&org).join(format!("{jane}.ndjson"));
-        let lines = std::fs::read_to_string(&file).expect("the export file");
-        assert_eq!(
-            lines.lines().count(),
-            fake.dataset().expected_items(&org, &jane).count()
-        );
-        // The manifest says what the file holds.
-        let verified = run(velt(&fake, &["request", "check", file.to_str().unwrap()])).await;
-        assert!(verified.status.success(), "{}", stderr(&verified));
-    }
-    let record: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("search.json")).unwrap()).unwrap();
-    assert_eq!(record["search"]["complete"], json!(true));
-    assert_eq!(record["matches"].as_array().unwrap().len(), 3);
-
-    // By user id in every organization.
-    let out = dir.join("by-id");
-    let output = run(velt(
+    assert_eq!(export.status.code(), Some(2), "{}", stderr(&export));
+    assert_stderr_has(&export, "velt request access");
+    let all = run(velt(
         &fake,
         &[
             "data",
@@ -292,66 +291,21 @@ async fn export_by_email_writes_every_match_with_manifests_and_the_search_record
             &jane,
             "--all-organizations",
             "--out-dir",
-            out.to_str().unwrap(),
+            dir.to_str().unwrap(),
         ],
     ))
     .await;
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(out.join("search.json").exists());
-
-    // Nobody: exit 3, the record of the empty search kept.
-    let out = dir.join("nobody");
-    let output = run(velt(
-        &fake,
-        &[
-            "data",
-            "export",
-            "--email",
-            "nobody@example.com",
-            "--out-dir",
-            out.to_str().unwrap(),
-        ],
-    ))
-    .await;
-    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
-    assert!(out.join("search.json").exists());
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn delete_by_email_erases_every_match_and_verifies_it_in_every_organization_found() {
-    let fake = FakeVelt::start(config()).await.unwrap();
-    let jane = fake.dataset().multi_organization_user().unwrap();
-    let email = fake.dataset().user(&jane).unwrap().email.to_uppercase();
-    let orgs = fake.dataset().organizations_of(&jane);
-    let dir = scratch("find-delete");
-    let receipt = dir.join("erasure.json");
-    let output = run(velt(
-        &fake,
-        &[
-            "data",
-            "delete",
-            "--email",
-            &email,
-            "--yes",
-            "--wait",
-            "--verify",
-            "--receipt",
-            receipt.to_str().unwrap(),
-        ],
-    ))
-    .await;
-    assert!(output.status.success(), "{}", stderr(&output));
-    let receipt: Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
-    assert_eq!(receipt["scope"], json!({"organizations": orgs}));
-    assert_eq!(receipt["verification"]["nothingRemains"], json!(true));
-    assert_eq!(receipt["verification"]["organizationIds"], json!(orgs));
-    assert_eq!(
-        receipt["verification"]["checks"].as_array().unwrap().len(),
-        3
+    assert_eq!(all.status.code(), Some(2), "{}", stderr(&all));
+    assert_stderr_has(&all, "velt request access");
+    let delete = run(velt(&fake, &["data", "delete", "--email", &email, "--yes"])).await;
+    assert_eq!(delete.status.code(), Some(2), "{}", stderr(&delete));
+    assert_stderr_has(&delete, "velt request erase");
+    let check = run(velt(&fake, &["data", "verify-export", "x.ndjson"])).await;
+    assert_eq!(check.status.code(), Some(2), "{}", stderr(&check));
+    assert_stderr_has(&check, "velt request check");
+    assert_eq!(fake.request_count(), before, "nothing was sent");
+    assert!(
+        std::fs::read_dir(&dir).unwrap().next().is_none(),
+        "no file written"
     );
-    assert!(dir.join("erasure.search.json").exists());
-
-    // Erased everywhere: a new search finds nobody.
-    let output = run(velt(&fake, &["users", "find", "--email", &email])).await;
-    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
 }
