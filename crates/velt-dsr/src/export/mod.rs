@@ -1,6 +1,6 @@
 //! Exports: one loop for one user or many ([`export_users`]), into the caller's output, a
 //! file or a directory of files, and the export of every match of a search
-//! ([`export_matches`]); each file crash-safe and with its manifest ([`file`]).
+//! ([`export_matches`]); each file crash-safe and with its manifest ([`mod@file`]).
 //!
 //! Every user's export runs through [`velt_api::export::Export::concurrently`] (one user is
 //! simply a run of one), and every page goes to that user's sink. Items are copied as Velt sent
