@@ -32,12 +32,13 @@ crate="$target/package/velt-api-$version.crate"
 step "file list"
 list=$(cargo package "${net[@]}" --locked --allow-dirty --list -p velt-api)
 printf '%s\n' "$list"
-for needed in Cargo.toml Cargo.lock build.rs openapi/velt.yaml src/lib.rs README.md LICENSE-MIT LICENSE-APACHE; do
+for needed in Cargo.toml Cargo.lock build.rs openapi/velt.yaml src/lib.rs README.md LICENSE-MIT LICENSE-APACHE tests/client/main.rs; do
   grep -qx "$needed" <<< "$list" || fail "the package lacks $needed"
 done
 # CI, workflows, the workspace's other crates, the vendor's pages, benchmarks, maintainer
-# scripts and the snapshots of generated code stay in the repository.
-unwanted=$(grep -E '^(\.ci/|\.github/|crates/|openapi/docs/|benches/|scripts/|docs/|target/)|BENCHMARKS|^snapshots/(generated_|json_schemas)' <<< "$list" || true)
+# scripts, the snapshots of generated code and the tests that need the workspace
+# (tests/workspace/) stay in the repository; tests/client/ is the one shipped test binary.
+unwanted=$(grep -E '^(\.ci/|\.github/|crates/|openapi/docs/|benches/|scripts/|docs/|target/|tests/workspace/)|BENCHMARKS|^snapshots/(generated_|json_schemas)' <<< "$list" || true)
 [ -z "$unwanted" ] || fail "the package ships files it should not: $unwanted"
 
 step "cargo package"
@@ -56,7 +57,7 @@ tar -xzmf "$crate" -C "$unpacked"
 cd "$unpacked/velt-api-$version"
 [ ! -e ../Cargo.toml ] || fail "the unpacked crate sits inside a workspace"
 export CARGO_TARGET_DIR="$check_target"
-# Default features: the tests that need none (the others are skipped by `required-features`).
+# Default features: the modules that need none (the others are left out by cfg(feature)).
 cargo test "${net[@]}" --locked --no-run
 # All features, as docs.rs builds it: every shipped test.
 cargo test "${net[@]}" --locked --all-features --no-run

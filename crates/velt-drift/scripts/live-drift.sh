@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Live drift: fetches Velt's current documentation pages into a temporary copy of the pinned
 # snapshot, checks them against the spec and writes the reports. The scheduled workflow
-# (.github/workflows/docs-drift.yml) runs it; crates/velt-drift/tests/live_drift.rs runs it
+# (.github/workflows/docs-drift.yml) runs it; crates/velt-drift/tests/testsuite/live_drift.rs runs it
 # against a local server standing in for the docs. Run from the repository root.
 #
 # Usage: crates/velt-drift/scripts/live-drift.sh OUT_DIR

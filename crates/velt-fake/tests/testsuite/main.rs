@@ -1,0 +1,9 @@
+//! velt-fake's integration tests, in one binary: the API it serves, the failures and outages it
+//! simulates, the v2 listings, and the fake as another crate's dev-dependency.
+
+mod api;
+mod as_dependency;
+mod common;
+mod failures;
+mod outages;
+mod v2;
