@@ -19,6 +19,19 @@ use crate::{
 /// [`Backoff::POLL_FACTOR`] up to `max_interval`; waits after a failed status call start at
 /// `first_interval` and grow by [`Backoff::RETRY_FACTOR`] (or follow the server's
 /// `Retry-After`), with jitter.
+///
+/// These are the one set of polling intervals of the project: the CLI and the request
+/// operations (`velt-dsr`) wait with [`PollOptions::default`] and change only the deadline.
+/// Why these values:
+/// - **2 seconds first.** A deletion scoped to one organization is one task at Velt, which can
+///   be done in seconds: an operator waiting on one person should not wait a minute for it.
+/// - **Growing by half, up to 60 seconds.** Velt says a deletion can take up to 24 hours and
+///   publishes no rate limit for the status call: after a few minutes, a minute's delay in
+///   noticing completion costs nothing, and a day-long job makes between about 1,450 and
+///   2,900 status calls (each wait is jittered in its upper half), against 43,200 at a fixed
+///   2 seconds.
+/// - **A 24-hour deadline.** The time Velt gives; a caller that cannot wait that long sets
+///   its own and resumes later from the receipt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PollOptions {
     /// Stop with [`WaitOutcome::DeadlinePassed`] after this long; default 24 hours, the time

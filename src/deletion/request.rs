@@ -116,8 +116,9 @@ impl DeleteRequest {
     }
 }
 
-/// A deletion job Velt has started.
+/// A deletion job Velt has started. Serializes in camelCase, like every type of the crate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DeletionJob {
     /// The job's id, for [`crate::Client::deletion_status`] and
     /// [`crate::Client::poll_deletion`].
@@ -133,8 +134,9 @@ pub struct DeletionJob {
     pub warnings: Vec<String>,
 }
 
-/// How far a deletion job has got.
+/// How far a deletion job has got. Serializes in camelCase, like every type of the crate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DeletionStatus {
     /// True once every task has finished: the data is gone. This is Velt's
     /// `isDeleteCompleted`, trusted even when `tasksLeft` contradicts it (then `warnings`
@@ -354,6 +356,37 @@ fn job_from(data: types::DeletionJob, user_ids: Vec<String>) -> DeletionJob {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jobs_and_statuses_serialize_in_camel_case() {
+        let job = DeletionJob {
+            job_id: "job-1".into(),
+            tasks_count: Some(2),
+            user_ids: vec!["user-1".into()],
+            started_at: DateTime::<Utc>::UNIX_EPOCH,
+            warnings: Vec::new(),
+        };
+        let status = DeletionStatus {
+            completed: false,
+            tasks_left: Some(1),
+            last_task_completed_at: None,
+            warnings: Vec::new(),
+        };
+        let keys = |value: serde_json::Value| -> Vec<String> {
+            value
+                .as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            keys(serde_json::to_value(&job).unwrap()),
+            ["jobId", "tasksCount", "userIds", "startedAt", "warnings"]
+        );
+        assert_eq!(
+            keys(serde_json::to_value(&status).unwrap()),
+            ["completed", "tasksLeft", "lastTaskCompletedAt", "warnings"]
+        );
+    }
 
     #[test]
     fn more_than_thirty_users_go_in_batches() {

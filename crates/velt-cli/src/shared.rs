@@ -1,8 +1,14 @@
 //! What several commands share: the subject from `--email`/`--user-id`, the day a request
-//! was received, the exit status of a search, and the command as the user ran it.
+//! was received, how to wait for deletion jobs, the exit status of a search, and the command
+//! as the user ran it.
+
+use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use velt_api::search::{Search, Subject};
+use velt_api::{
+    deletion::PollOptions,
+    search::{Search, Subject},
+};
 use velt_dsr::find::{self, Found};
 
 use crate::{
@@ -13,6 +19,16 @@ use crate::{
 /// The command that runs velt as the user ran it, for hints: `velt`, or `velt --fake`.
 pub fn velt_command(fake: bool) -> String {
     if fake { "velt --fake" } else { "velt" }.to_owned()
+}
+
+/// How to wait for deletion jobs: `--timeout` as the one deadline for every job, or the
+/// poller's default (24 hours), with the poller's intervals (`PollOptions` says why).
+pub fn poll(timeout: Option<Duration>) -> PollOptions {
+    let mut poll = PollOptions::default();
+    if let Some(timeout) = timeout {
+        poll.deadline = timeout;
+    }
+    poll
 }
 
 /// `--email` or `--user-id`.

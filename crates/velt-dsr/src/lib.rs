@@ -29,7 +29,7 @@
 //!     organization_ids: Vec::new(),
 //!     concurrency: 8,
 //!     received: None,
-//!     deadline: None,
+//!     poll: Default::default(),
 //! }, &|event| eprintln!("{event:?}")).await?;
 //! for plan in prepared.plans() {
 //!     println!("will erase {:?} in {:?}", plan.request().user_ids(), plan.request().scope());

@@ -10,6 +10,7 @@ use chrono::{NaiveDate, Utc};
 use serde_json::json;
 use velt_api::{
     Client,
+    deletion::PollOptions,
     search::{Search, Subject},
 };
 use velt_case::{
@@ -183,8 +184,9 @@ pub struct ErasureRequestOptions {
     pub concurrency: usize,
     /// The day the request was received, for a new case (default today).
     pub received: Option<NaiveDate>,
-    /// Give up waiting for the jobs after this long; `None` for the poller's default.
-    pub deadline: Option<std::time::Duration>,
+    /// How to wait for the jobs: one deadline for every job of the request (default
+    /// [`PollOptions::default`]: 24 hours), and the poller's intervals.
+    pub poll: PollOptions,
 }
 
 /// An erasure request searched and planned, ready to run: the caller may show
@@ -214,8 +216,10 @@ impl PreparedErasure {
     }
 
     /// Erases every match, waits, verifies in every organization found, and keeps every
-    /// receipt in the case (numbered after any receipts of an earlier pass). Stops at the
-    /// first erasure that does not end verified; the case then records why and stays open.
+    /// receipt in the case (numbered after any receipts of an earlier pass). The wait's
+    /// deadline is one for the whole request: each erasure gets what the ones before it left.
+    /// Stops at the first erasure that does not end verified; the case then records why and
+    /// stays open.
     pub async fn run(self, client: &Client, events: Events<'_>) -> Result<ErasureRequestOutcome> {
         let PreparedErasure {
             mut case,
@@ -227,7 +231,9 @@ impl PreparedErasure {
         let dir = case.dir().to_path_buf();
         let mut outcomes = Vec::new();
         let mut failure = None;
-        for plan in plans {
+        let started = std::time::Instant::now();
+        for mut plan in plans {
+            plan.poll.deadline = plan.poll.deadline.saturating_sub(started.elapsed());
             match erase::run(client, plan, events).await {
                 Ok(outcome) => {
                     let verified = matches!(outcome.result, ErasureResult::Verified);
@@ -371,7 +377,7 @@ pub async fn prepare_erasure(
             receipt: Some(receipt),
             first_receipt,
             verify: true,
-            deadline: options.deadline,
+            poll: options.poll,
         },
     )?;
     Ok(PreparedErasure {

@@ -13,6 +13,7 @@ use crate::{
     erasure::{self as words, Resume},
     failure::Failure,
     output::{Shown, Terminal},
+    shared,
 };
 
 /// Runs the command.
@@ -69,7 +70,7 @@ pub async fn exec(client: &Client, args: DeleteArgs, fake: bool) -> Result<(), F
         user_ids: args.user_ids,
         organization_ids: args.organization_ids,
         wait: args.wait,
-        deadline: args.timeout,
+        poll: shared::poll(args.timeout),
         receipt: args.receipt,
         verify,
     })?;

@@ -10,6 +10,7 @@ use crate::{
     erasure::{self as words, Resume},
     failure::Failure,
     output::{Shown, Terminal, print_json},
+    shared,
 };
 
 /// Runs the command.
@@ -24,10 +25,8 @@ pub async fn exec(client: &Client, args: DeleteStatusArgs, fake: bool) -> Result
             ));
         }
         let job_id = args.job_id.as_deref().unwrap_or_default();
-        let wait = args.wait.then(|| {
-            args.timeout
-                .unwrap_or(velt_api::deletion::PollOptions::default().deadline)
-        });
+        let poll = shared::poll(args.timeout);
+        let wait = args.wait.then_some(&poll);
         let status = erase::job_status(client, job_id, wait, &events).await;
         terminal.finish();
         let status = match status {
@@ -54,14 +53,10 @@ pub async fn exec(client: &Client, args: DeleteStatusArgs, fake: bool) -> Result
             }
             Err(other) => return Err(other.into()),
         };
-        // The crate's own casing (camelCase), as every other JSON it prints.
-        return print_json(&velt_api::serde_json::json!({
-            "jobId": job_id,
-            "completed": status.completed,
-            "tasksLeft": status.tasks_left,
-            "lastTaskCompletedAt": status.last_task_completed_at,
-            "warnings": status.warnings,
-        }));
+        return print_json(&JobStatus {
+            job_id,
+            status: &status,
+        });
     };
     let verify = Verify {
         enabled: args.verify.verify,
@@ -78,7 +73,7 @@ pub async fn exec(client: &Client, args: DeleteStatusArgs, fake: bool) -> Result
     let options = FollowOptions {
         receipt: path.clone(),
         wait: args.wait,
-        deadline: args.timeout,
+        poll: shared::poll(args.timeout),
         verify,
     };
     let outcome = tokio::select! {
@@ -100,4 +95,14 @@ pub async fn exec(client: &Client, args: DeleteStatusArgs, fake: bool) -> Result
     let outcome = outcome?;
     words::judge(&outcome, &resume, &terminal)?;
     print_json(&outcome.receipt)
+}
+
+/// What `delete-status --job-id` prints: the job and its status, in camelCase like every JSON
+/// the tool prints.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JobStatus<'a> {
+    job_id: &'a str,
+    #[serde(flatten)]
+    status: &'a velt_api::deletion::DeletionStatus,
 }

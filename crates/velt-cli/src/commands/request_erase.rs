@@ -12,6 +12,7 @@ use crate::{
     erasure::{self as words, Resume},
     failure::Failure,
     output::{Shown, Terminal, print_json},
+    shared,
 };
 
 /// Runs the command.
@@ -34,7 +35,7 @@ pub async fn exec(client: &Client, args: RequestEraseArgs, fake: bool) -> Result
             organization_ids: args.organization_ids,
             concurrency: usize::from(args.concurrency),
             received: args.received,
-            deadline: args.timeout,
+            poll: shared::poll(args.timeout),
         },
         &events,
     )

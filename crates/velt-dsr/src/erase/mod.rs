@@ -11,7 +11,6 @@ mod wait;
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
-    time::Duration,
 };
 
 use velt_api::{
@@ -53,9 +52,10 @@ pub struct ErasureOptions {
     pub organization_ids: Vec<String>,
     /// Wait until every job completed.
     pub wait: bool,
-    /// Give up waiting after this long, across all jobs; `None` for the poller's default
-    /// ([`PollOptions::default`]: 24 hours, the time Velt says a deletion can take).
-    pub deadline: Option<Duration>,
+    /// How to wait: one deadline across every job, and the intervals between status calls
+    /// (default [`PollOptions::default`]: 24 hours, the time Velt says a deletion can take,
+    /// and the intervals explained there).
+    pub poll: PollOptions,
     /// Where to keep the receipt.
     pub receipt: Option<PathBuf>,
     /// The proof of erasure.
@@ -69,7 +69,7 @@ pub struct ErasurePlan {
     check_in: Vec<String>,
     receipt: Option<PathBuf>,
     wait: bool,
-    deadline: Duration,
+    pub(crate) poll: PollOptions,
     allow_empty: bool,
 }
 
@@ -112,7 +112,7 @@ pub fn plan(options: ErasureOptions) -> Result<ErasurePlan> {
         check_in,
         receipt: options.receipt,
         wait: options.wait,
-        deadline: options.deadline.unwrap_or(PollOptions::default().deadline),
+        poll: options.poll,
         allow_empty: options.verify.allow_empty,
     })
 }
@@ -240,7 +240,7 @@ pub async fn run(client: &Client, plan: ErasurePlan, events: Events<'_>) -> Resu
             &mut outcome.receipt,
             plan.receipt.as_deref(),
             &plan.check_in,
-            plan.deadline,
+            &plan.poll,
             plan.allow_empty,
             events,
         )
@@ -256,8 +256,9 @@ pub struct FollowOptions {
     pub receipt: PathBuf,
     /// Wait until every job completed (otherwise look once).
     pub wait: bool,
-    /// Give up waiting after this long; `None` for the poller's default.
-    pub deadline: Option<Duration>,
+    /// How to wait: one deadline across every unfinished job, and the intervals (default
+    /// [`PollOptions::default`]).
+    pub poll: PollOptions,
     /// The proof of erasure, once the jobs completed.
     pub verify: Verify,
 }
@@ -294,7 +295,7 @@ pub async fn follow(
             &mut receipt,
             Some(path),
             &check_in,
-            options.deadline.unwrap_or(PollOptions::default().deadline),
+            &options.poll,
             options.verify.allow_empty,
             events,
         )
@@ -330,19 +331,19 @@ pub async fn follow(
     })
 }
 
-/// One job's status: asked once, or with `wait`, polled until it completes or the deadline
-/// passes.
+/// One job's status: asked once, or with `wait`, polled until it completes or the wait's
+/// deadline passes.
 pub async fn job_status(
     client: &Client,
     job_id: &str,
-    wait: Option<Duration>,
+    wait: Option<&PollOptions>,
     events: Events<'_>,
 ) -> Result<std::result::Result<DeletionStatus, WaitStop>> {
     let step = || Step::Status {
         job_id: job_id.to_owned(),
         user_ids: Vec::new(),
     };
-    let Some(deadline) = wait else {
+    let Some(poll) = wait else {
         let status = client
             .deletion_status(job_id)
             .await
@@ -357,7 +358,7 @@ pub async fn job_status(
     let done = until_all_done(
         client,
         &[(job_id.to_owned(), Vec::new())],
-        deadline,
+        poll,
         events,
         |_, status| {
             last = Some(status.clone());
@@ -383,7 +384,7 @@ async fn finish(
     receipt: &mut DeletionReceipt,
     path: Option<&Path>,
     check_in: &[String],
-    deadline: Duration,
+    poll: &PollOptions,
     allow_empty: bool,
     events: Events<'_>,
 ) -> Result<ErasureResult> {
@@ -393,7 +394,7 @@ async fn finish(
         .collect();
     let stopped = {
         let receipt = &mut *receipt;
-        until_all_done(client, &unfinished, deadline, events, |job_id, status| {
+        until_all_done(client, &unfinished, poll, events, |job_id, status| {
             receipt.record_status(job_id, status);
             save(receipt, path, events)
         })
@@ -576,8 +577,9 @@ pub struct MatchesErasure {
     /// Export each user again in each organization where it was found, once the jobs
     /// completed (needs `wait`).
     pub verify: bool,
-    /// Give up waiting after this long (each erasure); `None` for the poller's default.
-    pub deadline: Option<Duration>,
+    /// How to wait: the deadline is shared by every erasure planned (see
+    /// `PreparedErasure::run`), with the poller's intervals by default.
+    pub poll: PollOptions,
 }
 
 /// Plans the erasure of every match in the organizations where it was found: the users found
@@ -609,7 +611,7 @@ pub fn plan_matches(matches: &[Match], options: &MatchesErasure) -> Result<Vec<E
                 user_ids,
                 organization_ids,
                 wait: options.wait,
-                deadline: options.deadline,
+                poll: options.poll.clone(),
                 receipt: options
                     .receipt
                     .as_ref()

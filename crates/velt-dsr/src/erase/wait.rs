@@ -46,21 +46,27 @@ pub enum WaitStop {
     },
 }
 
-/// Polls each job of `jobs` (id and users) in turn until it completes, under one `deadline`
-/// for them all, calling `on_done` as each completes (to record it). Returns `None` when every
+/// Polls each job of `jobs` (id and users) in turn until it completes, under one deadline
+/// for them all (`poll.deadline`, counted from the call; each job gets what is left), calling `on_done` as each completes (to record it). Returns `None` when every
 /// job completed, or why the wait stopped.
 pub async fn until_all_done(
     client: &Client,
     jobs: &[(String, Vec<String>)],
-    deadline: Duration,
+    poll: &PollOptions,
     events: Events<'_>,
     mut on_done: impl FnMut(&str, &DeletionStatus) -> Result<()>,
 ) -> Result<Option<WaitStop>> {
     let started = Instant::now();
     for (job_id, user_ids) in jobs {
-        let left = deadline.saturating_sub(started.elapsed());
+        let left = poll.deadline.saturating_sub(started.elapsed());
         let outcome = client
-            .poll_deletion(job_id, PollOptions::with_deadline(left))
+            .poll_deletion(
+                job_id,
+                PollOptions {
+                    deadline: left,
+                    ..poll.clone()
+                },
+            )
             .until_done(|event| match event {
                 PollEvent::Status(status) => events(Event::JobStatus {
                     job_id: job_id.clone(),
