@@ -26,8 +26,7 @@ async fn dot_dot_in_a_url_changes_nothing_outside_the_target() {
     assert_eq!(names(root.path()), vec!["case"]);
     assert_eq!(names(&root.path().join("case")), vec!["files"]);
     let mut expected = Vec::new();
-    for (i, request) in origin.requests().iter().enumerate() {
-        let _ = i;
+    for request in origin.requests() {
         expected.push(format!(
             "{}.png",
             sha256(format!("content of {}", request.path).as_bytes())
