@@ -255,7 +255,7 @@ impl Fetcher {
     /// downloaded once. A file an earlier run completed in `dir` (see [resuming](crate#resuming)) is
     /// not downloaded again. Fails only when `dir` or its journal cannot be used: what
     /// happened to each URL is in the report.
-    pub async fn fetch<P: Clone>(
+    pub async fn fetch<P>(
         &self,
         files: impl IntoIterator<Item = FileRef<P>>,
         dir: &Path,
@@ -302,11 +302,12 @@ impl Fetcher {
             }
         }
 
-        let mut done = futures::stream::iter(distinct.iter().enumerate())
-            .map(|(d, (url, _))| {
-                let run = &run;
-                async move { (d, self.fetch_one(url, run).await) }
-            })
+        // Indices, not borrowed items, go through the stream: a closure taking a reference
+        // would make the run's future not `Send` (a limit of rustc's higher-ranked
+        // inference), and a worker must be able to spawn it.
+        let (distinct_ref, run_ref) = (&distinct, &run);
+        let mut done = futures::stream::iter(0..distinct.len())
+            .map(move |d| async move { (d, self.fetch_one(&distinct_ref[d].0, run_ref).await) })
             .buffer_unordered(self.settings.concurrency);
         while let Some((d, outcome)) = done.next().await {
             for &i in &distinct[d].1 {

@@ -9,7 +9,8 @@
 //! [`Fetcher::fetch`] returns a [`FetchReport`] with one [`FileRecord`] per URL, fetched (file
 //! name, size, SHA-256, content type) or not (a typed [`NotFetchedReason`] with a
 //! plain-language Display), serializable in camelCase for a case record. [`skip_all`] is the
-//! report of a run told to fetch nothing (the CLI's `--no-files`).
+//! report of a run told to fetch nothing (the CLI's `--no-files`). [`find_file_urls`] finds
+//! the file URLs of one exported item (with their JSON pointers, for [`Provenance::field_path`]).
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -98,6 +99,7 @@ mod address;
 mod error;
 mod event;
 mod fetch;
+mod found;
 mod journal;
 mod naming;
 mod policy;
@@ -111,6 +113,7 @@ pub use fetch::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RUN_BYTES,
     Fetcher, FetcherBuilder,
 };
+pub use found::{FILE_CONTAINERS, FILE_URL_FIELDS, FoundUrl, find_file_urls};
 pub use journal::JOURNAL_FILE;
 pub use policy::{DEFAULT_FILE_HOSTS, FileHost};
 pub use reason::{NotFetchedReason, TimeoutPhase};

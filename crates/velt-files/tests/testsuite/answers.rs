@@ -149,3 +149,32 @@ async fn a_refused_connection_is_listed() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_run_can_be_spawned_by_a_worker() {
+    fn log(_: velt_files::FetchEvent<'_>) {}
+    let origin = Server::start(|_| Reply::ok("image/jpeg", "photo")).await;
+    let fetcher = builder(&origin.origin()).build().unwrap();
+    let dir = tempdir();
+    let target = dir.path().to_owned();
+    let url = origin.url("/photo");
+    // The run's future is `Send + 'static` with owned inputs: a worker can spawn it.
+    let report = tokio::spawn(async move {
+        let files = vec![velt_files::FileRef::new(
+            url,
+            velt_files::Provenance {
+                organization_id: "org-1".into(),
+                feature: "users".into(),
+                item_id: "user-1".into(),
+                field_path: "/photoUrl".into(),
+            },
+        )];
+        fetcher.fetch(files, &target, &log).await
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let (record, file) = report.fetched().next().unwrap();
+    assert_eq!(record.provenance.field_path, "/photoUrl");
+    assert!(file.file.ends_with(".jpg"));
+}
