@@ -6,7 +6,8 @@
 //!   and octal IPv4, a listed name that resolves to loopback, credentials in the URL;
 //! - `redirects`: every hop checked, off-list targets never contacted, the hop limit;
 //! - `limits`: per file (announced and cut off), per run, partial files removed;
-//! - `answers`: HTTP errors, stalls, a refused connection, the headers a file host sees;
+//! - `answers`: HTTP errors, stalls, a refused connection, the headers a file host sees, a
+//!   run spawned on a task of its own;
 //! - `names`: names from the content, never the URL; one file for the same bytes;
 //! - `resume`: a rerun downloads nothing already complete.
 
