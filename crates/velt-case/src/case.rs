@@ -7,14 +7,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use velt_api::search::Subject;
 
-use crate::check::{ExportCheck, check_export};
+use crate::check::{ExportCheck, check_export, coverage_sha256};
 use crate::dates::{add_months, due_date};
 use crate::error::Error;
 use crate::events::{self, GENESIS};
 use crate::fsutil::{self, create_private_dir, measure, set_private, write_bytes_atomically};
 use crate::model::{
-    Case, DATA_DIR, EVENTS_FILE, EventsHead, Extension, FileRecord, FileRole, MAX_EXTENSION_MONTHS,
-    NewCase, RECEIPT_FILE, REPORT_FILE, RequestKind, SEARCH_FILE, Status, export_file,
+    Case, CoverageRow, CoverageState, DATA_DIR, EVENTS_FILE, EventsHead, Extension, FileRecord,
+    FileRole, MAX_EXTENSION_MONTHS, NewCase, RECEIPT_FILE, REPORT_FILE, RequestKind, SEARCH_FILE,
+    Status, export_file,
 };
 use crate::report::{self, ReportOptions, ReportSummary};
 use crate::zipping;
@@ -115,6 +116,7 @@ impl CaseFolder {
                 lines: 0,
                 last_sha256: GENESIS.to_string(),
             },
+            coverage: Vec::new(),
             written_by: concat!("velt-case ", env!("CARGO_PKG_VERSION")).to_string(),
         };
         let log = open_log(dir)?;
@@ -289,6 +291,13 @@ impl CaseFolder {
     /// Logs nothing by itself; the `record_*` methods log their step.
     fn add_file(&mut self, relative: &str, role: FileRole) -> Result<FileRecord, Error> {
         let path = self.resolve(relative)?;
+        // The folders a writer made for it (`stores/ORG/USER`, `files`) become owner-only.
+        for folder in path.ancestors().skip(1) {
+            if folder == self.dir {
+                break;
+            }
+            set_private(folder, true)?;
+        }
         let (bytes, sha256) =
             measure(&path).map_err(|e| Error::io(&path, "cannot read the file to record", e))?;
         self.add_measured(relative, role, bytes, sha256)
@@ -327,6 +336,45 @@ impl CaseFolder {
             json!({ "path": record.path, "role": record.role, "bytes": record.bytes, "sha256": record.sha256 }),
         )?;
         Ok(record)
+    }
+
+    /// Keeps the coverage table of the answer in `case.json` ([`Case::coverage`]), replacing
+    /// an earlier one, and logs a `coverage` step with the rows per state and the SHA-256 of
+    /// the table (so that [`crate::check()`] catches an edit of the table in `case.json`
+    /// alone). The report ([`CaseFolder::write_report`]) shows it; write the report after.
+    /// A row's note must hold no secret.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), velt_case::Error> {
+    /// use velt_api::search::Subject;
+    /// use velt_case::{CaseFolder, NewCase, RequestKind, model};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("velt-case-coverage-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// let mut case = CaseFolder::create(&dir, &NewCase {
+    ///     subject: Subject::email("ana@example.com"),
+    ///     kinds: vec![RequestKind::Access],
+    ///     received: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+    /// })?;
+    /// case.set_coverage(model::unread_stores())?;
+    /// assert_eq!(velt_case::Case::load(&dir)?.coverage, model::unread_stores());
+    /// # drop(case);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok(()) }
+    /// ```
+    pub fn set_coverage(&mut self, rows: Vec<CoverageRow>) -> Result<(), Error> {
+        let count = |state: CoverageState| rows.iter().filter(|r| r.state == state).count();
+        let details = json!({
+            "rows": rows.len(),
+            "collected": count(CoverageState::Collected),
+            "partial": count(CoverageState::Partial),
+            "notRead": count(CoverageState::NotRead),
+            "notRequested": count(CoverageState::NotRequested),
+            "failed": count(CoverageState::Failed),
+            "sha256": coverage_sha256(&rows),
+        });
+        self.case.coverage = rows;
+        self.log("coverage", details)
     }
 
     /// Stores the search record (JSON, kept as given) as `search.json`, records its hash and

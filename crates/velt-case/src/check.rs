@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::dates::deadline_in_words;
 use crate::error::Error;
 use crate::events::read_chain;
-use crate::fsutil::measure;
+use crate::fsutil::{measure, sha256_hex};
 use crate::model::{
-    CASE_FILE, Case, EVENTS_FILE, FileRole, RECEIPT_FILE, REPORT_FILE, SEARCH_FILE, Status,
-    export_file,
+    CASE_FILE, Case, CoverageRow, EVENTS_FILE, FILE_INDEX, FILES_DIR, FileRole, RECEIPT_FILE,
+    REPORT_FILE, SEARCH_FILE, Status, export_file,
 };
 use crate::records::ExportManifest;
 
@@ -175,10 +175,13 @@ impl CheckReport {
 }
 
 /// Checks the case folder `dir`: every recorded file against its recorded size and SHA-256
-/// (exports, manifests, `search.json`, `report.html`, `receipt.json`...), every export against
-/// its manifest (size, SHA-256 and item counts recomputed), the event chain (and its end
-/// against `case.json`), the hash each step logged for a file against the one `case.json`
-/// records (so an edit of `case.json` alone is caught), that each export is where
+/// (exports, manifests, `search.json`, `report.html`, `receipt.json`, the data of the other
+/// stores under `stores/`, `files.json` and each downloaded file under `files/`...), every
+/// export against its manifest (size, SHA-256 and item counts recomputed), each file
+/// `files.json` lists as downloaded against its record, the event chain (and its end
+/// against `case.json`), the hash each step logged for a file, and for the coverage table,
+/// against what `case.json` holds (so an edit of `case.json` alone is caught), that each
+/// export is where
 /// [`export_file`] puts its manifest's user, and files in the folder that were never
 /// recorded. `today` sets the days left (pass `Utc::now().date_naive()` outside tests). It
 /// reads the folder without opening it for changes, so it also checks a case another
@@ -301,6 +304,38 @@ pub fn check(dir: &Path, today: NaiveDate) -> Result<CheckReport, Error> {
                     )),
                 }
             }
+            // The coverage table as the last `coverage` step logged it.
+            let logged_coverage = chain
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.step == "coverage")
+                .map(|e| {
+                    (
+                        e.seq,
+                        e.details
+                            .get("sha256")
+                            .and_then(|s| s.as_str())
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                });
+            let have = coverage_sha256(&case.coverage);
+            match logged_coverage {
+                Some((seq, sha)) if sha != have => problems.push(problem(
+                    CASE_FILE,
+                    format!("sha256 of the coverage table, against line {seq} of events.jsonl"),
+                    sha,
+                    have,
+                )),
+                None if !case.coverage.is_empty() => problems.push(problem(
+                    CASE_FILE,
+                    "coverage table (no step of events.jsonl logs it)",
+                    "no coverage table",
+                    format!("{} rows", case.coverage.len()),
+                )),
+                _ => {}
+            }
             for b in chain.breaks {
                 problems.push(problem(EVENTS_FILE, "chain", "an unbroken chain", b));
             }
@@ -321,6 +356,11 @@ pub fn check(dir: &Path, today: NaiveDate) -> Result<CheckReport, Error> {
                 ));
             }
         }
+    }
+
+    // Every file the list of downloads says is in the case is recorded, with its hash.
+    if case.file(FILE_INDEX).is_some() {
+        problems.extend(check_file_index(dir, &case));
     }
 
     // Files nobody recorded (a half-written export, something added by hand).
@@ -348,6 +388,65 @@ pub fn check(dir: &Path, today: NaiveDate) -> Result<CheckReport, Error> {
         events,
         problems,
     })
+}
+
+/// The SHA-256 of a coverage table as `case.json` holds it (its compact JSON), which the
+/// `coverage` step logs.
+pub(crate) fn coverage_sha256(rows: &[CoverageRow]) -> String {
+    sha256_hex(&serde_json::to_vec(rows).unwrap_or_default())
+}
+
+/// The files `files.json` lists as downloaded, against the case's records: each must be
+/// recorded as a downloaded file, with the SHA-256 the download computed.
+fn check_file_index(dir: &Path, case: &Case) -> Vec<Problem> {
+    let index: velt_files::FetchReport<velt_files::Provenance> =
+        match std::fs::read(dir.join(FILE_INDEX))
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+        {
+            Ok(index) => index,
+            Err(e) => {
+                return vec![problem(
+                    FILE_INDEX,
+                    "list of files",
+                    "the list of the files behind the links",
+                    e,
+                )];
+            }
+        };
+    let mut problems = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (_, fetched) in index.fetched() {
+        if !seen.insert(fetched.file.as_str()) {
+            continue;
+        }
+        let path = format!("{FILES_DIR}/{}", fetched.file);
+        match case.file(&path) {
+            Some(record) if record.role == FileRole::DownloadedFile => {
+                if record.sha256 != fetched.sha256 {
+                    problems.push(problem(
+                        &path,
+                        "sha256 in case.json, against files.json",
+                        &fetched.sha256,
+                        &record.sha256,
+                    ));
+                }
+            }
+            Some(record) => problems.push(problem(
+                &path,
+                "role",
+                "a downloaded file (files.json lists it)",
+                format!("{:?}", record.role),
+            )),
+            None => problems.push(problem(
+                &path,
+                "record in case.json (files.json lists it as downloaded)",
+                "a recorded file",
+                "no record",
+            )),
+        }
+    }
+    problems
 }
 
 /// Every file under `dir` as (relative `/` path, size), folders first-level and down.

@@ -20,6 +20,15 @@ pub const REPORT_FILE: &str = "report.html";
 pub const RECEIPT_FILE: &str = "receipt.json";
 /// Folder of the exports in a case folder: `data/ORG/USER.ndjson` ([`export_file`]).
 pub const DATA_DIR: &str = "data";
+/// Folder of the data read from Velt's other stores, beside the export:
+/// `stores/ORG/USER/activities.ndjson`, `permissions.json`, `notification-settings.ndjson`,
+/// and `stores/memory/USER/profile.json`, `judgments.ndjson` (ids escaped by [`file_stem`]).
+pub const STORES_DIR: &str = "stores";
+/// Folder of the files behind the links in the exported data, each named `<sha256>.<ext>`.
+pub const FILES_DIR: &str = "files";
+/// The list of every link to a file found in the exported data, and what became of it
+/// (downloaded into [`FILES_DIR`], or why not): `velt_files::FetchReport<Provenance>`.
+pub const FILE_INDEX: &str = "files.json";
 
 /// The most months a deadline can be extended by, in all (GDPR Art. 12(3): "by two further
 /// months").
@@ -196,9 +205,9 @@ pub struct Extension {
     pub due_after: NaiveDate,
 }
 
-/// What a file of the case is.
+/// What a file of the case is. Written in camelCase (`export`, ..., `storeData`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "camelCase")]
 pub enum FileRole {
     /// An NDJSON export, `data/ORG/USER.ndjson`.
     Export,
@@ -212,6 +221,130 @@ pub enum FileRole {
     Receipt,
     /// Any other file the caller records.
     Other,
+    /// Data read from another of Velt's stores, under [`STORES_DIR`] (activity records,
+    /// permissions, notification settings, the AI Memory profile and judgments).
+    StoreData,
+    /// The list of links to files and what became of each, [`FILE_INDEX`].
+    FileIndex,
+    /// A file behind a link in the data, downloaded into [`FILES_DIR`].
+    DownloadedFile,
+}
+
+/// How much of one store the answer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CoverageState {
+    /// Read in full: what Velt answered is in the case.
+    Collected,
+    /// Read in part: some of it is in the case, the note says what is missing and why.
+    Partial,
+    /// No documented call reads it: nothing of it is in the case.
+    NotRead,
+    /// Not asked for in this answer (files behind links with `--no-files`, say).
+    NotRequested,
+    /// Reading it failed: nothing of it is in the case; the note says why.
+    Failed,
+}
+
+impl CoverageState {
+    /// Whether the store is in the answer in full ([`CoverageState::Collected`]).
+    pub fn is_complete(self) -> bool {
+        self == CoverageState::Collected
+    }
+}
+
+/// One row of the coverage table of an access request: one store (in one organization, for
+/// the stores kept per organization), what of it the case holds, and why not all of it.
+/// Kept in `case.json` ([`Case::coverage`]) and shown in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoverageRow {
+    /// The store's id: `gdprExport`, `activities`, `permissions`, `notificationSettings`,
+    /// `memoryProfile`, `judgments`, `files`, or one of [`unread_stores`]'.
+    pub store: String,
+    /// What the store holds, in plain words for the person.
+    pub label: String,
+    /// The organization, for a store kept per organization.
+    #[serde(default)]
+    pub organization_id: Option<String>,
+    /// The organization's name as Velt lists it, when known.
+    #[serde(default)]
+    pub organization_name: Option<String>,
+    /// How much of it the case holds.
+    pub state: CoverageState,
+    /// Records (items, entries, files) in the case, when counted.
+    #[serde(default)]
+    pub items: Option<u64>,
+    /// Bytes in the case, when counted.
+    #[serde(default)]
+    pub bytes: Option<u64>,
+    /// Why not all of it, or what it covers, in plain words.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The case's files that hold it, relative to the case folder, `/`-separated.
+    #[serde(default)]
+    pub files: Vec<String>,
+}
+
+/// The stores Velt keeps a person's data in that no documented call reads (Velt's pages, as
+/// of 2026-08: "No documented call reads presence, live state, huddles, cursors or
+/// user-group membership"), and the data a customer self-hosts, which never reaches Velt:
+/// one [`CoverageState::NotRead`] row each, with a note, to name in the coverage table.
+///
+/// ```
+/// use velt_case::model::{CoverageState, unread_stores};
+///
+/// let rows = unread_stores();
+/// assert!(rows.iter().all(|r| r.state == CoverageState::NotRead && r.note.is_some()));
+/// assert!(rows.iter().any(|r| r.store == "presence"));
+/// ```
+pub fn unread_stores() -> Vec<CoverageRow> {
+    const NO_CALL: &str = "Velt's documented API has no call that reads this, so it could not be included in this answer; Velt keeps it while the product is used";
+    let rows: [(&str, &str, &str); 6] = [
+        (
+            "presence",
+            "Presence: whether you are online, and on which page or document",
+            NO_CALL,
+        ),
+        (
+            "liveState",
+            "Live state and live selections: what you select or edit at the moment, shared live with the others in a document",
+            NO_CALL,
+        ),
+        (
+            "huddles",
+            "Huddles: the audio and video calls in a document, and who took part",
+            NO_CALL,
+        ),
+        (
+            "cursors",
+            "Cursors: where your pointer is on a shared page, shown live to the others",
+            NO_CALL,
+        ),
+        (
+            "userGroups",
+            "User groups: the groups of users you belong to in an organization",
+            NO_CALL,
+        ),
+        (
+            "selfHosted",
+            "Data the company keeps in its own systems instead of Velt (self-hosted data)",
+            "Where the company stores parts of the data itself (the text of comments, attachment names and links, transcripts, names and emails), Velt never receives those parts: they are outside Velt's answer and are answered from the company's own systems",
+        ),
+    ];
+    rows.into_iter()
+        .map(|(store, label, note)| CoverageRow {
+            store: store.to_owned(),
+            label: label.to_owned(),
+            organization_id: None,
+            organization_name: None,
+            state: CoverageState::NotRead,
+            items: None,
+            bytes: None,
+            note: Some(note.to_owned()),
+            files: Vec::new(),
+        })
+        .collect()
 }
 
 /// A file of the case as recorded: path relative to the case folder, size and SHA-256.
@@ -277,6 +410,11 @@ pub struct Case {
     pub files: Vec<FileRecord>,
     /// The end of the event log as last written.
     pub events: EventsHead,
+    /// The coverage table of an access request: each store, what of it the case holds, and
+    /// the stores no documented call reads ([`crate::CaseFolder::set_coverage`]). Empty in
+    /// cases written before it was kept, and until it is set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<CoverageRow>,
     /// The program that wrote the case: `velt-case 0.1.0`.
     pub written_by: String,
 }

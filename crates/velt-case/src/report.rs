@@ -2,9 +2,13 @@
 //! [`crate::CaseFolder::write_report`] with its [`ReportOptions`]; what it holds is a
 //! [`ReportSummary`].
 
+mod common;
+mod coverage;
+mod downloads;
+mod stores;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -17,6 +21,10 @@ use crate::dates::{date_in_words, parse_timestamp, time_in_words};
 use crate::error::Error;
 use crate::fsutil::write_atomically;
 use crate::model::{Case, FileRole, RECEIPT_FILE};
+use common::{
+    CommentView, ItemView, OPEN_UP_TO, count_words, document, field_rows, for_each_line,
+    for_each_line_until, links, named, push_fact, text_of, time_of, user_text,
+};
 
 /// The features Velt exports, in the order the report shows them, with their names in words.
 const FEATURES: [(&str, &str, &str); 4] = [
@@ -26,9 +34,6 @@ const FEATURES: [(&str, &str, &str); 4] = [
     ("notifications", "notifications", "Notifications"),
 ];
 
-/// Sections of at most this many items are shown open; larger ones are folded.
-const OPEN_UP_TO: u64 = 10;
-
 /// How the report is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportOptions {
@@ -36,8 +41,9 @@ pub struct ReportOptions {
     /// text, links and images as text with their address).
     pub notice_markdown: Option<String>,
     /// Items rendered in full per organization and kind of data (default 1,000); the rest
-    /// are counted in the summary and named in a note pointing to the raw file. `usize::MAX`
-    /// renders everything.
+    /// are counted in the summary and named in a note pointing to the raw file. The same cap
+    /// holds for the records of each file of Velt's other stores (activity records, ...) and
+    /// for each list of the files behind the links. `usize::MAX` renders everything.
     pub max_items_per_section: usize,
     /// The time written as "prepared on" (default: now).
     pub generated_at: Option<DateTime<Utc>>,
@@ -68,6 +74,12 @@ pub struct ReportSummary {
     /// Export lines that could not be read as `{"feature":..,"item":..}` (counted, named in
     /// the report).
     pub unreadable_lines: u64,
+    /// Records in the files of Velt's other stores (`stores/`: one per line of an NDJSON
+    /// file, one per JSON file).
+    pub store_records: u64,
+    /// Of them, rendered in full (each file is capped at
+    /// [`ReportOptions::max_items_per_section`]).
+    pub store_records_shown: u64,
     /// Size of the report in bytes.
     pub bytes: u64,
 }
@@ -102,6 +114,18 @@ fn environment() -> Result<Environment<'static>, Error> {
     let mut env = Environment::new();
     for (name, source) in [
         ("head.html", include_str!("../templates/head.html")),
+        (
+            "store_start.html",
+            include_str!("../templates/store_start.html"),
+        ),
+        (
+            "store_end.html",
+            include_str!("../templates/store_end.html"),
+        ),
+        (
+            "downloads.html",
+            include_str!("../templates/downloads.html"),
+        ),
         (
             "section_start.html",
             include_str!("../templates/section_start.html"),
@@ -156,6 +180,7 @@ struct KindCount {
 #[derive(Serialize)]
 struct OrgView {
     id: String,
+    name: Option<String>,
     users: Vec<String>,
     items: String,
     kinds: Vec<KindCount>,
@@ -217,10 +242,14 @@ fn render(
     }
 
     let generated = options.generated_at.unwrap_or_else(Utc::now);
+    let names = coverage::organization_names(case);
+    let coverage = coverage::coverage_view(case);
+    let search_incomplete = coverage::incomplete_search(dir, case);
     let org_views: Vec<OrgView> = orgs
         .iter()
         .map(|(id, s)| OrgView {
             id: id.clone(),
+            name: names.get(id).filter(|n| *n != id).cloned(),
             users: s.users.iter().cloned().collect(),
             items: count_words(s.counts.values().sum()),
             kinds: keys_in_order(&s.counts)
@@ -262,6 +291,8 @@ fn render(
                     capped_anywhere => orgs.values().any(|s| s.counts.values().any(|&n| n > options.max_items_per_section as u64)),
                     unreadable => count_words(summary.unreadable_lines),
                     bad_lines => &bad_lines,
+                    coverage => &coverage,
+                    search_incomplete => &search_incomplete,
                 },
                 &mut *out,
             )
@@ -274,7 +305,10 @@ fn render(
         env.get_template("section_start.html")
             .and_then(|t| {
                 t.render_captured_to(
-                    context! { org => org, org_start => true, empty => stats.counts.is_empty() },
+                    context! {
+                        org => org, org_name => names.get(org).filter(|n| *n != org),
+                        org_start => true, empty => stats.counts.is_empty(),
+                    },
                     &mut *out,
                 )
             })
@@ -354,6 +388,24 @@ fn render(
             .map_err(Error::Template)?;
     }
 
+    out.write_all(b"</section>\n")
+        .map_err(|e| Error::io(dir, "cannot write the report", e))?;
+
+    // Velt's other stores, and the files behind the links.
+    let cap = options.max_items_per_section as u64;
+    let stored = stores::render_stores(&env, dir, case, cap, &mut *out)?;
+    summary.store_records = stored.records;
+    summary.store_records_shown = stored.shown;
+    let downloads = downloads::downloads_view(
+        dir,
+        case,
+        options.max_items_per_section,
+        coverage.files_not_requested,
+    );
+    env.get_template("downloads.html")
+        .and_then(|t| t.render_captured_to(&downloads, &mut *out))
+        .map_err(Error::Template)?;
+
     let files: Vec<FileView> = case
         .files
         .iter()
@@ -367,6 +419,13 @@ fn render(
                 FileRole::Receipt => "erasure receipt",
                 FileRole::Report => "this report",
                 FileRole::Other => "other",
+                FileRole::StoreData => {
+                    "your data from another of Velt's stores (JSON, as Velt sent it)"
+                }
+                FileRole::FileIndex => {
+                    "list of the links to files in your data, and what became of each"
+                }
+                FileRole::DownloadedFile => "a file behind a link in your data",
             },
             bytes: count_words(f.bytes),
             sha256: f.sha256.clone(),
@@ -460,41 +519,6 @@ fn read_receipt(dir: &Path, case: &Case) -> Option<Jinja> {
     }))
 }
 
-/// Calls `f` with each line (without its newline) of `path`.
-fn for_each_line(path: &Path, mut f: impl FnMut(u64, &[u8])) -> Result<(), Error> {
-    for_each_line_until(path, |n, line| {
-        f(n, line);
-        true
-    })
-}
-
-/// Calls `f` with each line of `path` until it returns false.
-fn for_each_line_until(path: &Path, mut f: impl FnMut(u64, &[u8]) -> bool) -> Result<(), Error> {
-    let file = File::open(path).map_err(|e| Error::io(path, "cannot read the export", e))?;
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
-    let mut line = Vec::new();
-    let mut n = 0;
-    loop {
-        line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io(path, "cannot read the export", e))?;
-        if read == 0 {
-            return Ok(());
-        }
-        n += 1;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        if line.is_empty() {
-            continue;
-        }
-        if !f(n, &line) {
-            return Ok(());
-        }
-    }
-}
-
 /// The four features first, in their usual order, then any other key in name order.
 fn keys_in_order(counts: &BTreeMap<String, u64>) -> Vec<String> {
     let mut keys: Vec<String> = FEATURES
@@ -533,19 +557,6 @@ fn heading_singular(key: &str) -> String {
         "notifications" => "Notification".into(),
         other => format!("\u{201c}{other}\u{201d} item"),
     }
-}
-
-/// `12,345`.
-pub(crate) fn count_words(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn span_words(first: Option<DateTime<Utc>>, last: Option<DateTime<Utc>>) -> Option<String> {
@@ -663,44 +674,6 @@ pub(crate) fn notice_html(markdown: &str) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events);
     html
-}
-
-// ---------------------------------------------------------------------------------------
-// Items in readable form.
-
-/// What the item template shows. Every string is escaped by the template engine.
-#[derive(Debug, Default, Serialize)]
-struct ItemView {
-    kind: &'static str,
-    title: String,
-    facts: Vec<[String; 2]>,
-    thread: Vec<CommentView>,
-    texts: Vec<[String; 2]>,
-    links: Vec<String>,
-    fields: Vec<[String; 2]>,
-    /// Whether the item is shown only as its fields (unknown shape): then the table is open.
-    fields_only: bool,
-}
-
-#[derive(Debug, Default, Serialize)]
-struct CommentView {
-    author: String,
-    when: Option<String>,
-    text: Option<String>,
-    html_source: Option<String>,
-    extra: Vec<String>,
-}
-
-impl ItemView {
-    fn fields(title: String, fields: Vec<[String; 2]>) -> ItemView {
-        ItemView {
-            kind: "fields",
-            title,
-            fields,
-            fields_only: true,
-            ..ItemView::default()
-        }
-    }
 }
 
 fn item_view(key: &str, item: &Value, n: u64) -> ItemView {
@@ -995,122 +968,6 @@ fn fill_template(template: &str, data: Option<&Value>) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn push_fact(facts: &mut Vec<[String; 2]>, label: &str, value: Option<String>) {
-    if let Some(v) = value.filter(|v| !v.is_empty()) {
-        facts.push([label.to_string(), v]);
-    }
-}
-
-/// A string, or a number or boolean in words.
-fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// `{"name":..}` or a string, for statuses and priorities.
-fn named(v: Option<&Value>) -> Option<String> {
-    let v = v?;
-    v.get("name")
-        .or_else(|| v.get("id"))
-        .and_then(text_of)
-        .or_else(|| text_of(v))
-}
-
-/// A user as a person reads it: `Ana Example (ana@example.com)`, or the user id.
-fn user_text(v: &Value) -> Option<String> {
-    let name = v.get("name").and_then(text_of);
-    let contact = v
-        .get("email")
-        .and_then(text_of)
-        .or_else(|| v.get("userId").and_then(text_of));
-    match (name, contact) {
-        (Some(n), Some(c)) => Some(format!("{n} ({c})")),
-        (Some(n), None) => Some(n),
-        (None, Some(c)) => Some(c),
-        (None, None) => v.as_str().map(str::to_string),
-    }
-}
-
-fn time_of(v: Option<&Value>) -> Option<String> {
-    let v = v?;
-    parse_timestamp(v)
-        .map(time_in_words)
-        .or_else(|| text_of(v).filter(|s| !s.is_empty()))
-}
-
-/// The document an item belongs to: its title and id when both are known.
-fn document(item: &Value) -> Option<String> {
-    let title = item
-        .pointer("/pageInfo/title")
-        .or_else(|| item.pointer("/metadata/documentName"))
-        .or_else(|| item.get("documentName"))
-        .and_then(text_of);
-    let id = item
-        .get("documentId")
-        .or_else(|| item.pointer("/metadata/documentId"))
-        .and_then(text_of);
-    let url = item.pointer("/pageInfo/url").and_then(text_of);
-    let base = match (title, id) {
-        (Some(t), Some(i)) => Some(format!("{t} ({i})")),
-        (t, i) => t.or(i),
-    };
-    match (base, url) {
-        (Some(b), Some(u)) => Some(format!("{b}, at {u}")),
-        (b, u) => b.or(u),
-    }
-}
-
-/// Every web address in the item (keys ending in `url`, any depth), shown as text; user
-/// avatars (`photoUrl`) are left to the table of all fields.
-fn links(item: &Value) -> Vec<String> {
-    fn walk(v: &Value, out: &mut Vec<String>) {
-        match v {
-            Value::Object(map) => {
-                for (k, v) in map {
-                    let lower = k.to_ascii_lowercase();
-                    if lower.ends_with("url")
-                        && lower != "photourl"
-                        && let Value::String(s) = v
-                    {
-                        if !s.is_empty() && !out.contains(s) {
-                            out.push(s.clone());
-                        }
-                        continue;
-                    }
-                    walk(v, out);
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(item, &mut out);
-    out
-}
-
-/// The item's top-level fields as rows: strings as they are, anything else as compact JSON.
-fn field_rows(item: &Value) -> Vec<[String; 2]> {
-    match item {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| {
-                let shown = match v {
-                    Value::String(s) => s.clone(),
-                    Value::Null => "(none)".to_string(),
-                    other => other.to_string(),
-                };
-                [k.clone(), shown]
-            })
-            .collect(),
-        other => vec![["value".into(), other.to_string()]],
-    }
 }
 
 #[cfg(test)]
