@@ -62,6 +62,11 @@ impl Kind {
         }
     }
 
+    /// Whether the store is kept per user rather than per organization (the AI Memory's).
+    fn per_user(self) -> bool {
+        matches!(self, Kind::Profile | Kind::Judgments)
+    }
+
     fn about(self) -> Option<&'static str> {
         match self {
             Kind::Activities => Some(
@@ -94,12 +99,24 @@ pub(crate) fn render_stores(
     out: &mut dyn Write,
 ) -> Result<StoresRendered, Error> {
     let names = organization_names(case);
-    let files: Vec<&str> = case
+    // Per organization and user first, the AI Memory (per user) after; in each folder, the
+    // kinds in the order of [`Kind`].
+    let mut files: Vec<&str> = case
         .files
         .iter()
         .filter(|f| f.role == FileRole::StoreData)
         .map(|f| f.path.as_str())
         .collect();
+    files.sort_by_key(|path| {
+        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let kind = Kind::of(path);
+        (
+            kind.per_user(),
+            folder.to_string(),
+            kind as u8,
+            path.to_string(),
+        )
+    });
     let start = env
         .get_template("store_start.html")
         .map_err(Error::Template)?;
@@ -123,7 +140,7 @@ pub(crate) fn render_stores(
         let mut total: u64 = 0;
         for_each_line(&path, |_, _| total += 1)?;
         rendered.records += total;
-        let place = place_of(case, relative, &names);
+        let place = place_of(case, relative, kind, &names);
         let heading = match place {
             Some(place) => format!("{heading} {place}"),
             None => heading.to_string(),
@@ -180,7 +197,12 @@ pub(crate) fn render_stores(
 
 /// `in Acme (org-1)` for the file's organization (from the coverage row that names the file,
 /// else the folder's name), or `None` for the AI Memory files, which are per user.
-fn place_of(case: &Case, relative: &str, names: &BTreeMap<String, String>) -> Option<String> {
+fn place_of(
+    case: &Case,
+    relative: &str,
+    kind: Kind,
+    names: &BTreeMap<String, String>,
+) -> Option<String> {
     let row = case
         .coverage
         .iter()
@@ -190,8 +212,7 @@ fn place_of(case: &Case, relative: &str, names: &BTreeMap<String, String>) -> Op
     }
     let segments: Vec<&str> = relative.split('/').collect();
     match segments.as_slice() {
-        [_, "memory", ..] => None,
-        [_, org, _, _] => Some(format!("in {org}")),
+        [_, org, _, _] if !kind.per_user() => Some(format!("in {org}")),
         _ => None,
     }
 }
@@ -236,11 +257,6 @@ fn activity_view(record: &Value, n: u64) -> ItemView {
         record.get("actionUser").and_then(user_text),
     );
     push_fact(&mut facts, "Document", document(record));
-    push_fact(
-        &mut facts,
-        "Document id",
-        record.pointer("/metadata/documentId").and_then(text_of),
-    );
     push_fact(
         &mut facts,
         "On",

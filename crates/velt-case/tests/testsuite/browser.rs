@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use velt_api::search::Subject;
+use velt_case::model::{self, FileRole};
 use velt_case::{CaseFolder, NewCase, ReportOptions, RequestKind, Status};
 
 /// What the test says when it finds no chromium.
@@ -159,6 +160,24 @@ fn chromium_shows_the_exported_texts_and_no_hostile_element() {
     ));
     common::write_export(&file, "org-0001", "user-0001", &items);
     case.record_export("org-0001", "user-0001").unwrap();
+    // An activity record (another of Velt's stores) whose action and values hold markup.
+    let activities = format!("{}/org-0001/user-0001/activities.ndjson", model::STORES_DIR);
+    std::fs::create_dir_all(
+        dir.join(model::STORES_DIR)
+            .join("org-0001")
+            .join("user-0001"),
+    )
+    .unwrap();
+    let record = json!({
+        "id": "act-1",
+        "actionType": "<img src=q onerror=alert(8)>",
+        "actionUser": {"userId": "user-0001", "name": "<script>alert(9)</script>"},
+        "timestamp": 1772546700000u64,
+        "changes": {"commentText": {"from": "<script>alert(6)</script>", "to": "<img src=x onerror=alert(7)>"}},
+        "entityData": {"comments": [{"commentHtml": "<iframe src=https://evil.example.com/></iframe>"}]},
+    });
+    std::fs::write(dir.join(&activities), format!("{record}\n")).unwrap();
+    case.record_file(&activities, FileRole::StoreData).unwrap();
     case.set_status(Status::Exported).unwrap();
     case.write_report(&ReportOptions {
         notice_markdown: Some(
@@ -191,6 +210,9 @@ fn chromium_shows_the_exported_texts_and_no_hostile_element() {
         "63 items",
         "sha256sum",
         "velt data verify-export",
+        "Activity log",
+        "What this answer covers",
+        "Presence",
     ] {
         assert!(dom.contains(text), "{text:?} is not in the DOM");
     }
@@ -202,6 +224,11 @@ fn chromium_shows_the_exported_texts_and_no_hostile_element() {
         "&lt;video src=https://evil.example.com/v.mp4 autoplay&gt;&lt;/video&gt;",
         "&lt;script&gt;alert(5)&lt;/script&gt;",
         "&lt;img src=x onerror=alert(4)&gt;",
+        "Activity #1: &lt;img src=q onerror=alert(8)&gt;",
+        "before: &lt;script&gt;alert(6)&lt;/script&gt;",
+        "after: &lt;img src=x onerror=alert(7)&gt;",
+        "&lt;script&gt;alert(9)&lt;/script&gt;",
+        "&lt;iframe src=https://evil.example.com/&gt;&lt;/iframe&gt;",
     ] {
         assert!(dom.contains(text), "{text:?} is not shown as text");
     }
