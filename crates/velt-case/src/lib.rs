@@ -10,6 +10,11 @@
 //! DIR/search.json                     the search record (kept as given; its hash recorded)
 //! DIR/data/ORG/USER.ndjson            an export, with USER.ndjson.manifest.json beside it
 //!                                     (ids escaped: model::export_file)
+//! DIR/stores/ORG/USER/...             the data of Velt's other stores (activity records,
+//!                                     permissions, notification settings), and
+//!                                     stores/memory/USER/... (the AI Memory profile, judgments)
+//! DIR/files.json                      every link to a file in the exports, downloaded or why not
+//! DIR/files/SHA256.EXT                the files behind the links
 //! DIR/report.html                     the readable, layered answer (no script, nothing loads)
 //! DIR/receipt.json                    the erasure receipt, for an erasure
 //! DIR.zip                             the folder in one file, beside it
@@ -24,8 +29,8 @@
 //!
 //! # Where things are
 //! - At the root, one way to do each thing: [`CaseFolder`] for everything done to a case
-//!   open for changes (create or open, record the search, an export, a receipt, extend, set
-//!   the status, write the report, zip), and two functions that only read a folder:
+//!   open for changes (create or open, record the search, an export, a receipt, any file,
+//!   the coverage table, extend, set the status, write the report, zip), and two functions that only read a folder:
 //!   [`check()`] (one case, into a [`CheckReport`]) and [`list()`] (the cases under a folder,
 //!   as [`ListEntry`]s). The case model the root names: [`Case`], [`NewCase`], [`Status`],
 //!   [`RequestKind`]; the options of the report, [`ReportOptions`]; the [`Error`].

@@ -342,10 +342,29 @@ fn the_report_shows_the_coverage_table_and_names_the_unread_stores() {
 fn markup_in_an_activity_record_is_text_and_makes_no_element() {
     let root = common::temp_dir("coverage-escape");
     let mut case = answered_case(&root.join("case"), CoverageState::Collected, 1);
+    // A coverage row with markup everywhere it is shown.
+    let mut rows = case.case().coverage.clone();
+    rows.push(CoverageRow {
+        label: "<script>alert(4)</script>".into(),
+        organization_id: Some("\"><img src=x onerror=alert(5)>".into()),
+        organization_name: Some("<iframe src=https://evil.example.com/>".into()),
+        note: Some("<a href=\"javascript:alert(6)\">x</a>".into()),
+        files: vec!["<img src=https://evil.example.com/f.png>".into()],
+        ..row("hostile", None, CoverageState::Failed)
+    });
+    case.set_coverage(rows).unwrap();
     let (html, summary) = report(&mut case, 1000);
     assert_eq!(summary.store_records, 5);
     assert_eq!(summary.store_records_shown, 5);
     let document = Html::parse_document(&html);
+    let problems = crate::report_html::unsafe_things(&document);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let table = text_of(&document, "#coverage");
+    assert!(table.contains("<script>alert(4)</script>"), "{table}");
+    assert!(
+        table.contains("<a href=\"javascript:alert(6)\">x</a>"),
+        "{table}"
+    );
     for element in ["script", "img", "iframe", "object", "embed"] {
         let selector = Selector::parse(element).unwrap();
         assert_eq!(

@@ -215,8 +215,9 @@ fn css_problems(css: &str, wherein: &str) -> Vec<String> {
     problems
 }
 
-/// Everything in the parsed document that could run code or load from elsewhere.
-fn unsafe_things(document: &Html) -> Vec<String> {
+/// Everything in the parsed document that could run code or load from elsewhere (also used
+/// by `coverage` on reports with the other stores and downloaded files).
+pub(crate) fn unsafe_things(document: &Html) -> Vec<String> {
     let mut problems = Vec::new();
     for node in document.tree.nodes() {
         let Node::Element(element) = node.value() else {
