@@ -424,7 +424,10 @@ fn stores_answers_decode_with_records_kept_as_sent() {
         activities.result.data[0].get("id"),
         Some(serde_json::json!("activity-001"))
     );
-    assert_eq!(activities.result.page_token.as_deref(), Some("nextPageToken"));
+    assert_eq!(
+        activities.result.page_token.as_deref(),
+        Some("nextPageToken")
+    );
     let partial: types::DeleteActivitiesResponse =
         serde_json::from_value(example("/v2/activities/delete", "partial")).expect("decodes");
     assert!(!partial.result.data["activity-001"].success);
@@ -432,11 +435,9 @@ fn stores_answers_decode_with_records_kept_as_sent() {
     let none: types::GetReviewerProfileResponse =
         serde_json::from_value(example("/v2/memory/profiles/get", "noProfile")).expect("decodes");
     assert_eq!(none.result.as_str(), "null");
-    let denied: types::GetPermissionsResponse = serde_json::from_value(example(
-        "/v2/auth/permissions/get",
-        "permissionDenied",
-    ))
-    .expect("decodes");
+    let denied: types::GetPermissionsResponse =
+        serde_json::from_value(example("/v2/auth/permissions/get", "permissionDenied"))
+            .expect("decodes");
     assert_eq!(
         denied.result.data.get("1.1").expect("the user")["documents"]["document5"]["errorCode"],
         "permission_denied"

@@ -492,7 +492,7 @@ impl Resolver<'_> {
                     if let ReferenceOr::Item(p) = p
                         && let Some(reason) = p.schema_data.extensions.get(SOMETIMES_EXTENSION)
                     {
-                        if !reason.as_str().is_some_and(|r| !r.trim().is_empty()) {
+                        if reason.as_str().is_none_or(|r| r.trim().is_empty()) {
                             return Err(format!(
                                 "{SOMETIMES_EXTENSION} of {name} must say, in words, when the field appears"
                             ));
