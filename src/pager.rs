@@ -108,7 +108,7 @@ pub(crate) type Fetch<P> =
 
 /// A token-paginated listing, not yet started ([`crate::users::OrganizationList`],
 /// [`crate::users::UserList`], [`crate::stores::ActivityList`]): every page `P` through the
-/// crate's one pager ([`paginate`]), or every item `I`.
+/// crate's one pager, or every item `I`.
 #[must_use = "a listing does nothing until its pages or items are read"]
 pub struct Listing<P, I> {
     operation: Operation,
