@@ -7,7 +7,9 @@
 //! Exported data is not decoded into generated types: the spec's `UserDataItem` and
 //! `UserDataPage` schemas are replaced by the hand-written `crate::export::RawItem` and
 //! `crate::export::UserData` (`src/export/item.rs`), which keep every item as the exact JSON text Velt sent
-//! and every key of a page, known or not. The generated client still makes the call and
+//! and every key of a page, known or not. The records of Velt's other stores (activity
+//! records, permissions, reviewer profiles, judgments, notification settings) are `RawItem`s
+//! the same way. The generated client still makes the call and
 //! decodes the answer; only those two types are swapped in.
 //!
 //! The script reruns only when the spec or this file changes, so editing `src/` does not
@@ -61,6 +63,34 @@ fn generate() -> Result<(), String> {
             "UserDataPage",
             "crate::export::item::UserData",
             [TypeImpl::Default].into_iter(),
+        )
+        // The records of Velt's other stores stay the JSON text Velt sent too: activity
+        // records, permissions, reviewer profiles, judgments and notification settings (their
+        // fields vary, and what a person is shown must be what Velt holds).
+        .with_replacement(
+            "ActivityRecord",
+            "crate::export::item::RawItem",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "PermissionsByUser",
+            "crate::export::item::RawItem",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "ReviewerProfile",
+            "crate::export::item::RawItem",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "Judgment",
+            "crate::export::item::RawItem",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "NotificationSetting",
+            "crate::export::item::RawItem",
+            std::iter::empty(),
         )
         // Ids carry `minLength: 1` in the spec, which the client checks before sending (with a
         // message naming the id). Left to typify, each would become a newtype that `Vec<String>`

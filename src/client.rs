@@ -1,7 +1,7 @@
 //! The client: its builder (credentials, base URL, timeouts, retries, the HTTP connection
 //! pool) and the one `impl Client` block that holds every call. The calls are thin: the work
 //! lives in the module of each concern ([`crate::export`], [`crate::deletion`],
-//! [`crate::users`], [`crate::search`]).
+//! [`crate::users`], [`crate::search`], [`crate::stores`]).
 
 use std::{collections::HashMap, fmt, sync::Arc, time::Duration};
 
@@ -15,6 +15,11 @@ use crate::{
     generated::types,
     retry::RetryPolicy,
     search::{self, Search, SearchOptions, SearchProgress, Subject},
+    stores::{
+        self, ActivitiesQuery, ActivityDeletion, ActivityList, Gathered, Judgment, JudgmentsQuery,
+        NotificationConfigQuery, NotificationSetting, Permissions, PermissionsQuery,
+        ReviewerProfile,
+    },
     transport::context::{Credentials, Transport},
     users::{self, OrganizationList, OrganizationsQuery, UserList, UsersQuery, UsersV2Query},
 };
@@ -581,6 +586,142 @@ impl Client {
         on_progress: impl FnMut(&SearchProgress),
     ) -> Result<Search> {
         search::find(&self.transport, subject, options, on_progress).await
+    }
+
+    // Velt's other stores.
+
+    /// Get Activity Logs, every page: the activity records `query` selects, as an
+    /// [`ActivityList`] to read as pages, items or one collected `Vec`. Each record is the
+    /// JSON text Velt sent ([`crate::stores::ActivityRecord::raw`]). Nothing is sent until it
+    /// is read; the query is checked before the first request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// use velt_api::stores::ActivitiesQuery;
+    ///
+    /// let records = client
+    ///     .list_activities(ActivitiesQuery::of_user("org-1", "user-42"))
+    ///     .collect()
+    ///     .await?;
+    /// for record in &records {
+    ///     println!("{:?}: {}", record.id(), record.raw().as_str());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_activities(&self, query: ActivitiesQuery) -> ActivityList {
+        stores::list_activities(Arc::clone(&self.transport), query)
+    }
+
+    /// Delete Activity Logs: deletes the records `activity_ids` of `organization_id`, in
+    /// batches of at most [`ActivityDeletion::IDS_PER_BATCH`], sending every batch whatever
+    /// became of the others. The ids are checked before anything is sent (none, or a blank
+    /// one, is an error of kind [`crate::ErrorKind::InvalidInput`]); a repeated id is sent
+    /// once.
+    ///
+    /// The answer says per id what Velt did ([`ActivityDeletion::deleted`],
+    /// [`ActivityDeletion::not_deleted`]). A batch is retried only when the failure proves
+    /// nothing reached Velt ([`Error::is_not_processed`]); a batch of unknown outcome is
+    /// never sent again by the client, whatever the [`RetryPolicy`], and its ids are in
+    /// [`ActivityDeletion::unknown`]. Velt may keep immutable records ("cannot be edited or
+    /// deleted after creation"): list them again to know what is left.
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// let deletion = client.delete_activities("org-1", ["activity-001"]).await?;
+    /// if !deletion.all_deleted() {
+    ///     for (id, message) in deletion.not_deleted() {
+    ///         eprintln!("{id}: {}", message.unwrap_or("not deleted"));
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn delete_activities(
+        &self,
+        organization_id: &str,
+        activity_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<ActivityDeletion> {
+        let ids = activity_ids.into_iter().map(Into::into).collect();
+        stores::delete_activities(&self.transport, organization_id, ids).await
+    }
+
+    /// Get Reviewer Profile: `user_id`'s AI Memory reviewer profile as the JSON text Velt
+    /// sent, or `None` when Velt holds none (it answers `null`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// match client.reviewer_profile("user-42").await? {
+    ///     Some(profile) => println!("{}", profile.raw()),
+    ///     None => println!("no reviewer profile"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn reviewer_profile(&self, user_id: &str) -> Result<Option<ReviewerProfile>> {
+        stores::reviewer_profile(&self.transport, user_id).await
+    }
+
+    /// Query Judgments, gathered: every AI Memory judgment of `query`'s reviewer in its
+    /// organizations (or the workspace). Velt answers at most 100 judgments a query and
+    /// offers no next page, so a query whose answer is at that limit is split by decision
+    /// value; an answer still at the limit is a [`crate::stores::Gap`], and
+    /// [`Gathered::is_complete`] is then false. Judgments are kept once each.
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// use velt_api::stores::JudgmentsQuery;
+    ///
+    /// let query = JudgmentsQuery::reviewer("user-42").organizations(["org-1"]);
+    /// let gathered = client.query_judgments(&query).await?;
+    /// println!("{} judgments", gathered.items.len());
+    /// for gap in &gathered.gaps {
+    ///     eprintln!("possibly more in {:?} ({:?})", gap.organization_id, gap.decision);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn query_judgments(&self, query: &JudgmentsQuery) -> Result<Gathered<Judgment>> {
+        stores::query_judgments(&self.transport, query).await
+    }
+
+    /// Get Permissions: the permissions of `query`'s users in its organization, keyed by
+    /// user id, as the JSON text Velt sent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// use velt_api::stores::PermissionsQuery;
+    ///
+    /// let permissions = client
+    ///     .permissions(&PermissionsQuery::new("org-1", ["user-42"]))
+    ///     .await?;
+    /// println!("{:?}", permissions.of_user("user-42"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn permissions(&self, query: &PermissionsQuery) -> Result<Permissions> {
+        stores::permissions(&self.transport, query).await
+    }
+
+    /// Get Notification Config: `query`'s user's notification settings, each as the JSON
+    /// text Velt sent. Velt needs the notifications feature enabled in its console.
+    ///
+    /// ```no_run
+    /// # async fn run(client: velt_api::Client) -> velt_api::Result<()> {
+    /// use velt_api::stores::NotificationConfigQuery;
+    ///
+    /// let query = NotificationConfigQuery::organization_level("org-1", "user-42");
+    /// for setting in client.notification_config(&query).await? {
+    ///     println!("{}", setting.raw());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn notification_config(
+        &self,
+        query: &NotificationConfigQuery,
+    ) -> Result<Vec<NotificationSetting>> {
+        stores::notification_config(&self.transport, query).await
     }
 }
 

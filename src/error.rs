@@ -20,17 +20,35 @@ pub enum Operation {
     GetOrganizations,
     /// Get Users (v2), `POST /v2/users/get`.
     GetUsersV2,
+    /// Get Activity Logs, `POST /v2/activities/get`.
+    GetActivities,
+    /// Delete Activity Logs, `POST /v2/activities/delete`.
+    DeleteActivities,
+    /// Get Permissions, `POST /v2/auth/permissions/get`.
+    GetPermissions,
+    /// Get Reviewer Profile (AI Memory), `POST /v2/memory/profiles/get`.
+    GetReviewerProfile,
+    /// Query Judgments (AI Memory), `POST /v2/memory/judgments/query`.
+    QueryJudgments,
+    /// Get Notification Config, `POST /v2/notifications/config/get`.
+    GetNotificationConfig,
 }
 
 impl Operation {
     /// Every operation, in the order of the documentation.
-    pub const ALL: [Operation; 6] = [
+    pub const ALL: [Operation; 12] = [
         Operation::GetAllUserData,
         Operation::DeleteAllUserData,
         Operation::GetDeleteAllUserDataStatus,
         Operation::GetUsers,
         Operation::GetOrganizations,
         Operation::GetUsersV2,
+        Operation::GetActivities,
+        Operation::DeleteActivities,
+        Operation::GetPermissions,
+        Operation::GetReviewerProfile,
+        Operation::QueryJudgments,
+        Operation::GetNotificationConfig,
     ];
 
     /// The operationId in `openapi/velt.yaml`, e.g. `getAllUserData`.
@@ -42,6 +60,12 @@ impl Operation {
             Operation::GetUsers => "getUsers",
             Operation::GetOrganizations => "getOrganizations",
             Operation::GetUsersV2 => "getUsersV2",
+            Operation::GetActivities => "getActivities",
+            Operation::DeleteActivities => "deleteActivities",
+            Operation::GetPermissions => "getPermissions",
+            Operation::GetReviewerProfile => "getReviewerProfile",
+            Operation::QueryJudgments => "queryJudgments",
+            Operation::GetNotificationConfig => "getNotificationConfig",
         }
     }
 
@@ -70,13 +94,23 @@ impl Operation {
             Operation::GetUsers => "/v1/users/get",
             Operation::GetOrganizations => "/v2/organizations/get",
             Operation::GetUsersV2 => "/v2/users/get",
+            Operation::GetActivities => "/v2/activities/get",
+            Operation::DeleteActivities => "/v2/activities/delete",
+            Operation::GetPermissions => "/v2/auth/permissions/get",
+            Operation::GetReviewerProfile => "/v2/memory/profiles/get",
+            Operation::QueryJudgments => "/v2/memory/judgments/query",
+            Operation::GetNotificationConfig => "/v2/notifications/config/get",
         }
     }
 
-    /// Whether sending the call twice is harmless. Only the deletion is not: a second request
-    /// starts a second job.
+    /// Whether sending the call twice is harmless. The deletions are not: a second Delete
+    /// All User Data starts a second job, and a Delete Activity Logs whose outcome is unknown
+    /// is not sent again blindly (its answer, per id, is the only record of what was deleted).
     pub fn is_idempotent(self) -> bool {
-        !matches!(self, Operation::DeleteAllUserData)
+        !matches!(
+            self,
+            Operation::DeleteAllUserData | Operation::DeleteActivities
+        )
     }
 }
 

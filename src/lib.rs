@@ -27,8 +27,9 @@
 //! - [`export`]: exports and their items, and the NDJSON writer; [`deletion`]: deletion
 //!   requests, jobs, their [`deletion::Poller`] and the check of what an erasure left;
 //!   [`users`]: user look-up and the v2 listings of organizations and users; [`search`]:
-//!   finding a person in every organization; [`error`]: Velt's status strings; [`types`]: the
-//!   generated request and answer types.
+//!   finding a person in every organization; [`stores`]: Velt's other stores of a person's
+//!   data (activity log, permissions, AI Memory, notification settings); [`error`]: Velt's
+//!   status strings; [`types`]: the generated request and answer types.
 //! - The client does no file I/O: it writes an export only into a `std::io::Write` you give
 //!   it. The records kept as proof (the export manifest, the deletion receipt, the atomic
 //!   write of every file) are in the `velt-case` crate (`velt_case::records`).
@@ -144,6 +145,7 @@ mod generated;
 mod pager;
 mod retry;
 pub mod search;
+pub mod stores;
 mod transport;
 pub mod users;
 

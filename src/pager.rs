@@ -6,9 +6,9 @@
 //! loop, and more strictly: any token seen before ends the stream with an error, not only the
 //! same token twice in a row.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::Arc};
 
-use futures::{Stream, stream};
+use futures::{Stream, StreamExt, TryStreamExt, future::BoxFuture, stream, stream::BoxStream};
 
 use crate::error::{Error, Operation, PaginationError, Result};
 
@@ -100,6 +100,101 @@ where
         }
         Some((Ok(page), state))
     })
+}
+
+/// The page of a token, the query checked before it is sent.
+pub(crate) type Fetch<P> =
+    Arc<dyn Fn(Option<String>) -> BoxFuture<'static, Result<P>> + Send + Sync>;
+
+/// A token-paginated listing, not yet started ([`crate::users::OrganizationList`],
+/// [`crate::users::UserList`], [`crate::stores::ActivityList`]): every page `P` through the
+/// crate's one pager, or every item `I`.
+#[must_use = "a listing does nothing until its pages or items are read"]
+pub struct Listing<P, I> {
+    operation: Operation,
+    /// The page of a token, the query checked before it is sent.
+    fetch: Fetch<P>,
+    next_token: fn(&P) -> Option<&str>,
+    items_of: fn(P) -> Vec<I>,
+    cursor: Cursor,
+}
+
+impl<P, I> Clone for Listing<P, I> {
+    fn clone(&self) -> Self {
+        Listing {
+            operation: self.operation,
+            fetch: Arc::clone(&self.fetch),
+            next_token: self.next_token,
+            items_of: self.items_of,
+            cursor: self.cursor.clone(),
+        }
+    }
+}
+
+impl<P, I> std::fmt::Debug for Listing<P, I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listing")
+            .field("operation", &self.operation)
+            .field("cursor", &self.cursor)
+            .finish()
+    }
+}
+
+impl<P, I> Listing<P, I> {
+    /// A listing of `operation` whose pages `fetch` reads, `next_token` finds the next token
+    /// in, and `items_of` turns into items; from the first page, with no page cap.
+    pub(crate) fn new(
+        operation: Operation,
+        fetch: Fetch<P>,
+        next_token: fn(&P) -> Option<&str>,
+        items_of: fn(P) -> Vec<I>,
+    ) -> Self {
+        Listing {
+            operation,
+            fetch,
+            next_token,
+            items_of,
+            cursor: Cursor::default(),
+        }
+    }
+}
+
+impl<P: Send + 'static, I: Send + 'static> Listing<P, I> {
+    /// Fails with [`crate::error::PaginationError::PageCapReached`] instead of reading more
+    /// than `max_pages` pages; none by default.
+    pub fn max_pages(mut self, max_pages: usize) -> Self {
+        self.cursor.max_pages = Some(max_pages);
+        self
+    }
+
+    /// Every page, in order. The query is checked before the first request: more than 30
+    /// ids, or a blank one, is an error of kind [`crate::ErrorKind::InvalidInput`]. Ends and
+    /// fails as [`crate::export::Export::pages`] does (a repeated token, the page cap, a call
+    /// that failed after its retries).
+    pub fn pages(self) -> BoxStream<'static, Result<P>> {
+        let Listing {
+            operation,
+            fetch,
+            next_token,
+            cursor,
+            ..
+        } = self;
+        paginate(operation, cursor, move |token| fetch(token), next_token).boxed()
+    }
+
+    /// Every item of every page.
+    pub fn items(self) -> BoxStream<'static, Result<I>> {
+        let items_of = self.items_of;
+        self.pages()
+            .map_ok(move |page| stream::iter(items_of(page).into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Every item, in memory.
+    pub async fn collect(self) -> Result<Vec<I>> {
+        self.items().try_collect().await
+    }
 }
 
 #[cfg(test)]

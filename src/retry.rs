@@ -148,9 +148,11 @@ impl RetryPolicy {
         self
     }
 
-    /// Also retry a deletion whose request may have reached Velt (a timeout, a 503). This can
-    /// start the same deletion job twice, which is harmless to the outcome but doubles the
-    /// work on Velt's side. Off by default.
+    /// Also retry a Delete All User Data whose request may have reached Velt (a timeout, a
+    /// 503). This can start the same deletion job twice, which is harmless to the outcome but
+    /// doubles the work on Velt's side. Off by default. It never applies to Delete Activity
+    /// Logs, whose answer is the only record of which activity was deleted: a batch of unknown
+    /// outcome is reported as such ([`crate::stores::ActivityDeletion::unknown`]).
     pub fn retry_sent_deletions(mut self, retry: bool) -> Self {
         self.retry_sent_deletions = retry;
         self
@@ -162,7 +164,8 @@ impl RetryPolicy {
         if attempt >= self.max_attempts || !error.is_retryable() {
             return false;
         }
-        operation.is_idempotent() || self.retry_sent_deletions || error.is_not_processed()
+        let opted_in = self.retry_sent_deletions && operation == Operation::DeleteAllUserData;
+        operation.is_idempotent() || opted_in || error.is_not_processed()
     }
 
     /// Whether a wait of `wait`, after `elapsed` since the first attempt, stays within

@@ -3,13 +3,12 @@
 
 use std::{num::NonZeroU64, sync::Arc};
 
-use futures::{StreamExt, TryStreamExt, future::BoxFuture, stream, stream::BoxStream};
 use serde::Serialize;
 
+pub use crate::pager::Listing;
 use crate::{
     error::{Error, Operation, Result},
     generated::types,
-    pager::{self, Cursor},
     transport::context::Transport,
     users::v1::{User, check_ids, require_id},
 };
@@ -336,110 +335,35 @@ pub type OrganizationList = Listing<OrganizationsPage, Organization>;
 /// documents is listed once per document.
 pub type UserList = Listing<UsersPage, ListedUser>;
 
-type Fetch<P> = Arc<dyn Fn(Option<String>) -> BoxFuture<'static, Result<P>> + Send + Sync>;
-
-/// A token-paginated listing, not yet started ([`OrganizationList`], [`UserList`]): every
-/// page `P` through the crate's one pager, or every item `I`.
-#[must_use = "a listing does nothing until its pages or items are read"]
-pub struct Listing<P, I> {
-    operation: Operation,
-    /// The page of a token, the query checked before it is sent.
-    fetch: Fetch<P>,
-    next_token: fn(&P) -> Option<&str>,
-    items_of: fn(P) -> Vec<I>,
-    cursor: Cursor,
-}
-
-impl<P, I> Clone for Listing<P, I> {
-    fn clone(&self) -> Self {
-        Listing {
-            operation: self.operation,
-            fetch: Arc::clone(&self.fetch),
-            next_token: self.next_token,
-            items_of: self.items_of,
-            cursor: self.cursor.clone(),
-        }
-    }
-}
-
-impl<P, I> std::fmt::Debug for Listing<P, I> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Listing")
-            .field("operation", &self.operation)
-            .field("cursor", &self.cursor)
-            .finish()
-    }
-}
-
 /// Get Organizations for `query`, page after page.
 pub(crate) fn organizations(
     transport: Arc<Transport>,
     query: OrganizationsQuery,
 ) -> OrganizationList {
-    Listing {
-        operation: Operation::GetOrganizations,
-        fetch: Arc::new(move |token| {
+    Listing::new(
+        Operation::GetOrganizations,
+        Arc::new(move |token| {
             let transport = Arc::clone(&transport);
             let request = query.to_request(token);
             Box::pin(async move { get_organizations_page(&transport, request?).await })
         }),
-        next_token: |page| page.next_page_token.as_deref(),
-        items_of: |page| page.organizations,
-        cursor: Cursor::default(),
-    }
+        |page| page.next_page_token.as_deref(),
+        |page| page.organizations,
+    )
 }
 
 /// Get Users v2 for `query`, page after page.
 pub(crate) fn users(transport: Arc<Transport>, query: UsersV2Query) -> UserList {
-    Listing {
-        operation: Operation::GetUsersV2,
-        fetch: Arc::new(move |token| {
+    Listing::new(
+        Operation::GetUsersV2,
+        Arc::new(move |token| {
             let transport = Arc::clone(&transport);
             let request = query.to_request(token);
             Box::pin(async move { get_users_page(&transport, request?).await })
         }),
-        next_token: |page| page.next_page_token.as_deref(),
-        items_of: |page| page.users,
-        cursor: Cursor::default(),
-    }
-}
-
-impl<P: Send + 'static, I: Send + 'static> Listing<P, I> {
-    /// Fails with [`crate::error::PaginationError::PageCapReached`] instead of reading more
-    /// than `max_pages` pages; none by default.
-    pub fn max_pages(mut self, max_pages: usize) -> Self {
-        self.cursor.max_pages = Some(max_pages);
-        self
-    }
-
-    /// Every page, in order. The query is checked before the first request: more than 30
-    /// ids, or a blank one, is an error of kind [`crate::ErrorKind::InvalidInput`]. Ends and
-    /// fails as [`crate::export::Export::pages`] does (a repeated token, the page cap, a call
-    /// that failed after its retries).
-    pub fn pages(self) -> BoxStream<'static, Result<P>> {
-        let Listing {
-            operation,
-            fetch,
-            next_token,
-            cursor,
-            ..
-        } = self;
-        pager::paginate(operation, cursor, move |token| fetch(token), next_token).boxed()
-    }
-
-    /// Every item of every page.
-    pub fn items(self) -> BoxStream<'static, Result<I>> {
-        let items_of = self.items_of;
-        self.pages()
-            .map_ok(move |page| stream::iter(items_of(page).into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
-    }
-
-    /// Every item, in memory.
-    pub async fn collect(self) -> Result<Vec<I>> {
-        self.items().try_collect().await
-    }
+        |page| page.next_page_token.as_deref(),
+        |page| page.users,
+    )
 }
 
 #[cfg(test)]

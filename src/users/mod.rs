@@ -12,4 +12,4 @@ pub use list::{
 };
 pub(crate) use list::{organizations, users};
 pub use v1::{User, UsersQuery};
-pub(crate) use v1::{get_users, require_id};
+pub(crate) use v1::{check_ids, get_users, require_id};

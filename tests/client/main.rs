@@ -14,5 +14,7 @@ mod byte_exact;
 mod contract;
 mod fuzz_client;
 #[cfg(feature = "httpmock")]
+mod stores;
+#[cfg(feature = "httpmock")]
 mod tracing;
 mod wire;

@@ -1,4 +1,4 @@
-//! The wire contract of each of the six operations, pinned as insta snapshots: the request
+//! The wire contract of each of the twelve operations, pinned as insta snapshots: the request
 //! exactly as the client sends it (method, path, headers with the credentials redacted, body),
 //! and what the client makes of the documented success and failure answers.
 //!
@@ -313,5 +313,153 @@ async fn get_users_v2_on_the_wire() {
         insta::assert_debug_snapshot!("get_users_v2_success_grouped", grouped);
         insta::assert_debug_snapshot!("get_users_v2_success_panel", panel);
         insta::assert_snapshot!("get_users_v2_failure", format!("{error}\n\n{error:#?}"));
+    });
+}
+
+// ---- Velt's other stores (`velt_api::stores`).
+
+#[tokio::test]
+async fn get_activities_on_the_wire() {
+    use velt_api::stores::{ActivitiesQuery, ActivityOrder};
+    let path = "/v2/activities/get";
+    let query = ActivitiesQuery::of_user("org-123", "user-1")
+        .document("doc-456")
+        .feature_types(["comment"])
+        .order(ActivityOrder::NewestFirst)
+        .page_size(50);
+    let (server, seen) = recording_server("200 OK", documented_answer(path, "200")).await;
+    let page = first(client(&server.url()).list_activities(query.clone()).pages())
+        .await
+        .expect("the documented answer decodes");
+    assert_eq!(page.activities[0].id().as_deref(), Some("activity-001"));
+    assert_eq!(page.next_page_token.as_deref(), Some("nextPageToken"));
+    let (failing, _) = recording_server("400 Bad Request", documented_answer(path, "4XX")).await;
+    let error = first(client(&failing.url()).list_activities(query).pages())
+        .await
+        .expect_err("the documented failure is an error");
+    snapshot_settings().bind(|| {
+        insta::assert_json_snapshot!("get_activities_request", as_sent(&seen));
+        insta::assert_debug_snapshot!("get_activities_success", page);
+        insta::assert_snapshot!("get_activities_failure", format!("{error}\n\n{error:#?}"));
+    });
+}
+
+#[tokio::test]
+async fn delete_activities_on_the_wire() {
+    let path = "/v2/activities/delete";
+    let ids = ["activity-001", "activity-002"];
+    let (server, seen) = recording_server("200 OK", documented_answer(path, "200")).await;
+    let deletion = client(&server.url())
+        .delete_activities("org-123", ids)
+        .await
+        .expect("the documented answer decodes");
+    // The documented answer names activity-001 only: activity-002's outcome is unknown.
+    assert_eq!(deletion.deleted().collect::<Vec<_>>(), ["activity-001"]);
+    assert_eq!(deletion.unknown().collect::<Vec<_>>(), ["activity-002"]);
+    let (failing, _) = recording_server("400 Bad Request", documented_answer(path, "4XX")).await;
+    let failed = client(&failing.url())
+        .delete_activities("org-123", ids)
+        .await
+        .expect("a refused batch is part of the answer");
+    snapshot_settings().bind(|| {
+        insta::assert_json_snapshot!("delete_activities_request", as_sent(&seen));
+        insta::assert_debug_snapshot!("delete_activities_success", deletion);
+        insta::assert_debug_snapshot!("delete_activities_failure", failed);
+    });
+}
+
+#[tokio::test]
+async fn get_permissions_on_the_wire() {
+    use velt_api::stores::PermissionsQuery;
+    let path = "/v2/auth/permissions/get";
+    let query = PermissionsQuery::new("org1", ["samarth"]).documents(["freestyle-comments1"]);
+    let (server, seen) = recording_server("200 OK", documented_answer(path, "200")).await;
+    let permissions = client(&server.url())
+        .permissions(&query)
+        .await
+        .expect("the documented answer decodes");
+    assert!(permissions.of_user("1.1").is_some());
+    let (failing, _) = recording_server("400 Bad Request", documented_answer(path, "4XX")).await;
+    let error = client(&failing.url())
+        .permissions(&query)
+        .await
+        .expect_err("the documented failure is an error");
+    snapshot_settings().bind(|| {
+        insta::assert_json_snapshot!("get_permissions_request", as_sent(&seen));
+        insta::assert_debug_snapshot!("get_permissions_success", permissions);
+        insta::assert_snapshot!("get_permissions_failure", format!("{error}\n\n{error:#?}"));
+    });
+}
+
+#[tokio::test]
+async fn get_reviewer_profile_on_the_wire() {
+    let path = "/v2/memory/profiles/get";
+    let (server, seen) = recording_server("200 OK", documented_answer(path, "200")).await;
+    let profile = client(&server.url())
+        .reviewer_profile("u_sarah")
+        .await
+        .expect("the documented answer decodes");
+    assert!(profile.is_some());
+    let (failing, _) = recording_server("400 Bad Request", documented_answer(path, "4XX")).await;
+    let error = client(&failing.url())
+        .reviewer_profile("u_sarah")
+        .await
+        .expect_err("the documented failure is an error");
+    snapshot_settings().bind(|| {
+        insta::assert_json_snapshot!("get_reviewer_profile_request", as_sent(&seen));
+        insta::assert_debug_snapshot!("get_reviewer_profile_success", profile);
+        insta::assert_snapshot!(
+            "get_reviewer_profile_failure",
+            format!("{error}\n\n{error:#?}")
+        );
+    });
+}
+
+#[tokio::test]
+async fn query_judgments_on_the_wire() {
+    use velt_api::stores::JudgmentsQuery;
+    let path = "/v2/memory/judgments/query";
+    let query = JudgmentsQuery::reviewer("u_sarah").organizations(["org_eu"]);
+    let (server, seen) = recording_server("200 OK", documented_answer(path, "200")).await;
+    let gathered = client(&server.url())
+        .query_judgments(&query)
+        .await
+        .expect("the documented answer decodes");
+    assert!(gathered.is_complete());
+    let (failing, _) = recording_server("400 Bad Request", documented_answer(path, "4XX")).await;
+    let error = client(&failing.url())
+        .query_judgments(&query)
+        .await
+        .expect_err("the documented failure is an error");
+    snapshot_settings().bind(|| {
+        insta::assert_json_snapshot!("query_judgments_request", as_sent(&seen));
+        insta::assert_debug_snapshot!("query_judgments_success", gathered);
+        insta::assert_snapshot!("query_judgments_failure", format!("{error}\n\n{error:#?}"));
+    });
+}
+
+#[tokio::test]
+async fn get_notification_config_on_the_wire() {
+    use velt_api::stores::NotificationConfigQuery;
+    let path = "/v2/notifications/config/get";
+    let query = NotificationConfigQuery::documents("org1", "USER_ID1", ["doc1"]);
+    let (server, seen) = recording_server("200 OK", documented_answer(path, "200")).await;
+    let settings = client(&server.url())
+        .notification_config(&query)
+        .await
+        .expect("the documented answer decodes");
+    assert_eq!(settings.len(), 1);
+    let (failing, _) = recording_server("400 Bad Request", documented_answer(path, "4XX")).await;
+    let error = client(&failing.url())
+        .notification_config(&query)
+        .await
+        .expect_err("the documented failure is an error");
+    snapshot_settings().bind(|| {
+        insta::assert_json_snapshot!("get_notification_config_request", as_sent(&seen));
+        insta::assert_debug_snapshot!("get_notification_config_success", settings);
+        insta::assert_snapshot!(
+            "get_notification_config_failure",
+            format!("{error}\n\n{error:#?}")
+        );
     });
 }

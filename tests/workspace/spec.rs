@@ -15,7 +15,7 @@ fn spec() -> OpenAPI {
 }
 
 #[test]
-fn spec_has_the_six_documented_operations() {
+fn spec_has_the_twelve_documented_operations() {
     let spec = spec();
     assert_eq!(spec.openapi, "3.0.3", "progenitor only reads OpenAPI 3.0.x");
     assert_eq!(spec.servers[0].url, "https://api.velt.dev");
@@ -46,16 +46,26 @@ fn spec_has_the_six_documented_operations() {
     }
     found.sort();
     let expected = [
+        ("deleteActivities", "/v2/activities/delete", "200"),
         ("deleteAllUserData", "/v2/users/data/delete", "202"),
+        ("getActivities", "/v2/activities/get", "200"),
         ("getAllUserData", "/v2/users/data/get", "200"),
         (
             "getDeleteAllUserDataStatus",
             "/v2/users/data/delete/status",
             "200",
         ),
+        (
+            "getNotificationConfig",
+            "/v2/notifications/config/get",
+            "200",
+        ),
         ("getOrganizations", "/v2/organizations/get", "200"),
+        ("getPermissions", "/v2/auth/permissions/get", "200"),
+        ("getReviewerProfile", "/v2/memory/profiles/get", "200"),
         ("getUsers", "/v1/users/get", "200"),
         ("getUsersV2", "/v2/users/get", "200"),
+        ("queryJudgments", "/v2/memory/judgments/query", "200"),
     ];
     assert_eq!(found.len(), expected.len());
     for ((id, path, responses), (eid, epath, success)) in found.iter().zip(expected) {
@@ -111,6 +121,18 @@ fn json_schemas_of_request_and_response_types_are_pinned() {
         "GetOrganizationsResponse": schemars::schema_for!(types::GetOrganizationsResponse),
         "GetUsersV2Request": schemars::schema_for!(types::GetUsersV2Request),
         "GetUsersV2Response": schemars::schema_for!(types::GetUsersV2Response),
+        "GetActivitiesRequest": schemars::schema_for!(types::GetActivitiesRequest),
+        "GetActivitiesResponse": schemars::schema_for!(types::GetActivitiesResponse),
+        "DeleteActivitiesRequest": schemars::schema_for!(types::DeleteActivitiesRequest),
+        "DeleteActivitiesResponse": schemars::schema_for!(types::DeleteActivitiesResponse),
+        "GetPermissionsRequest": schemars::schema_for!(types::GetPermissionsRequest),
+        "GetPermissionsResponse": schemars::schema_for!(types::GetPermissionsResponse),
+        "GetReviewerProfileRequest": schemars::schema_for!(types::GetReviewerProfileRequest),
+        "GetReviewerProfileResponse": schemars::schema_for!(types::GetReviewerProfileResponse),
+        "QueryJudgmentsRequest": schemars::schema_for!(types::QueryJudgmentsRequest),
+        "QueryJudgmentsResponse": schemars::schema_for!(types::QueryJudgmentsResponse),
+        "GetNotificationConfigRequest": schemars::schema_for!(types::GetNotificationConfigRequest),
+        "GetNotificationConfigResponse": schemars::schema_for!(types::GetNotificationConfigResponse),
         "ErrorResponse": schemars::schema_for!(types::ErrorResponse),
     });
     in_snapshots(|| insta::assert_json_snapshot!("json_schemas", schemas));

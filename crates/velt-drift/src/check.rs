@@ -671,7 +671,9 @@ impl PageCheck<'_> {
                         (alias == name && map.contains_key(target))
                             || (target == name && map.contains_key(alias))
                     });
-                    if !map.contains_key(name) && !other_name_present {
+                    // A field the docs show only in some answers (`x-velt-sometimes`).
+                    let sometimes = mode == Mode::Success && obj.sometimes.contains(name);
+                    if !map.contains_key(name) && !other_name_present && !sometimes {
                         let required = obj.required.contains(name);
                         let docs = match renamed_to(obj, map, name) {
                             Some(other) => format!("absent; `{other}` instead (renamed?)"),

@@ -23,6 +23,12 @@ pub const DOCS_EXTENSION: &str = "x-velt-docs-pages";
 /// field by two names (Get Users v2's `nextPageToken` and `pageToken`), and either may come.
 pub const ALIAS_EXTENSION: &str = "x-velt-alias-of";
 
+/// The property extension saying that the docs show a field only in some answers ("present
+/// only for reviewers with at least 50 judgments", "can include"): its value is the page's
+/// reason, in words. A success example without the field is then not drift; its type is still
+/// compared wherever an example has it.
+pub const SOMETIMES_EXTENSION: &str = "x-velt-sometimes";
+
 /// Nesting depth after which a schema is treated as [`Kind::Any`] (guards `$ref` cycles).
 const MAX_DEPTH: usize = 32;
 
@@ -133,6 +139,9 @@ pub struct ObjectSchema {
     /// on the property): an example may carry either name, so neither is missing when the
     /// other is there. Alias name to the property it stands for.
     pub aliases: BTreeMap<String, String>,
+    /// Properties the docs show only in some answers (the extension [`SOMETIMES_EXTENSION`]
+    /// on the property): a success example may leave them out.
+    pub sometimes: BTreeSet<String>,
 }
 
 impl Schema {
@@ -477,8 +486,19 @@ impl Resolver<'_> {
             SchemaKind::Type(Type::Object(o)) => {
                 let mut properties = BTreeMap::new();
                 let mut aliases = BTreeMap::new();
+                let mut sometimes = BTreeSet::new();
                 for (name, p) in &o.properties {
                     properties.insert(name.clone(), self.boxed(p, depth + 1)?);
+                    if let ReferenceOr::Item(p) = p
+                        && let Some(reason) = p.schema_data.extensions.get(SOMETIMES_EXTENSION)
+                    {
+                        if reason.as_str().is_none_or(|r| r.trim().is_empty()) {
+                            return Err(format!(
+                                "{SOMETIMES_EXTENSION} of {name} must say, in words, when the field appears"
+                            ));
+                        }
+                        sometimes.insert(name.clone());
+                    }
                     if let ReferenceOr::Item(p) = p
                         && let Some(target) = p.schema_data.extensions.get(ALIAS_EXTENSION)
                     {
@@ -506,6 +526,7 @@ impl Resolver<'_> {
                     free_form,
                     additional,
                     aliases,
+                    sometimes,
                 })
             }
             SchemaKind::AllOf { all_of } => {
@@ -516,6 +537,7 @@ impl Resolver<'_> {
                         Kind::Object(o) => {
                             merged.properties.extend(o.properties);
                             merged.required.extend(o.required);
+                            merged.sometimes.extend(o.sometimes);
                             merged.free_form |= o.free_form && merged.properties.is_empty();
                         }
                         _ => {
@@ -574,7 +596,13 @@ mod tests {
                 "POST /v2/users/data/delete/status",
                 "POST /v1/users/get",
                 "POST /v2/organizations/get",
-                "POST /v2/users/get"
+                "POST /v2/users/get",
+                "POST /v2/activities/get",
+                "POST /v2/activities/delete",
+                "POST /v2/auth/permissions/get",
+                "POST /v2/memory/profiles/get",
+                "POST /v2/memory/judgments/query",
+                "POST /v2/notifications/config/get"
             ]
         );
         // Get Users v2: `data` is one of a list and a map of lists, and `pageToken` is
@@ -595,6 +623,15 @@ mod tests {
             by_document.additional.as_deref().map(|s| &s.kind),
             Some(Kind::Array(_))
         ));
+        // Get Permissions: a resource entry's fields appear only in some answers.
+        let permissions = spec.operation("POST", "/v2/auth/permissions/get").unwrap();
+        let answer = permissions.success.as_ref().unwrap().object().unwrap();
+        let by_user = answer.properties["result"].object().unwrap().properties["data"]
+            .object()
+            .unwrap();
+        let user = by_user.additional.as_deref().unwrap().object().unwrap();
+        assert!(user.sometimes.contains("context"), "{user:?}");
+        assert!(!user.sometimes.contains("organization"), "{user:?}");
         let delete = spec.operation("POST", "/v2/users/data/delete").unwrap();
         assert_eq!(delete.success_status, Some(202));
         let headers: Vec<_> = delete.params.iter().map(|p| p.name.as_str()).collect();

@@ -939,3 +939,115 @@ fn users_v2_parameter_made_required_is_caught() {
         )],
     );
 }
+
+// ---- Velt's other stores: the pages of the activity log, permissions, AI Memory and
+// notification settings are bound like the others.
+
+const JUDGMENTS: &str = "POST /v2/memory/judgments/query";
+const JUDGMENTS_MDX: &str = "mdx/v2_memory_judgments_query.mdx";
+const ACTIVITIES_DELETE: &str = "POST /v2/activities/delete";
+const ACTIVITIES_DELETE_MDX: &str = "mdx/v2_activities_delete-activities.mdx";
+const PERMISSIONS: &str = "POST /v2/auth/permissions/get";
+const PERMISSIONS_MDX: &str = "mdx/v2_auth_get-permissions.mdx";
+
+#[test]
+fn a_renamed_judgment_field_is_drift() {
+    let fx = Fixture::new();
+    fx.edit(JUDGMENTS_MDX, "\"recordId\"", "\"judgmentId\"");
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[
+            (
+                Breaking,
+                ResponseFieldMissing,
+                JUDGMENTS,
+                "response.result.results[].recordId",
+            ),
+            (
+                Additive,
+                ResponseFieldUnknown,
+                JUDGMENTS,
+                "response.result.results[].judgmentId",
+            ),
+        ],
+    );
+    let missing = only(&report, "response.result.results[].recordId");
+    assert_eq!(missing.docs, "absent; `judgmentId` instead (renamed?)");
+    // The success response and the response panel, grouped.
+    let lines: Vec<Option<usize>> = missing.pages.iter().map(|p| p.line).collect();
+    let fences: Vec<Option<usize>> = lines_of(&fx, JUDGMENTS_MDX, "\"results\": [")
+        .into_iter()
+        .map(|line| Some(line - 3))
+        .collect();
+    assert_eq!(lines, fences);
+}
+
+#[test]
+fn a_new_required_parameter_of_the_activity_deletion_is_drift() {
+    let fx = Fixture::new();
+    fx.edit(
+        ACTIVITIES_DELETE_MDX,
+        "    <ParamField body=\"targetEntityId\" type=\"string\">",
+        "    <ParamField body=\"userId\" type=\"string\" required>\n      The user.\n    </ParamField>\n\n    <ParamField body=\"targetEntityId\" type=\"string\">",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[(
+            Breaking,
+            ParamAdded,
+            ACTIVITIES_DELETE,
+            "request.data.userId",
+        )],
+    );
+}
+
+/// A field the spec marks `x-velt-sometimes` may be absent from a success example; without the
+/// mark its absence is drift, as for any other field.
+#[test]
+fn a_field_shown_only_sometimes_may_be_absent() {
+    let fx = Fixture::new();
+    // The page's second example has no `folders`: clean, because the spec says it comes only
+    // sometimes.
+    let report = fx.check();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+    // Without the mark, it is a missing field.
+    fx.edit(
+        "../velt.yaml",
+        "            x-velt-sometimes: only when the user has folder permissions (absent from the page's second example)\n",
+        "",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[(
+            Breaking,
+            ResponseFieldMissing,
+            PERMISSIONS,
+            "response.result.data.user_123.folders",
+        )],
+    );
+    // Its type is still compared where it appears.
+    let fx = Fixture::new();
+    fx.edit(
+        PERMISSIONS_MDX,
+        "\"errorCode\": \"permission_denied\"",
+        "\"errorCode\": 403",
+    );
+    fx.edit(
+        PERMISSIONS_MDX,
+        "#### Permission Denied",
+        "#### Success Response when permission is denied",
+    );
+    let report = fx.check();
+    assert_findings(
+        &report,
+        &[(
+            Breaking,
+            ResponseTypeMismatch,
+            PERMISSIONS,
+            "response.result.data.1.1.documents.document5.errorCode",
+        )],
+    );
+}
