@@ -110,6 +110,66 @@ pub struct RequestAccessArgs {
     /// How many calls the search makes at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+    /// The files behind the links in the data.
+    #[command(flatten)]
+    pub files: FileArgs,
+}
+
+/// Which files behind the links in the data an access request downloads into the case.
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// Download no file: every link is listed in files.json as not requested, and the report
+    /// says so.
+    #[arg(long)]
+    pub no_files: bool,
+    /// Also download files from HOST (`cdn.example.com`, or `*.example.com` for its
+    /// subdomains), over https; repeat for several. Velt's storage hosts are allowed
+    /// without it; loopback and private addresses never are.
+    #[arg(long = "file-host", value_name = "HOST", conflicts_with = "no_files")]
+    pub file_hosts: Vec<String>,
+    /// The largest file downloaded (e.g. 500MB, 2GiB); a larger one is listed, not kept.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "2GiB")]
+    pub max_file_size: u64,
+    /// The most bytes downloaded for one request (e.g. 10GiB); the files past it are listed,
+    /// not kept.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "10GiB")]
+    pub max_files_size: u64,
+}
+
+/// A size: a whole number of bytes with an optional unit (B, KB, MB, GB, TB in powers of
+/// 1000; KiB, MiB, GiB, TiB in powers of 1024), e.g. `500MB`, `2GiB`, `1048576`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: give a size as a whole number and a unit, e.g. 500MB or 2GiB"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        other => {
+            return Err(format!(
+                "{text:?}: unknown unit {other:?}; use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB"
+            ));
+        }
+    };
+    let bytes = number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("{text:?}: too large"))?;
+    if bytes == 0 {
+        return Err(format!("{text:?}: the size must be more than zero"));
+    }
+    Ok(bytes)
 }
 
 /// `velt request erase`
@@ -142,6 +202,25 @@ pub struct RequestEraseArgs {
     /// How many calls the search makes at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+    /// Also delete the person's activity records the GDPR deletion leaves (they may be an
+    /// audit trail you must keep: only when you decide they go). Immutable records are
+    /// refused by Velt and reported as retained.
+    #[arg(long)]
+    pub erase_activities: bool,
+    /// Why the data that stays (immutable or kept activity records, a profile no call
+    /// deletes) may stay, e.g. "legal obligation: audit trail, Art. 17(3)(b)"; recorded in
+    /// the case, which then closes as erased.
+    #[arg(long, value_name = "TEXT", value_parser = non_blank)]
+    pub retain_reason: Option<String>,
+}
+
+/// A text that is not blank.
+fn non_blank(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("give a reason in words (it is recorded in the case)".to_owned())
+    } else {
+        Ok(text.trim().to_owned())
+    }
 }
 
 /// `velt request extend`
@@ -492,6 +571,18 @@ mod tests {
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
         for bad in ["", "s", "10x", "1.5h", "-3s", "0s", "h1"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sizes_parse_in_decimal_and_binary_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("500MB"), Ok(500_000_000));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("10 gib"), Ok(10 << 30));
+        assert_eq!(parse_size("3kb"), Ok(3_000));
+        for bad in ["", "MB", "0", "0GiB", "1.5GB", "-1", "2XB", "99999999999TiB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
         }
     }
 }

@@ -222,6 +222,34 @@ impl Terminal {
                 check.describe_remaining(),
                 before_words(&check)
             )),
+            Event::FileFetched { url, bytes } => {
+                self.message(format!("downloaded {url} ({bytes} bytes)"))
+            }
+            Event::FileNotFetched { url, reason } => {
+                self.say(format!("not downloaded: {url}: {reason}"))
+            }
+            Event::StoreRead {
+                store,
+                organization_id,
+                items,
+            } => self.message(format!(
+                "read {store}{}: {items} record(s)",
+                organization_id
+                    .as_deref()
+                    .map(|o| format!(" in {o}"))
+                    .unwrap_or_default()
+            )),
+            Event::StoreIncomplete {
+                store,
+                organization_id,
+                reason,
+            } => self.say(format!(
+                "{store}{}: {reason}",
+                organization_id
+                    .as_deref()
+                    .map(|o| format!(" in {o}"))
+                    .unwrap_or_default()
+            )),
             Event::Wrote { .. } => {}
             _ => {}
         }

@@ -11,6 +11,8 @@ use velt_api::{
 
 use velt_api::deletion::ErasureCheck;
 
+use crate::erase::verdict::StoreCheck;
+
 /// Where events go: a callback that may be called from any task of the operation.
 pub type Events<'a> = &'a (dyn Fn(Event) + Send + Sync);
 
@@ -117,6 +119,51 @@ pub enum Event {
     },
     /// A user was checked after the erasure.
     Checked(ErasureCheck),
+    /// A store beyond the GDPR export was checked after an erasure.
+    StoreChecked(StoreCheck),
+    /// Activity records were sent for deletion (`refused`: Velt said it did not delete them).
+    ActivitiesErased {
+        /// Where.
+        organization_id: String,
+        /// Whose.
+        user_id: String,
+        /// Records sent for deletion.
+        asked: usize,
+        /// Of them, refused.
+        refused: usize,
+    },
+    /// A file behind a link in the data is in the case.
+    FileFetched {
+        /// The link.
+        url: String,
+        /// Its size.
+        bytes: u64,
+    },
+    /// A file behind a link was not fetched (`files.json` records it).
+    FileNotFetched {
+        /// The link.
+        url: String,
+        /// Why, in words.
+        reason: String,
+    },
+    /// A store of the person's data was read (`store` as in the coverage table).
+    StoreRead {
+        /// The store's id (`activities`, `permissions`, ...).
+        store: String,
+        /// The organization, for stores kept per organization.
+        organization_id: Option<String>,
+        /// Records read.
+        items: usize,
+    },
+    /// A store could not be read, or only in part (the coverage table says so).
+    StoreIncomplete {
+        /// The store's id.
+        store: String,
+        /// The organization, for stores kept per organization.
+        organization_id: Option<String>,
+        /// Why, in words.
+        reason: String,
+    },
     /// A file of the operation was written (a receipt, a search record, a case file).
     Wrote {
         /// The file.

@@ -10,6 +10,12 @@
 //!   manifests ([`export::file`]).
 //! - [`erase`]: the erasure under them: count before, delete, wait on every job under one
 //!   deadline, verify, receipt; and the follow-up of an erasure from its receipt.
+//! - [`files`]: the files behind the links in the exported data, downloaded into the case by
+//!   [`velt_files`] (allowed hosts only, no credentials, size limits, named by hash).
+//! - [`stores`]: the person's data in Velt's other stores (activity records, permissions,
+//!   notification settings, AI Memory), read into the case.
+//! - [`coverage`]: the coverage table of an answer: each store, what was collected, what is
+//!   partial and why, and the stores no documented call reads.
 //!
 //! Operations take plain option structs, report progress through one [`Event`] type (a
 //! callback: [`event::Events`]), and return typed outcomes; they never print. What an operation
@@ -40,12 +46,15 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod coverage;
 pub mod erase;
 mod error;
 pub mod event;
 pub mod export;
+pub mod files;
 pub mod find;
 pub mod request;
+pub mod stores;
 
 pub use error::{Described, Error, Refusal, RefusalKind, Result, Step};
 pub use event::Event;

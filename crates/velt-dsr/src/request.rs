@@ -15,16 +15,22 @@ use velt_api::{
 };
 use velt_case::{
     Case, CaseFolder, NewCase, ReportOptions, RequestKind, Status,
-    model::{self, FileRole},
+    model::{self, CoverageRow, FileRole},
     report::ReportSummary,
 };
 
 use crate::{
-    erase::{self, ErasureOutcome, ErasurePlan, ErasureResult, MatchesErasure},
+    coverage,
+    erase::{
+        self, ErasureOutcome, ErasurePlan, ErasureResult, MatchesErasure, StoreCheck,
+        StoreErasure, StoreVerdict,
+    },
     error::{Error, RefusalKind, Result},
     event::{Event, Events},
     export::{self, FileFormat, MatchesExport, MatchesExported, OpenMode},
+    files::{self, Downloads, FileOptions, FilesCollected},
     find::{self, FindOptions, Found},
+    stores,
 };
 
 /// An access request to answer.
@@ -44,6 +50,8 @@ pub struct AccessOptions {
     pub notice_markdown: Option<String>,
     /// Also pack the case into `DIR.zip`.
     pub zip: bool,
+    /// The files behind the links in the data: which, from where, how much.
+    pub files: FileOptions,
 }
 
 /// What an access request did.
@@ -59,6 +67,11 @@ pub struct AccessOutcome {
     pub report: Option<ReportSummary>,
     /// The package, with `zip`.
     pub zip: Option<PathBuf>,
+    /// The files behind the links; `None` when an export failed (nothing was fetched).
+    pub files: Option<FilesCollected>,
+    /// The coverage table recorded in the case: each store, what was collected, what is
+    /// partial and why, and the stores no documented call reads. Empty when an export failed.
+    pub coverage: Vec<CoverageRow>,
 }
 
 impl AccessOutcome {
@@ -92,6 +105,7 @@ impl AccessOutcome {
 ///     received: chrono::Utc::now().date_naive(),
 ///     notice_markdown: None,
 ///     zip: true,
+///     files: Default::default(),
 /// }, &velt_dsr::event::ignore).await?;
 /// println!("case {} is {}", outcome.case.id, outcome.case.status);
 /// # Ok(()) }
@@ -102,6 +116,7 @@ pub async fn access(
     events: Events<'_>,
 ) -> Result<AccessOutcome> {
     let received = check_received(options.received)?;
+    let downloads = Downloads::new(&options.files, client.base_url())?;
     let mut case = CaseFolder::create(
         &options.case,
         &NewCase {
@@ -147,8 +162,17 @@ pub async fn access(
             exported,
             report: None,
             zip: None,
+            files: None,
+            coverage: Vec::new(),
         });
     }
+    let names = coverage::organization_names(client, &search.organization_ids()).await;
+    let mut rows = coverage::export_rows(&exported.files, &options.case, &names);
+    rows.extend(stores::collect_stores(client, &mut case, &search, &names, events).await?);
+    let files = files::collect_files(&mut case, &exported.files, &downloads, events).await?;
+    rows.push(coverage::files_row(&files));
+    rows.extend(model::unread_stores());
+    case.set_coverage(rows.clone())?;
     let report = case.write_report(&ReportOptions {
         notice_markdown: options.notice_markdown,
         ..ReportOptions::default()
@@ -167,6 +191,8 @@ pub async fn access(
         exported,
         report: Some(report),
         zip,
+        files: Some(files),
+        coverage: rows,
     })
 }
 
@@ -187,6 +213,9 @@ pub struct ErasureRequestOptions {
     /// How to wait for the jobs: one deadline for every job of the request (default
     /// [`PollOptions::default`]: 24 hours), and the poller's intervals.
     pub poll: PollOptions,
+    /// What to do about the data the GDPR deletion leaves in other stores (activity records
+    /// are erased only when asked; what is kept needs a reason).
+    pub stores: StoreErasure,
 }
 
 /// An erasure request searched and planned, ready to run: the caller may show
@@ -197,6 +226,8 @@ pub struct PreparedErasure {
     search: Search,
     plans: Vec<ErasurePlan>,
     first_receipt: usize,
+    stores: StoreErasure,
+    second_pass: bool,
 }
 
 impl PreparedErasure {
@@ -215,6 +246,14 @@ impl PreparedErasure {
         self.case.case()
     }
 
+    /// Whether this is a later pass over a case whose GDPR deletion an earlier pass already
+    /// verified: nothing is sent to the GDPR deletion again, and the matches are the ones the
+    /// case recorded (a search after the deletion may no longer find the person); only the
+    /// other stores are checked (and erased when asked).
+    pub fn is_second_pass(&self) -> bool {
+        self.second_pass
+    }
+
     /// Erases every match, waits, verifies in every organization found, and keeps every
     /// receipt in the case (numbered after any receipts of an earlier pass). The wait's
     /// deadline is one for the whole request: each erasure gets what the ones before it left.
@@ -226,6 +265,8 @@ impl PreparedErasure {
             search,
             plans,
             first_receipt,
+            stores,
+            second_pass,
         } = self;
         case.set_status(Status::Erasing)?;
         let dir = case.dir().to_path_buf();
@@ -268,19 +309,82 @@ impl PreparedErasure {
             case.log("erasure failed", json!({ "error": error.to_string() }))?;
             return Err(error);
         }
-        let erased = !outcomes.is_empty()
-            && outcomes
-                .iter()
-                .all(|o| matches!(o.result, ErasureResult::Verified));
+        let gdpr_verified = second_pass
+            || (!outcomes.is_empty()
+                && outcomes
+                    .iter()
+                    .all(|o| matches!(o.result, ErasureResult::Verified)));
+        if !gdpr_verified {
+            let last = outcomes.last().map(|o| format!("{:?}", o.result));
+            case.log("erasure not verified", json!({ "result": last }))?;
+            return Ok(ErasureRequestOutcome {
+                case: case.case().clone(),
+                organizations: search.organization_ids(),
+                search,
+                outcomes,
+                receipts,
+                store_checks: Vec::new(),
+                erased: false,
+                second_pass,
+            });
+        }
+        // The GDPR deletion is verified: now the stores it does not cover.
+        let pairs: Vec<(String, String)> = search
+            .matches
+            .iter()
+            .map(|m| (m.organization_id.clone(), m.user_id.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let checks = erase::check_stores(client, &pairs, &stores, events).await;
+        let nothing_remains = checks.iter().all(StoreCheck::is_gone);
+        let uncheckable = checks
+            .iter()
+            .any(|c| matches!(c.verdict, StoreVerdict::NotCheckable { .. }));
+        let kept_with_reason = !nothing_remains && !uncheckable && stores.retain_reason.is_some();
+        let erased = nothing_remains || kept_with_reason;
+        let record = erase::numbered_receipt(
+            &dir.join(STORES_CHECK_FILE),
+            erase::existing_receipts(&dir.join(STORES_CHECK_FILE)).len() + 1,
+        );
+        let covered: Vec<&str> = STORES_CHECKED.to_vec();
+        let text = serde_json::to_vec_pretty(&json!({
+            "checkedAt": Utc::now(),
+            "storesChecked": covered,
+            "gdprExport": "verified by the receipts",
+            "checks": checks,
+            "nothingRemains": nothing_remains,
+            "retainReason": stores.retain_reason,
+            "erased": erased,
+        }))
+        .map_err(|e| Error::file("write", record.clone(), e.into()))?;
+        velt_case::records::write_atomically(&record, &text)
+            .map_err(|e| Error::file("write", record.clone(), e))?;
+        case.record_file(&relative_to(&dir, &record)?, FileRole::Receipt)?;
+        receipts.push(record);
         if erased {
             case.log(
                 "verification",
-                json!({ "receipts": receipts.len(), "nothingRemains": true }),
+                json!({
+                    "receipts": receipts.len(),
+                    "nothingRemains": nothing_remains,
+                    "storesChecked": covered,
+                    "kept": checks.iter().filter(|c| !c.is_gone()).count(),
+                    "retainReason": stores.retain_reason,
+                }),
             )?;
             case.set_status(Status::Erased)?;
         } else {
-            let last = outcomes.last().map(|o| format!("{:?}", o.result));
-            case.log("erasure not verified", json!({ "result": last }))?;
+            case.log(
+                "data remains",
+                json!({
+                    "stores": checks
+                        .iter()
+                        .filter(|c| !c.is_gone())
+                        .map(|c| json!({"store": c.store, "organizationId": c.organization_id, "userId": c.user_id}))
+                        .collect::<Vec<_>>(),
+                }),
+            )?;
         }
         Ok(ErasureRequestOutcome {
             case: case.case().clone(),
@@ -288,7 +392,9 @@ impl PreparedErasure {
             search,
             outcomes,
             receipts,
+            store_checks: checks,
             erased,
+            second_pass,
         })
     }
 }
@@ -303,11 +409,18 @@ pub struct ErasureRequestOutcome {
     /// The organizations where the person was found.
     pub organizations: Vec<String>,
     /// Each erasure sent, in order; the last one is where it stopped when not every one
-    /// ended verified.
+    /// ended verified. Empty on a second pass.
     pub outcomes: Vec<ErasureOutcome>,
+    /// The checks of the stores the GDPR deletion does not cover, once it was verified: per
+    /// store, organization and user, gone, remaining, retained or not checkable.
+    pub store_checks: Vec<StoreCheck>,
+    /// Whether this pass worked from an earlier, verified pass ([`PreparedErasure::is_second_pass`]).
+    pub second_pass: bool,
     /// The receipts kept in the case by this pass.
     pub receipts: Vec<PathBuf>,
-    /// Whether every erasure ended verified: nothing remains in the organizations found.
+    /// Whether the case closed as erased: the GDPR deletion verified in every organization
+    /// found, and in every other store checked nothing remains, or what is kept has the
+    /// recorded reason ([`StoreErasure::retain_reason`]).
     pub erased: bool,
 }
 
@@ -357,6 +470,18 @@ pub async fn prepare_erasure(
             },
         )?
     };
+    let receipt = case.receipt_path();
+    let first_receipt = erase::existing_receipts(&receipt).len() + 1;
+    if let Some(search) = verified_earlier(&case)? {
+        return Ok(PreparedErasure {
+            case,
+            search,
+            plans: Vec::new(),
+            first_receipt,
+            stores: options.stores,
+            second_pass: true,
+        });
+    }
     let who = case.case().subject.clone();
     let search = search(
         client,
@@ -368,8 +493,6 @@ pub async fn prepare_erasure(
     )
     .await?;
     find::require_matches(&search)?;
-    let receipt = case.receipt_path();
-    let first_receipt = erase::existing_receipts(&receipt).len() + 1;
     let plans = erase::plan_matches(
         &search.matches,
         &MatchesErasure {
@@ -385,7 +508,47 @@ pub async fn prepare_erasure(
         search,
         plans,
         first_receipt,
+        stores: options.stores,
+        second_pass: false,
     })
+}
+
+/// The record of the stores checked after an erasure, `erasure-stores.json` (numbered
+/// `erasure-stores-2.json`, ... for later passes).
+pub const STORES_CHECK_FILE: &str = "erasure-stores.json";
+
+/// The stores an erasure checks, by the ids of the coverage table: the GDPR export's lists
+/// (by the receipts' verification) and the ones [`erase::check_stores`] reads.
+pub const STORES_CHECKED: [&str; 4] = ["gdprExport", "activities", "permissions", "memoryProfile"];
+
+/// The search of an earlier pass whose GDPR deletion was verified (every receipt of the case
+/// says nothing remains), to work from again; `None` when there is no such pass.
+fn verified_earlier(case: &CaseFolder) -> Result<Option<Search>> {
+    let receipts = erase::existing_receipts(&case.receipt_path());
+    if receipts.is_empty() {
+        return Ok(None);
+    }
+    for path in &receipts {
+        let verified = velt_case::records::DeletionReceipt::load(path)
+            .ok()
+            .and_then(|r| r.verification)
+            .is_some_and(|v| v.nothing_remains);
+        if !verified {
+            return Ok(None);
+        }
+    }
+    let path = case.dir().join(model::SEARCH_FILE);
+    let text = std::fs::read(&path).map_err(|e| Error::file("read", path.clone(), e))?;
+    let search: Search = serde_json::from_slice(&text).map_err(|e| {
+        Error::refused(
+            RefusalKind::InvalidInput,
+            format!(
+                "{} is not the search record of the earlier pass ({e}); the case cannot be worked from",
+                path.display()
+            ),
+        )
+    })?;
+    Ok((!search.matches.is_empty()).then_some(search))
 }
 
 /// Runs the search and keeps it in the case (`search.json` and a `search` step).

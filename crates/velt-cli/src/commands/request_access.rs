@@ -2,8 +2,10 @@
 //! record it, write the report (and the zip).
 
 use velt_api::Client;
+use velt_case::model::CoverageState;
 use velt_dsr::{
     export::OrganizationFailure,
+    files::FileOptions,
     request::{self, AccessOptions},
 };
 
@@ -30,6 +32,13 @@ pub async fn exec(client: &Client, args: RequestAccessArgs, fake: bool) -> Resul
         received: received_or_today(args.received)?,
         notice_markdown,
         zip: args.zip,
+        files: FileOptions {
+            fetch: !args.files.no_files,
+            hosts: args.files.file_hosts,
+            max_file_bytes: args.files.max_file_size,
+            max_total_bytes: args.files.max_files_size,
+            ..FileOptions::default()
+        },
     };
     let terminal = Terminal::new(Shown {
         velt: velt_command(fake),
@@ -86,6 +95,31 @@ pub async fn exec(client: &Client, args: RequestAccessArgs, fake: bool) -> Resul
             outcome.search.matches.len(),
             args.case.join(velt_case::model::DATA_DIR).display(),
             args.case.join(velt_case::model::REPORT_FILE).display()
+        );
+    }
+    for row in &outcome.coverage {
+        let place = match (&row.organization_name, &row.organization_id) {
+            (Some(name), Some(id)) => format!(" in {name} ({id})"),
+            (None, Some(id)) => format!(" in {id}"),
+            _ => String::new(),
+        };
+        match row.state {
+            CoverageState::Collected | CoverageState::NotRead => {}
+            _ => eprintln!(
+                "not complete: {}{place}: {}",
+                row.label,
+                row.note.as_deref().unwrap_or("see the report")
+            ),
+        }
+    }
+    let unread = outcome
+        .coverage
+        .iter()
+        .filter(|r| r.state == CoverageState::NotRead)
+        .count();
+    if unread > 0 {
+        eprintln!(
+            "{unread} store(s) that no documented call reads are named in the report's coverage table"
         );
     }
     if let Some(zip) = &outcome.zip {

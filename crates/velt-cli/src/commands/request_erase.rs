@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use velt_api::{Client, search::Subject};
-use velt_dsr::request::{self, ErasureRequestOptions};
+use velt_dsr::{
+    erase::{StoreCheck, StoreErasure, StoreVerdict},
+    request::{self, ErasureRequestOptions},
+};
 
 use crate::{
     cli::RequestEraseArgs,
@@ -36,6 +39,10 @@ pub async fn exec(client: &Client, args: RequestEraseArgs, fake: bool) -> Result
             concurrency: usize::from(args.concurrency),
             received: args.received,
             poll: shared::poll(args.timeout),
+            stores: StoreErasure {
+                erase_activities: args.erase_activities,
+                retain_reason: args.retain_reason,
+            },
         },
         &events,
     )
@@ -47,6 +54,11 @@ pub async fn exec(client: &Client, args: RequestEraseArgs, fake: bool) -> Result
             return Err(error.into());
         }
     };
+    if prepared.is_second_pass() {
+        eprintln!(
+            "the GDPR deletion of this case was verified by an earlier pass: working from the matches it recorded"
+        );
+    }
     if !args.yes {
         for plan in prepared.plans() {
             words::confirm(plan.request())?;
@@ -68,16 +80,68 @@ pub async fn exec(client: &Client, args: RequestEraseArgs, fake: bool) -> Result
     for erasure in &outcome.outcomes {
         words::judge(erasure, &resume, &terminal)?;
     }
+    let kept: Vec<&StoreCheck> = outcome
+        .store_checks
+        .iter()
+        .filter(|c| !c.is_gone())
+        .collect();
     if !outcome.erased {
+        if kept.is_empty() {
+            return Err(Failure::Failed(format!(
+                "the erasure is not verified; the case {} stays open",
+                dir.display()
+            )));
+        }
+        let lines: Vec<String> = kept.iter().map(|c| describe(c)).collect();
+        let erase_hint = if kept
+            .iter()
+            .any(|c| c.store == "activities" && matches!(c.verdict, StoreVerdict::Remaining { .. }))
+        {
+            format!(
+                "\nto delete the activity records: `{} request erase --case {} --erase-activities --yes`",
+                shared::velt_command(fake),
+                dir.display()
+            )
+        } else {
+            String::new()
+        };
         return Err(Failure::Failed(format!(
-            "the erasure is not verified; the case {} stays open",
+            "the GDPR deletion is verified, but data remains in other stores:\n{}{erase_hint}\nto keep what stays for a reason the law allows, add --retain-reason TEXT; the case {} stays open",
+            lines.join("\n"),
             dir.display()
         )));
     }
-    eprintln!(
-        "erased and verified: nothing remains in the {} organization(s) found; receipt(s) kept in {}",
-        outcome.organizations.len(),
-        dir.display()
-    );
+    if kept.is_empty() {
+        eprintln!(
+            "erased and verified: nothing remains in the {} organization(s) found, in the GDPR export's lists, activity records, permissions and AI Memory profile; receipt(s) kept in {}",
+            outcome.organizations.len(),
+            dir.display()
+        );
+    } else {
+        for check in &kept {
+            eprintln!("kept, with the recorded reason: {}", describe(check));
+        }
+        eprintln!(
+            "erased, with {} store(s) kept for the recorded reason; receipt(s) kept in {}",
+            kept.len(),
+            dir.display()
+        );
+    }
     print_json(&outcome.case)
+}
+
+/// One store check that found data, in words: where, and what.
+fn describe(check: &StoreCheck) -> String {
+    let place = match &check.organization_id {
+        Some(organization) => format!("{} in {organization} (user {})", check.store, check.user_id),
+        None => format!("{} (user {})", check.store, check.user_id),
+    };
+    match &check.verdict {
+        StoreVerdict::Gone => format!("{place}: gone"),
+        StoreVerdict::Remaining { count, why } => format!("{place}: {count} remaining: {why}"),
+        StoreVerdict::Retained { count, answer } => {
+            format!("{place}: {count} retained: Velt refused to delete them ({answer})")
+        }
+        StoreVerdict::NotCheckable { why } => format!("{place}: not checkable: {why}"),
+    }
 }

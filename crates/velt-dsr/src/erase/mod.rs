@@ -6,6 +6,8 @@
 //! anything is erased, and so that a caller can show what will be erased and ask before
 //! [`run`] sends it (the `velt` command line asks on a terminal).
 
+mod stores;
+pub mod verdict;
 mod wait;
 
 use std::{
@@ -23,6 +25,8 @@ use velt_api::{
     users::UsersQuery,
 };
 
+pub use stores::{StoreErasure, check_stores};
+pub use verdict::{StoreCheck, StoreVerdict};
 pub use wait::{WaitStop, until_all_done};
 
 use velt_case::records::{DeletionReceipt, ErasureBaseline};
