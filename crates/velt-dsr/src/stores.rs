@@ -316,12 +316,12 @@ fn write_lines(case: &mut CaseFolder, path: &str, lines: &[String]) -> Result<()
 /// byte for byte unless it holds a credential (then it is re-serialized without it); a line
 /// break inside it can only be whitespace between tokens, and becomes a space.
 fn line(raw: &str) -> String {
-    match serde_json::from_str::<Value>(raw) {
-        Ok(mut value) if redact(&mut value) => {
-            serde_json::to_string(&value).unwrap_or_else(|_| String::from("null"))
-        }
-        _ => raw.replace(['\n', '\r'], " "),
+    if let Ok(mut value) = serde_json::from_str::<Value>(raw)
+        && redact(&mut value)
+    {
+        return serde_json::to_string(&value).unwrap_or_else(|_| String::from("null"));
     }
+    raw.replace(['\n', '\r'], " ")
 }
 
 /// Replaces every value under a key named like a credential; true when one was found.
