@@ -104,6 +104,7 @@
 
 mod config;
 mod dataset;
+mod http;
 mod server;
 mod token;
 
