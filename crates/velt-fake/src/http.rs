@@ -29,6 +29,13 @@ impl ApiError {
         self.details = Some(details);
         self
     }
+
+    /// The same error with `details.issues` naming the field, as Velt's memory endpoints
+    /// answer validation errors.
+    pub(crate) fn with_issue(self, field: &str) -> ApiError {
+        let issue = json!({ "issues": [{ "path": [field], "message": self.message }] });
+        self.with_details(issue)
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -104,8 +104,11 @@
 
 mod config;
 mod dataset;
+mod files;
 mod http;
 mod server;
+mod stores;
+mod stores_api;
 mod token;
 
 use std::fmt;
@@ -121,7 +124,11 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use config::{DEMO_API_KEY, DEMO_AUTH_TOKEN, EndOfPages, FakeConfig, Faults, TokenName};
-pub use dataset::{Dataset, Feature, SeededOrganization, SeededUser};
+pub use dataset::{
+    Dataset, Feature, SeededFile, SeededOrganization, SeededUser, UNSERVED_FILE_URL,
+};
+pub use files::FileRequest;
+pub use stores::MARKUP_TEXT;
 
 /// Items of each feature on one export page.
 pub const PAGE_SIZE: usize = dataset::PAGE_SIZE;
@@ -177,7 +184,7 @@ impl FakeVelt {
     ) -> std::io::Result<FakeVelt> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(server::Shared::new(config));
+        let shared = Arc::new(server::Shared::new(config, format!("http://{addr}")));
         let app = server::router(shared.clone());
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
@@ -244,6 +251,17 @@ impl FakeVelt {
     /// How many requests the server has received so far (including refused ones).
     pub fn request_count(&self) -> u64 {
         self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Every request for a file (`GET /files/...`) so far, in order, with the credential
+    /// headers each carried (none, when the downloader behaves). File requests are not
+    /// counted by [`FakeVelt::request_count`] and no fault is injected into them.
+    pub fn file_requests(&self) -> Vec<FileRequest> {
+        self.shared
+            .file_requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Replaces the injected faults from now on; requests keep their numbering.

@@ -7,18 +7,20 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Map, Value, json};
 
 use crate::config::{EndOfPages, FakeConfig, Faults};
 use crate::dataset::{Dataset, Feature, PAGE_SIZE, Rng, doc_id};
+use crate::files::{self, FileRequest};
 use crate::http::{
     ApiError, IdList, MAX_IDS, at_most_30, error, filter_scope, ids, invalid, json_response,
     list_offset, list_page, optional_bool, optional_string, page_size, required_string,
 };
+use crate::stores_api::{self, Stores};
 use crate::token;
 
 /// The largest request body accepted.
@@ -36,6 +38,8 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     /// Status calls fail until then.
     status_outage_until: Mutex<Option<Instant>>,
+    /// Every request for a file, in the order they came.
+    pub(crate) file_requests: Mutex<Vec<FileRequest>>,
 }
 
 #[derive(Default)]
@@ -43,6 +47,8 @@ struct State {
     jobs: HashMap<String, Job>,
     /// `(organization index, user index)` pairs whose data has been erased.
     deleted: HashSet<(usize, usize)>,
+    /// `(organization, user, record)` of activity records deleted through the API.
+    deleted_activities: HashSet<(usize, usize, usize)>,
     jobs_started: u64,
 }
 
@@ -62,9 +68,11 @@ struct Task {
 }
 
 impl Shared {
-    pub(crate) fn new(config: FakeConfig) -> Shared {
+    /// The state of a server whose base URL is `origin` (the origin of its files' URLs).
+    pub(crate) fn new(config: FakeConfig, origin: String) -> Shared {
         Shared {
-            dataset: Dataset::new(&config),
+            dataset: Dataset::new(&config).with_files_origin(origin),
+            file_requests: Mutex::new(Vec::new()),
             faults: RwLock::new(config.faults.clone()),
             requests: AtomicU64::new(0),
             state: Mutex::new(State::default()),
@@ -130,6 +138,12 @@ enum Operation {
     GetUsers,
     GetOrganizations,
     GetUsersV2,
+    GetActivities,
+    DeleteActivities,
+    GetPermissions,
+    GetProfile,
+    QueryJudgments,
+    GetNotificationConfig,
 }
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -149,6 +163,24 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/users/get", route(Operation::GetUsers))
         .route("/v2/organizations/get", route(Operation::GetOrganizations))
         .route("/v2/users/get", route(Operation::GetUsersV2))
+        .route("/v2/activities/get", route(Operation::GetActivities))
+        .route("/v2/activities/delete", route(Operation::DeleteActivities))
+        .route("/v2/auth/permissions/get", route(Operation::GetPermissions))
+        .route("/v2/memory/profiles/get", route(Operation::GetProfile))
+        .route(
+            "/v2/memory/judgments/query",
+            route(Operation::QueryJudgments),
+        )
+        .route(
+            "/v2/notifications/config/get",
+            route(Operation::GetNotificationConfig),
+        )
+        .route("/files/{*path}", {
+            let shared = shared.clone();
+            get(move |uri: Uri, headers: HeaderMap| async move {
+                serve_file(&shared, uri.path(), &headers)
+            })
+        })
         // Like Firebase callable functions: another method is a bad request.
         .method_not_allowed_fallback(|| async {
             invalid("Velt's REST API only accepts POST requests.")
@@ -208,8 +240,52 @@ async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: Body)
         Operation::GetUsers => get_users(shared, &data),
         Operation::GetOrganizations => get_organizations(shared, &data),
         Operation::GetUsersV2 => get_users_v2(shared, &data),
+        store => {
+            let mut state = shared.state();
+            let State {
+                deleted,
+                deleted_activities,
+                ..
+            } = &mut *state;
+            let mut stores = Stores {
+                dataset: &shared.dataset,
+                erased: deleted,
+                deleted_activities,
+                gdpr_deletes_activities: shared.config.gdpr_deletes_activities,
+            };
+            match store {
+                Operation::GetActivities => stores_api::get_activities(&stores, &data),
+                Operation::DeleteActivities => stores_api::delete_activities(&mut stores, &data),
+                Operation::GetPermissions => stores_api::get_permissions(&stores, &data),
+                Operation::GetProfile => stores_api::get_profile(&stores, &data),
+                Operation::QueryJudgments => stores_api::query_judgments(&stores, &data),
+                _ => stores_api::get_notification_config(&stores, &data),
+            }
+        }
     };
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /files/...`: no credentials needed, no faults, not counted among the API's
+/// requests; recorded in [`Shared::file_requests`]. A file of an erased user is gone (404).
+fn serve_file(shared: &Shared, path: &str, headers: &HeaderMap) -> Response {
+    shared
+        .file_requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(FileRequest::new(path, headers));
+    let dataset = &shared.dataset;
+    let file = dataset.file(path).filter(|file| {
+        let owner = (
+            dataset.org_index(&file.organization_id),
+            dataset.user_index(&file.user_id),
+        );
+        match owner {
+            (Some(o), Some(u)) => !shared.state().deleted.contains(&(o, u)),
+            _ => false,
+        }
+    });
+    files::answer(dataset, file)
 }
 
 /// 431 in Velt's envelope when the header names and values add up to more than
