@@ -83,11 +83,12 @@ pub struct FakeConfig {
     /// of [`Dataset::multi_organization_user`](crate::Dataset::multi_organization_user) in its
     /// first organization point at: a voice comment, an attachment, a recording's video, audio
     /// and thumbnail, a recording's attachment and its transcript, then again on the next
-    /// items. At most seven per item of each feature are used. Default 7 (one of each).
+    /// items (file `f` is of kind `f % 7`, on item `f / 7`), so at most seven times
+    /// `items_per_feature`. Default 7 (one of each).
     pub files: usize,
     /// When not zero, one more file of this many bytes, streamed (never held in memory), at
-    /// `/files/big.webm`, named by the first recording of the person with files: for
-    /// benchmarks. Zero (the default) for none.
+    /// `/files/<organization>/<user>/big.webm`, named by an attachment of the first recording
+    /// of the person with files: for benchmarks (e.g. `1 << 30`). Zero (the default) for none.
     pub big_file_bytes: u64,
     /// Whether Delete All User Data also erases the activity records the users made. Velt's
     /// GDPR page names only the four lists of an export, so by default (`false`) activity
