@@ -205,8 +205,9 @@ pub struct Faults {
     /// Every Nth request is answered 502 with an HTML body, as a proxy in front of Velt does.
     pub every_nth_502_html: Option<u32>,
     /// Every authenticated request whose `data.organizationId` is one of these is answered
-    /// 503 `UNAVAILABLE` (Get Users v1 and v2, Get All User Data): an organization that
-    /// cannot be read, to test that a search reports it instead of reading it as "not
-    /// there".
+    /// 503 `UNAVAILABLE` (Get Users v1 and v2, Get All User Data, and the store endpoints
+    /// that name one: activity logs, permissions, judgments, notification settings): an
+    /// organization that cannot be read, to test that a search reports it instead of reading
+    /// it as "not there".
     pub failing_organizations: Vec<String>,
 }
