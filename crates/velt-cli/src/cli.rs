@@ -652,4 +652,8 @@ pub struct ServeArgs {
     /// incomplete `velt users find`); repeat for several.
     #[arg(long = "fail-organization", value_name = "ORG")]
     pub fail_organizations: Vec<String>,
+    /// Make Delete All User Data erase the users' activity records too (kept by default, as
+    /// Velt's GDPR page does not name them).
+    #[arg(long)]
+    pub gdpr_deletes_activities: bool,
 }

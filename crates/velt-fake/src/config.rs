@@ -74,6 +74,27 @@ pub struct FakeConfig {
     /// too). A body not complete in time: 408 `DEADLINE_EXCEEDED` in Velt's envelope. So a
     /// client that sends half a request cannot hold a connection for long. Default 10 s.
     pub read_timeout: Duration,
+    /// How many activity log records (`POST /v2/activities/get`) each user has in each
+    /// organization where they have any: every user in its first organization,
+    /// [`Dataset::multi_organization_user`](crate::Dataset::multi_organization_user) in the
+    /// first two of its three (so it has twice this many). Generated on demand. Default 25.
+    pub activities_per_user: usize,
+    /// How many files (served under `/files/...` on the fake's own origin) the exported items
+    /// of [`Dataset::multi_organization_user`](crate::Dataset::multi_organization_user) in its
+    /// first organization point at: a voice comment, an attachment, a recording's video, audio
+    /// and thumbnail, a recording's attachment and its transcript, then again on the next
+    /// items (file `f` is of kind `f % 7`, on item `f / 7`), so at most seven times
+    /// `items_per_feature`. Default 7 (one of each).
+    pub files: usize,
+    /// When not zero, one more file of this many bytes, streamed (never held in memory), at
+    /// `/files/<organization>/<user>/big.webm`, named by an attachment of the first recording
+    /// of the person with files: for benchmarks (e.g. `1 << 30`). Zero (the default) for none.
+    pub big_file_bytes: u64,
+    /// Whether Delete All User Data also erases the activity records the users made. Velt's
+    /// GDPR page names only the four lists of an export, so by default (`false`) activity
+    /// records are kept, as they may be by Velt; permissions, notification settings and
+    /// reviewer judgments (and so the profile) go with the rest.
+    pub gdpr_deletes_activities: bool,
 }
 
 impl Default for FakeConfig {
@@ -94,6 +115,10 @@ impl Default for FakeConfig {
             status_outage: Duration::ZERO,
             deletion_leaves_comments: 0,
             read_timeout: Duration::from_secs(10),
+            activities_per_user: 25,
+            files: 7,
+            big_file_bytes: 0,
+            gdpr_deletes_activities: false,
         }
     }
 }
@@ -119,6 +144,10 @@ impl fmt::Debug for FakeConfig {
             .field("status_outage", &self.status_outage)
             .field("deletion_leaves_comments", &self.deletion_leaves_comments)
             .field("read_timeout", &self.read_timeout)
+            .field("activities_per_user", &self.activities_per_user)
+            .field("files", &self.files)
+            .field("big_file_bytes", &self.big_file_bytes)
+            .field("gdpr_deletes_activities", &self.gdpr_deletes_activities)
             .finish()
     }
 }
@@ -176,8 +205,9 @@ pub struct Faults {
     /// Every Nth request is answered 502 with an HTML body, as a proxy in front of Velt does.
     pub every_nth_502_html: Option<u32>,
     /// Every authenticated request whose `data.organizationId` is one of these is answered
-    /// 503 `UNAVAILABLE` (Get Users v1 and v2, Get All User Data): an organization that
-    /// cannot be read, to test that a search reports it instead of reading it as "not
-    /// there".
+    /// 503 `UNAVAILABLE` (Get Users v1 and v2, Get All User Data, and the store endpoints
+    /// that name one: activity logs, permissions, judgments, notification settings): an
+    /// organization that cannot be read, to test that a search reports it instead of reading
+    /// it as "not there".
     pub failing_organizations: Vec<String>,
 }

@@ -107,6 +107,13 @@ pub struct Dataset {
     users: usize,
     documents: usize,
     items_per_feature: usize,
+    activities_per_user: usize,
+    files: usize,
+    big_file_bytes: u64,
+    /// The API key, which Velt copies into the metadata of activity records and settings.
+    api_key: String,
+    /// Scheme, host and port of the URLs of served files (the fake's base URL).
+    files_origin: String,
     /// The members of each organization, built on first use (one pass over the users), so
     /// that listing an organization's users costs its members, not the whole workspace.
     members: Arc<MemberIndex>,
@@ -175,7 +182,7 @@ const LAST_NAMES: [(&str, &str); 16] = [
     ("Петров", "petrov"),
 ];
 
-const TEXTS: [&str; 12] = [
+pub(crate) const TEXTS: [&str; 12] = [
     "Grüße 👋 — can we tighten this paragraph?",
     "日本語のテキストを確認してください。",
     "Looks good to me ✅",
@@ -199,11 +206,11 @@ const DOCUMENT_TITLES: [&str; 6] = [
     "Café menu redesign ☕",
 ];
 
-const REACTION_ICONS: [&str; 6] = ["👍", "🎉", "❤️", "😂", "👀", "🚀"];
+pub(crate) const REACTION_ICONS: [&str; 6] = ["👍", "🎉", "❤️", "😂", "👀", "🚀"];
 
 /// 2024-01-01T00:00:00Z in milliseconds since the Unix epoch.
-const EPOCH_BASE_MS: u64 = 1_704_067_200_000;
-const YEAR_MS: u64 = 365 * 24 * 3600 * 1000;
+pub(crate) const EPOCH_BASE_MS: u64 = 1_704_067_200_000;
+pub(crate) const YEAR_MS: u64 = 365 * 24 * 3600 * 1000;
 
 impl Dataset {
     /// The dataset a server started with `config` serves.
@@ -214,8 +221,90 @@ impl Dataset {
             users: config.users,
             documents: config.documents_per_organization.max(1),
             items_per_feature: config.items_per_feature,
+            activities_per_user: config.activities_per_user,
+            files: config.files,
+            big_file_bytes: config.big_file_bytes,
+            api_key: config.api_key.clone(),
+            files_origin: DEFAULT_FILES_ORIGIN.to_owned(),
             members: Arc::default(),
         }
+    }
+
+    /// The same dataset, naming its files under `origin` (a running fake's base URL).
+    pub(crate) fn with_files_origin(mut self, origin: String) -> Dataset {
+        self.files_origin = origin;
+        self
+    }
+
+    /// Scheme, host and port of the URLs of the files exported items point at: the base URL
+    /// of the fake that serves this dataset ([`crate::FakeVelt::dataset`]), or
+    /// `http://127.0.0.1` for a dataset made with [`Dataset::new`] alone.
+    pub fn files_origin(&self) -> &str {
+        &self.files_origin
+    }
+
+    /// How many activity records each user has in each organization where it has any.
+    pub fn activities_per_user(&self) -> usize {
+        self.activities_per_user
+    }
+
+    /// The user whose exported items point at served files, and the organization of those
+    /// items: [`Dataset::multi_organization_user`] in its first organization.
+    pub fn person_with_files(&self) -> Option<(String, String)> {
+        let (o, u) = self.files_pair()?;
+        Some((user_id(u), org_id(o)))
+    }
+
+    /// Every file the fake serves, in the order the items name them: for file `f`
+    /// (`0..FakeConfig::files`), kind `f % 7` on comment or recording `f / 7`; then the big
+    /// file when [`FakeConfig::big_file_bytes`](crate::FakeConfig::big_file_bytes) is set.
+    pub fn files(&self) -> Vec<SeededFile> {
+        let Some((o, u)) = self.files_pair() else {
+            return Vec::new();
+        };
+        let mut files: Vec<SeededFile> = (0..self.file_count())
+            .map(|f| self.seeded_file(o, u, FileKind::ALL[f % 7], f / 7))
+            .collect();
+        files.extend(self.big_file(o, u));
+        files
+    }
+
+    /// The served file at this path (e.g. `/files/org-0001/user-0012/c1-voice.webm`), if any.
+    pub fn file(&self, path: &str) -> Option<SeededFile> {
+        let (o, u) = self.files_pair()?;
+        let prefix = format!("/files/{}/{}/", org_id(o), user_id(u));
+        let name = path.strip_prefix(&prefix)?;
+        if name == BIG_FILE_NAME {
+            return self.big_file(o, u);
+        }
+        let (slot, kind) = name.split_once('-')?;
+        let kind = FileKind::ALL.into_iter().find(|k| k.name() == kind)?;
+        let slot: usize = slot.strip_prefix(kind.letter())?.parse().ok()?;
+        let slot = slot.checked_sub(1)?;
+        let f = slot.checked_mul(7)?.checked_add(kind as usize)?;
+        // Only the canonical spelling (`c1`, not `c01`).
+        Some(self.seeded_file(o, u, kind, slot))
+            .filter(|file| f < self.file_count() && file.path == path)
+    }
+
+    /// The bytes of a served file (not of the big one, which is only ever streamed); `None`
+    /// for any other path.
+    pub fn file_bytes(&self, path: &str) -> Option<Vec<u8>> {
+        let file = self.file(path)?;
+        if file.path.ends_with(BIG_FILE_NAME) {
+            return None;
+        }
+        Some(file_content(
+            self.seed,
+            &file.path,
+            file.content_type,
+            file.len,
+        ))
+    }
+
+    /// 64 KiB of the big file: it is this block over and over, cut at its length.
+    pub(crate) fn big_file_block(&self) -> Vec<u8> {
+        file_content(self.seed, BIG_FILE_NAME, "video/webm", 64 * 1024)
     }
 
     /// How many items of each feature every user has in each of their organizations.
@@ -388,8 +477,185 @@ impl Dataset {
 
     // ---- crate-internal, index based -------------------------------------------------
 
+    /// `(organization, user)` of the items that point at served files.
+    pub(crate) fn files_pair(&self) -> Option<(usize, usize)> {
+        let u = self.multi_user()?;
+        Some((*self.data_orgs(u).first()?, u))
+    }
+
+    /// Files actually named: seven at most per item of each feature.
+    fn file_count(&self) -> usize {
+        self.files.min(self.items_per_feature.saturating_mul(7))
+    }
+
+    fn seeded_file(&self, o: usize, u: usize, kind: FileKind, slot: usize) -> SeededFile {
+        let path = format!(
+            "/files/{}/{}/{}{}-{}",
+            org_id(o),
+            user_id(u),
+            kind.letter(),
+            slot + 1,
+            kind.name()
+        );
+        let len = if kind == FileKind::Transcript {
+            vtt_text(slot).len() as u64
+        } else {
+            1024 + hash(&[self.seed, hash_str(&path)]) % (7 * 1024)
+        };
+        SeededFile {
+            url: format!("{}{path}", self.files_origin),
+            path,
+            content_type: kind.content_type(),
+            len,
+            organization_id: org_id(o),
+            user_id: user_id(u),
+            feature: kind.feature(),
+            item_index: slot,
+            pointer: kind.pointer(),
+        }
+    }
+
+    fn big_file(&self, o: usize, u: usize) -> Option<SeededFile> {
+        let path = format!("/files/{}/{}/{BIG_FILE_NAME}", org_id(o), user_id(u));
+        (self.big_file_bytes > 0 && self.items_per_feature > 0).then(|| SeededFile {
+            url: format!("{}{path}", self.files_origin),
+            path,
+            content_type: "video/webm",
+            len: self.big_file_bytes,
+            organization_id: org_id(o),
+            user_id: user_id(u),
+            feature: Feature::Recordings,
+            item_index: 0,
+            pointer: if self.file_count() > FileKind::RecordingAttachment as usize {
+                "/attachments/1/url"
+            } else {
+                "/attachments/0/url"
+            },
+        })
+    }
+
+    /// The file fields of item `i` of `feature` of the person with files: a voice comment,
+    /// attachments and a recorder's files on comments, an attachment and a transcript on
+    /// recordings; the link off any allow-list on the first comment.
+    fn add_file_fields(
+        &self,
+        o: usize,
+        u: usize,
+        feature: Feature,
+        i: usize,
+        item: &mut Map<String, Value>,
+    ) {
+        if self.files_pair() != Some((o, u)) {
+            return;
+        }
+        let file = |kind: FileKind| {
+            (i * 7 + (kind as usize) < self.file_count()).then(|| self.seeded_file(o, u, kind, i))
+        };
+        match feature {
+            Feature::Comments => {
+                let Some(Value::Object(comment)) =
+                    item.get_mut("comments").and_then(|c| c.get_mut(0))
+                else {
+                    return;
+                };
+                if let Some(voice) = file(FileKind::Voice) {
+                    comment.insert("type".into(), json!("voice"));
+                    comment.insert("commentVoiceUrl".into(), json!(voice.url));
+                }
+                let mut attachments = Vec::new();
+                if let Some(a) = file(FileKind::Attachment) {
+                    attachments.push(json!({
+                        "attachmentId": 700_000 + i,
+                        "name": format!("Entwurf {} — Anhang.pdf", i + 1),
+                        "bucketPath": format!("attachments{}", a.path),
+                        "size": a.len,
+                        "type": "pdf",
+                        "mimeType": a.content_type,
+                        "url": a.url,
+                    }));
+                }
+                if i == 0 {
+                    attachments.push(json!({
+                        "attachmentId": 799_999,
+                        "name": "outside.png",
+                        "size": 1234,
+                        "type": "image",
+                        "mimeType": "image/png",
+                        "url": UNSERVED_FILE_URL,
+                    }));
+                }
+                if !attachments.is_empty() {
+                    comment.insert("attachments".into(), Value::Array(attachments));
+                }
+                let mut recorder = Map::new();
+                for (kind, field) in [
+                    (FileKind::Video, "videoUrl"),
+                    (FileKind::Audio, "audioUrl"),
+                    (FileKind::Thumbnail, "thumbnailUrl"),
+                ] {
+                    if let Some(f) = file(kind) {
+                        recorder.insert(field.into(), json!(f.url));
+                    }
+                }
+                if !recorder.is_empty() {
+                    recorder.insert("id".into(), json!(format!("recorder-{}", i + 1)));
+                    recorder.insert(
+                        "tag".into(),
+                        json!(format!(
+                            "<velt-video-player recorder-id=\"recorder-{}\"></velt-video-player>",
+                            i + 1
+                        )),
+                    );
+                    recorder.insert("type".into(), json!("video"));
+                    comment.insert("recorders".into(), json!([Value::Object(recorder)]));
+                }
+            }
+            Feature::Recordings => {
+                let mut attachments = Vec::new();
+                if let Some(a) = file(FileKind::RecordingAttachment) {
+                    attachments.push(json!({
+                        "attachmentId": 800_000 + i,
+                        "name": format!("Aufnahme {}.webm", i + 1),
+                        "size": a.len,
+                        "mimeType": a.content_type,
+                        "url": a.url,
+                    }));
+                }
+                if i == 0
+                    && let Some(big) = self.big_file(o, u)
+                {
+                    attachments.push(json!({
+                        "attachmentId": 899_999,
+                        "name": "big.webm",
+                        "size": big.len,
+                        "mimeType": big.content_type,
+                        "url": big.url,
+                    }));
+                }
+                if !attachments.is_empty() {
+                    item.insert("attachments".into(), Value::Array(attachments));
+                }
+                if let Some(t) = file(FileKind::Transcript)
+                    && let Some(Value::Object(transcription)) = item.get_mut("transcription")
+                {
+                    transcription.insert("vttUrl".into(), json!(t.url));
+                    transcription.insert(
+                        "vttBucketPath".into(),
+                        json!(format!("transcripts{}", t.path)),
+                    );
+                }
+            }
+            Feature::Reactions | Feature::Notifications => {}
+        }
+    }
+
     pub(crate) fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// The API key Velt copies into the metadata of activity records and settings.
+    pub(crate) fn api_key(&self) -> &str {
+        &self.api_key
     }
 
     /// `(organization index, user index)` when the user has data in the organization (is a
@@ -400,6 +666,10 @@ impl Dataset {
         self.data_orgs(u).contains(&o).then_some((o, u))
     }
 
+    pub(crate) fn user_count(&self) -> usize {
+        self.users
+    }
+
     pub(crate) fn organizations(&self) -> usize {
         self.organizations
     }
@@ -408,7 +678,7 @@ impl Dataset {
         self.documents
     }
 
-    fn multi_user(&self) -> Option<usize> {
+    pub(crate) fn multi_user(&self) -> Option<usize> {
         (self.users >= 2 && self.organizations >= 3).then(|| self.users - 1)
     }
 
@@ -564,7 +834,7 @@ impl Dataset {
         }
     }
 
-    fn user_json(&self, u: usize) -> Value {
+    pub(crate) fn user_json(&self, u: usize) -> Value {
         let user = self.seeded_user(u);
         json!({ "userId": user.user_id, "name": user.name, "email": user.email })
     }
@@ -606,6 +876,28 @@ impl Dataset {
         })
     }
 
+    /// The first draws of item `i` of `feature` of user `u` in organization `o`: its document,
+    /// times and id (cheap: other stores point at items by these without building them).
+    pub(crate) fn item_head(&self, o: usize, u: usize, feature: Feature, i: usize) -> ItemHead {
+        let mut rng = Rng::new(&[self.seed, o as u64, u as u64, feature.tag(), i as u64]);
+        let docs = self.user_docs(o, u);
+        let document = docs[rng.below(docs.len() as u64) as usize];
+        let created = EPOCH_BASE_MS + rng.below(YEAR_MS);
+        let updated = created + rng.below(30 * 24 * 3600 * 1000);
+        let id = format!(
+            "{}{}",
+            random_id(&mut rng, 12),
+            unique_suffix(o, u, feature, i)
+        );
+        ItemHead {
+            rng,
+            document,
+            created,
+            updated,
+            id,
+        }
+    }
+
     /// Item `i` of `feature` of user `u` in organization `o`, derived from
     /// `(seed, o, u, feature, i)` only.
     pub(crate) fn item_at(
@@ -615,16 +907,13 @@ impl Dataset {
         feature: Feature,
         i: usize,
     ) -> Map<String, Value> {
-        let mut rng = Rng::new(&[self.seed, o as u64, u as u64, feature.tag(), i as u64]);
-        let docs = self.user_docs(o, u);
-        let d = docs[rng.below(docs.len() as u64) as usize];
-        let created = EPOCH_BASE_MS + rng.below(YEAR_MS);
-        let updated = created + rng.below(30 * 24 * 3600 * 1000);
-        let id = format!(
-            "{}{}",
-            random_id(&mut rng, 12),
-            unique_suffix(o, u, feature, i)
-        );
+        let ItemHead {
+            mut rng,
+            document: d,
+            created,
+            updated,
+            id,
+        } = self.item_head(o, u, feature, i);
         let mut item = Map::new();
         item.insert("organizationId".into(), json!(org_id(o)));
         item.insert("documentId".into(), json!(doc_id(o, d)));
@@ -783,8 +1072,165 @@ impl Dataset {
                 item.insert("metadata".into(), json!({ "documentName": title, "annotationNumber": rng.below(500), "apiKeyHash": format!("{:016x}", hash(&[self.seed])) }));
             }
         }
+        self.add_file_fields(o, u, feature, i, &mut item);
         item
     }
+}
+
+/// The origin of the file URLs of a dataset not served by a fake.
+const DEFAULT_FILES_ORIGIN: &str = "http://127.0.0.1";
+
+/// The big file's name, under the person's folder.
+const BIG_FILE_NAME: &str = "big.webm";
+
+/// The URL of an attachment of the first comment of the person with files that points off
+/// any allow-list (`.invalid` never resolves): a file a downloader must not fetch.
+pub const UNSERVED_FILE_URL: &str = "https://files.example.invalid/x.png";
+
+/// A file the fake serves (`GET /files/...`, no credentials needed), and the exported item
+/// field that names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeededFile {
+    /// The path on the fake, e.g. `/files/org-0001/user-0012/c1-voice.webm`.
+    pub path: String,
+    /// The absolute URL in the exported item: [`Dataset::files_origin`] and the path.
+    pub url: String,
+    /// The `Content-Type` the fake answers with.
+    pub content_type: &'static str,
+    /// The length in bytes.
+    pub len: u64,
+    /// The organization of the item that names the file.
+    pub organization_id: String,
+    /// The user whose export has the item.
+    pub user_id: String,
+    /// The item's feature (comments or recordings).
+    pub feature: Feature,
+    /// The item's index in [`Dataset::item`] (and in the export of that feature).
+    pub item_index: usize,
+    /// The JSON pointer of the URL field inside the item, e.g. `/comments/0/commentVoiceUrl`.
+    pub pointer: &'static str,
+}
+
+/// The seven kinds of files, in the order files are handed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FileKind {
+    Voice,
+    Attachment,
+    Video,
+    Audio,
+    Thumbnail,
+    RecordingAttachment,
+    Transcript,
+}
+
+impl FileKind {
+    const ALL: [FileKind; 7] = [
+        FileKind::Voice,
+        FileKind::Attachment,
+        FileKind::Video,
+        FileKind::Audio,
+        FileKind::Thumbnail,
+        FileKind::RecordingAttachment,
+        FileKind::Transcript,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            FileKind::Voice => "voice.webm",
+            FileKind::Attachment => "attachment.pdf",
+            FileKind::Video => "video.webm",
+            FileKind::Audio => "audio.mp3",
+            FileKind::Thumbnail => "thumbnail.png",
+            FileKind::RecordingAttachment => "recording.webm",
+            FileKind::Transcript => "transcript.vtt",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            FileKind::Voice => "audio/webm",
+            FileKind::Attachment => "application/pdf",
+            FileKind::Video | FileKind::RecordingAttachment => "video/webm",
+            FileKind::Audio => "audio/mpeg",
+            FileKind::Thumbnail => "image/png",
+            FileKind::Transcript => "text/vtt; charset=utf-8",
+        }
+    }
+
+    fn feature(self) -> Feature {
+        match self {
+            FileKind::RecordingAttachment | FileKind::Transcript => Feature::Recordings,
+            _ => Feature::Comments,
+        }
+    }
+
+    /// `c` for files of comments, `v` for files of recordings (as in item ids).
+    fn letter(self) -> &'static str {
+        match self.feature() {
+            Feature::Recordings => "v",
+            _ => "c",
+        }
+    }
+
+    fn pointer(self) -> &'static str {
+        match self {
+            FileKind::Voice => "/comments/0/commentVoiceUrl",
+            FileKind::Attachment => "/comments/0/attachments/0/url",
+            FileKind::Video => "/comments/0/recorders/0/videoUrl",
+            FileKind::Audio => "/comments/0/recorders/0/audioUrl",
+            FileKind::Thumbnail => "/comments/0/recorders/0/thumbnailUrl",
+            FileKind::RecordingAttachment => "/attachments/0/url",
+            FileKind::Transcript => "/transcription/vttUrl",
+        }
+    }
+}
+
+/// The transcript of recording `slot` of the person with files.
+fn vtt_text(slot: usize) -> String {
+    format!(
+        "WEBVTT\n\n00:00:00.000 --> 00:00:02.500\nGrüße aus Aufnahme {} — ça marche 👋\n\n00:00:02.500 --> 00:00:05.000\n<b>not markup</b> &amp; plain text\n",
+        slot + 1
+    )
+}
+
+/// `len` deterministic bytes of a file: the magic number of its type, then noise (a
+/// transcript is its text).
+fn file_content(seed: u64, path: &str, content_type: &str, len: u64) -> Vec<u8> {
+    if content_type.starts_with("text/vtt") {
+        let slot = path
+            .rsplit('/')
+            .next()
+            .and_then(|name| name.strip_prefix('v'))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(1);
+        return vtt_text(slot.saturating_sub(1)).into_bytes();
+    }
+    let magic: &[u8] = match content_type {
+        "application/pdf" => b"%PDF-1.7\n",
+        "audio/mpeg" => b"ID3\x04\x00",
+        "image/png" => b"\x89PNG\r\n\x1a\n",
+        _ => b"\x1a\x45\xdf\xa3",
+    };
+    let len = usize::try_from(len).unwrap_or(usize::MAX);
+    let mut rng = Rng::new(&[seed, 0xf11e, hash_str(path)]);
+    let mut bytes = Vec::with_capacity(len);
+    bytes.extend_from_slice(&magic[..magic.len().min(len)]);
+    while bytes.len() < len {
+        let word = rng.next().to_le_bytes();
+        let take = (len - bytes.len()).min(8);
+        bytes.extend_from_slice(&word[..take]);
+    }
+    bytes
+}
+
+/// The first draws of an item (see [`Dataset::item_head`]); `rng` goes on with the rest.
+pub(crate) struct ItemHead {
+    pub(crate) rng: Rng,
+    pub(crate) document: usize,
+    pub(crate) created: u64,
+    pub(crate) updated: u64,
+    pub(crate) id: String,
 }
 
 /// `org-0001` for index 0.
@@ -845,11 +1291,11 @@ fn unique_suffix(o: usize, u: usize, feature: Feature, i: usize) -> String {
     format!("-{}-{}-{letter}{}", o + 1, u + 1, i + 1)
 }
 
-fn pick<T: Copy>(rng: &mut Rng, choices: &[T]) -> T {
+pub(crate) fn pick<T: Copy>(rng: &mut Rng, choices: &[T]) -> T {
     choices[rng.below(choices.len() as u64) as usize]
 }
 
-fn random_id(rng: &mut Rng, len: usize) -> String {
+pub(crate) fn random_id(rng: &mut Rng, len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     (0..len)
         .map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize] as char)

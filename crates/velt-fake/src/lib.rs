@@ -2,7 +2,9 @@
 //! credentials or network (the way stripe-mock serves Stripe users).
 //!
 //! [`FakeVelt::start`] binds a free port on loopback and serves the six operations of
-//! `openapi/velt.yaml` over a deterministic, lazily generated workspace:
+//! `openapi/velt.yaml`, Velt's other stores of a person's data (their pages are in
+//! `velt-docs/stores/`; the spec does not declare them yet) and the files behind exported
+//! items, over a deterministic, lazily generated workspace:
 //!
 //! | operation | path | answer |
 //! |---|---|---|
@@ -12,6 +14,13 @@
 //! | Get Users | `POST /v1/users/get` | 200, users filtered by document, ids and groups |
 //! | Get Organizations | `POST /v2/organizations/get` | 200, a page of organizations (all, or the ids given), opaque `nextPageToken` |
 //! | Get Users (v2) | `POST /v2/users/get` | 200, a page of users by organization, document, folder, ids, groups or all documents; a list, or grouped by document |
+//! | Get Activity Logs | `POST /v2/activities/get` | 200, a page of activity records (filters of the page; `pageSize` default 1000, next page's `pageToken`) |
+//! | Delete Activity Logs | `POST /v2/activities/delete` | 200, `{id: {success, message}}` per record named or matched; immutable ones refused |
+//! | Get Permissions | `POST /v2/auth/permissions/get` | 200, per user the organization entry and the folders and documents named; 404 `NOT_FOUND` with `details` for unknown ones |
+//! | Get Reviewer Profile | `POST /v2/memory/profiles/get` | 200, `{"result": profile}`, or `{"result": null}` |
+//! | Query Judgments | `POST /v2/memory/judgments/query` | 200, `{"result": {"results", "total"}}`, newest first, at most `limit` (1 to 100, default 20), no page token |
+//! | Get Notification Config | `POST /v2/notifications/config/get` | 200, the organization-level and per-document settings of a user |
+//! | a file | `GET /files/...` | 200 with the file's `Content-Type`, no credentials needed; 404 for anything else |
 //!
 //! Behaviour the documentation leaves open, and what the fake does:
 //!
@@ -54,6 +63,40 @@
 //!   unauthenticated client is refused without the server reading its body.
 //! - A request whose headers or body do not arrive within [`FakeConfig::read_timeout`]: the
 //!   connection is closed (headers), or answered 408 `DEADLINE_EXCEEDED` (body).
+//!
+//! Velt's other stores, where the pages leave things open:
+//!
+//! - Every user has [`FakeConfig::activities_per_user`] activity records in its first
+//!   organization; [`Dataset::multi_organization_user`] has them in the first two of its
+//!   three ([`Dataset::activity_organizations_of`]). Record `k` is immutable when
+//!   `k % 4 == 1` (Velt's config makes records immutable by default when activity logs are
+//!   first enabled). Deleting an immutable record is refused the way the Delete Activity Logs
+//!   page shows a failed deletion: `{"success": false, "message": "Failed to delete
+//!   activity."}` for that id, with the answer still 200 (the pages show no other refusal).
+//!   Unknown ids get the same entry. Every record's `metadata.apiKey` is the fake's API key,
+//!   as Velt's example shows; one record's text is [`MARKUP_TEXT`].
+//! - Activity pages are offsets into the records that match, so a deletion between two
+//!   pages may shift what the next page holds; a token is good only for the same filters and
+//!   `order`. The last page has no `pageToken`.
+//! - Get Permissions answers only the folders and documents named (the page calls them the
+//!   ones "to include in the result"); a user without access, or erased, gets
+//!   `permission_denied` entries. The memory endpoints answer validation errors with
+//!   `details.issues`, as the Memory overview says; judgments and profiles carry Velt's
+//!   internal organization and document ids ([`Dataset::velt_organization_id`]).
+//! - Delete All User Data, for each organization it erases, also takes the users'
+//!   permissions, notification settings and judgments there (so the reviewer profile, which
+//!   is derived from the judgments, shrinks or becomes `null`) and the files their items
+//!   named (404 from then on). It keeps their activity records: Velt's GDPR page names only
+//!   the four lists of an export, and the field inventory calls activity records
+//!   append-only. [`FakeConfig::gdpr_deletes_activities`] (`velt fake serve
+//!   --gdpr-deletes-activities`) makes it take them too, immutable ones included.
+//! - Files: the items of the person with files ([`Dataset::person_with_files`]) name
+//!   [`FakeConfig::files`] files on the fake's own origin (the base URL it is serving on),
+//!   and one off any allow-list ([`UNSERVED_FILE_URL`]); [`Dataset::files`] lists them with
+//!   the JSON pointer of the field. File requests need no credentials, get no injected
+//!   fault or latency and are not counted by [`FakeVelt::request_count`]; each is recorded
+//!   with the credential headers it carried ([`FakeVelt::file_requests`]).
+//!   [`FakeConfig::big_file_bytes`] adds one big file, streamed from a repeated block.
 //!
 //! Every request is counted; [`Faults`] turn every Nth one into a 503, a 429 with
 //! `Retry-After`, a 500 or an HTML 502, [`FakeConfig::status_outage`] and
@@ -104,7 +147,11 @@
 
 mod config;
 mod dataset;
+mod files;
+mod http;
 mod server;
+mod stores;
+mod stores_api;
 mod token;
 
 use std::fmt;
@@ -120,7 +167,11 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use config::{DEMO_API_KEY, DEMO_AUTH_TOKEN, EndOfPages, FakeConfig, Faults, TokenName};
-pub use dataset::{Dataset, Feature, SeededOrganization, SeededUser};
+pub use dataset::{
+    Dataset, Feature, SeededFile, SeededOrganization, SeededUser, UNSERVED_FILE_URL,
+};
+pub use files::FileRequest;
+pub use stores::MARKUP_TEXT;
 
 /// Items of each feature on one export page.
 pub const PAGE_SIZE: usize = dataset::PAGE_SIZE;
@@ -176,7 +227,7 @@ impl FakeVelt {
     ) -> std::io::Result<FakeVelt> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(server::Shared::new(config));
+        let shared = Arc::new(server::Shared::new(config, format!("http://{addr}")));
         let app = server::router(shared.clone());
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
@@ -243,6 +294,17 @@ impl FakeVelt {
     /// How many requests the server has received so far (including refused ones).
     pub fn request_count(&self) -> u64 {
         self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Every request for a file (`GET /files/...`) so far, in order, with the credential
+    /// headers each carried (none, when the downloader behaves). File requests are not
+    /// counted by [`FakeVelt::request_count`] and no fault is injected into them.
+    pub fn file_requests(&self) -> Vec<FileRequest> {
+        self.shared
+            .file_requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Replaces the injected faults from now on; requests keep their numbering.

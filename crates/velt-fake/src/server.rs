@@ -7,14 +7,20 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Map, Value, json};
 
 use crate::config::{EndOfPages, FakeConfig, Faults};
-use crate::dataset::{Dataset, Feature, PAGE_SIZE, Rng, doc_id, hash, hash_str};
+use crate::dataset::{Dataset, Feature, PAGE_SIZE, Rng, doc_id};
+use crate::files::{self, FileRequest};
+use crate::http::{
+    ApiError, IdList, MAX_IDS, at_most_30, error, filter_scope, ids, invalid, json_response,
+    list_offset, list_page, optional_bool, optional_string, page_size, required_string,
+};
+use crate::stores_api::{self, Stores};
 use crate::token;
 
 /// The largest request body accepted.
@@ -22,13 +28,6 @@ pub(crate) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// The most bytes of request header names and values accepted.
 pub(crate) const MAX_HEADER_BYTES: usize = 32 * 1024;
-
-/// The most ids Get Users accepts in `userIds` or `organizationUserGroupIds`, and the most
-/// `userIds` a deletion keeps.
-pub(crate) const MAX_IDS: usize = 30;
-
-/// The page size of the v2 list calls when none is given, as Velt documents.
-pub(crate) const DEFAULT_LIST_PAGE_SIZE: u64 = 1000;
 
 /// State shared by every request of one server.
 pub(crate) struct Shared {
@@ -39,6 +38,8 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     /// Status calls fail until then.
     status_outage_until: Mutex<Option<Instant>>,
+    /// Every request for a file, in the order they came.
+    pub(crate) file_requests: Mutex<Vec<FileRequest>>,
 }
 
 #[derive(Default)]
@@ -46,6 +47,8 @@ struct State {
     jobs: HashMap<String, Job>,
     /// `(organization index, user index)` pairs whose data has been erased.
     deleted: HashSet<(usize, usize)>,
+    /// `(organization, user, record)` of activity records deleted through the API.
+    deleted_activities: HashSet<(usize, usize, usize)>,
     jobs_started: u64,
 }
 
@@ -65,9 +68,11 @@ struct Task {
 }
 
 impl Shared {
-    pub(crate) fn new(config: FakeConfig) -> Shared {
+    /// The state of a server whose base URL is `origin` (the origin of its files' URLs).
+    pub(crate) fn new(config: FakeConfig, origin: String) -> Shared {
         Shared {
-            dataset: Dataset::new(&config),
+            dataset: Dataset::new(&config).with_files_origin(origin),
+            file_requests: Mutex::new(Vec::new()),
             faults: RwLock::new(config.faults.clone()),
             requests: AtomicU64::new(0),
             state: Mutex::new(State::default()),
@@ -133,6 +138,12 @@ enum Operation {
     GetUsers,
     GetOrganizations,
     GetUsersV2,
+    GetActivities,
+    DeleteActivities,
+    GetPermissions,
+    GetProfile,
+    QueryJudgments,
+    GetNotificationConfig,
 }
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -152,6 +163,24 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/users/get", route(Operation::GetUsers))
         .route("/v2/organizations/get", route(Operation::GetOrganizations))
         .route("/v2/users/get", route(Operation::GetUsersV2))
+        .route("/v2/activities/get", route(Operation::GetActivities))
+        .route("/v2/activities/delete", route(Operation::DeleteActivities))
+        .route("/v2/auth/permissions/get", route(Operation::GetPermissions))
+        .route("/v2/memory/profiles/get", route(Operation::GetProfile))
+        .route(
+            "/v2/memory/judgments/query",
+            route(Operation::QueryJudgments),
+        )
+        .route(
+            "/v2/notifications/config/get",
+            route(Operation::GetNotificationConfig),
+        )
+        .route("/files/{*path}", {
+            let shared = shared.clone();
+            get(move |uri: Uri, headers: HeaderMap| async move {
+                serve_file(&shared, uri.path(), &headers)
+            })
+        })
         // Like Firebase callable functions: another method is a bad request.
         .method_not_allowed_fallback(|| async {
             invalid("Velt's REST API only accepts POST requests.")
@@ -163,41 +192,6 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 "No such endpoint in the fake Velt server.",
             )
         })
-}
-
-/// An answer in Velt's error envelope: `{"error":{"message","status"}}`.
-struct ApiError {
-    http: StatusCode,
-    status: &'static str,
-    message: String,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = json!({ "error": { "message": self.message, "status": self.status } });
-        json_response(self.http, &body)
-    }
-}
-
-fn error(http: StatusCode, status: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError {
-        http,
-        status,
-        message: message.into(),
-    }
-}
-
-fn json_response(status: StatusCode, body: &Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-fn invalid(message: impl Into<String>) -> ApiError {
-    error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message)
 }
 
 async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: Body) -> Response {
@@ -246,8 +240,52 @@ async fn handle(shared: &Shared, op: Operation, headers: &HeaderMap, body: Body)
         Operation::GetUsers => get_users(shared, &data),
         Operation::GetOrganizations => get_organizations(shared, &data),
         Operation::GetUsersV2 => get_users_v2(shared, &data),
+        store => {
+            let mut state = shared.state();
+            let State {
+                deleted,
+                deleted_activities,
+                ..
+            } = &mut *state;
+            let mut stores = Stores {
+                dataset: &shared.dataset,
+                erased: deleted,
+                deleted_activities,
+                gdpr_deletes_activities: shared.config.gdpr_deletes_activities,
+            };
+            match store {
+                Operation::GetActivities => stores_api::get_activities(&stores, &data),
+                Operation::DeleteActivities => stores_api::delete_activities(&mut stores, &data),
+                Operation::GetPermissions => stores_api::get_permissions(&stores, &data),
+                Operation::GetProfile => stores_api::get_profile(&stores, &data),
+                Operation::QueryJudgments => stores_api::query_judgments(&stores, &data),
+                _ => stores_api::get_notification_config(&stores, &data),
+            }
+        }
     };
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /files/...`: no credentials needed, no faults, not counted among the API's
+/// requests; recorded in [`Shared::file_requests`]. A file of an erased user is gone (404).
+fn serve_file(shared: &Shared, path: &str, headers: &HeaderMap) -> Response {
+    shared
+        .file_requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(FileRequest::new(path, headers));
+    let dataset = &shared.dataset;
+    let file = dataset.file(path).filter(|file| {
+        let owner = (
+            dataset.org_index(&file.organization_id),
+            dataset.user_index(&file.user_id),
+        );
+        match owner {
+            (Some(o), Some(u)) => !shared.state().deleted.contains(&(o, u)),
+            _ => false,
+        }
+    });
+    files::answer(dataset, file)
 }
 
 /// 431 in Velt's envelope when the header names and values add up to more than
@@ -428,178 +466,6 @@ fn parse_data(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
         Some(_) => Err(invalid("`data` must be an object.")),
         None => Err(invalid("The request body must have a `data` object.")),
     }
-}
-
-/// True when `s` has no character but white space: Unicode's, and the information
-/// separators U+001C..U+001F, which Python's `\s` counts too (so a string schemathesis
-/// generates for the spec's `pattern: "\S"` is never blank here, and the reverse).
-pub(crate) fn is_blank(s: &str) -> bool {
-    s.chars()
-        .all(|c| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
-}
-
-/// A string field that must be present and not blank. `null` is not a value.
-fn required_string<'a>(data: &'a Map<String, Value>, key: &str) -> Result<&'a str, ApiError> {
-    match data.get(key) {
-        None | Some(Value::Null) => Err(invalid(format!("data.{key} is required."))),
-        Some(Value::String(s)) if is_blank(s) => {
-            Err(invalid(format!("data.{key} must not be empty or blank.")))
-        }
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(invalid(format!("data.{key} must be a string."))),
-    }
-}
-
-/// An optional string field: absent is `None`; `null` is refused (the spec declares no field
-/// nullable, and a client that sends one has a bug the answer should show).
-fn optional_string<'a>(
-    data: &'a Map<String, Value>,
-    key: &str,
-) -> Result<Option<&'a str>, ApiError> {
-    match data.get(key) {
-        None => Ok(None),
-        Some(Value::Null) => Err(invalid(format!(
-            "data.{key} must be a string, not null; leave it out when there is none."
-        ))),
-        Some(_) => required_string(data, key).map(Some),
-    }
-}
-
-/// An optional boolean field; `null` is refused.
-fn optional_bool(data: &Map<String, Value>, key: &str) -> Result<Option<bool>, ApiError> {
-    match data.get(key) {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(invalid(format!("data.{key} must be true or false."))),
-    }
-}
-
-/// Whether a list of ids may be left out, and what to say when it is given empty.
-#[derive(Clone, Copy)]
-enum IdList {
-    /// Must be given, with at least one id.
-    Required,
-    /// May be left out; when given, the text says what leaving it out means.
-    Optional(&'static str),
-}
-
-/// A list of ids, each a non-blank string. Given but empty, or `null`, is refused.
-fn ids<'a>(
-    data: &'a Map<String, Value>,
-    key: &str,
-    list: IdList,
-) -> Result<Option<Vec<&'a str>>, ApiError> {
-    let items = match (data.get(key), list) {
-        (None, IdList::Optional(_)) => return Ok(None),
-        (None, IdList::Required) => {
-            return Err(invalid(format!(
-                "data.{key} is required: a list of at least one id."
-            )));
-        }
-        (Some(Value::Null), IdList::Required) => {
-            return Err(invalid(format!(
-                "data.{key} must be a list of at least one id, not null."
-            )));
-        }
-        (Some(Value::Null), IdList::Optional(absent)) => {
-            return Err(invalid(format!(
-                "data.{key} must be a list of ids, not null (null is not the same as leaving it out, which {absent})."
-            )));
-        }
-        (Some(Value::Array(items)), _) => items,
-        (Some(_), _) => return Err(invalid(format!("data.{key} must be an array of strings."))),
-    };
-    if items.is_empty() {
-        return Err(invalid(match list {
-            IdList::Required => format!("data.{key} must name at least one id."),
-            IdList::Optional(absent) => format!(
-                "data.{key} must name at least one id (leaving it out, which {absent}, is not the same as an empty list)."
-            ),
-        }));
-    }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| match item {
-            Value::String(s) if !is_blank(s) => Ok(s.as_str()),
-            Value::String(_) => Err(invalid(format!(
-                "data.{key}[{i}] must not be empty or blank."
-            ))),
-            _ => Err(invalid(format!("data.{key}[{i}] must be a string."))),
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
-}
-
-/// Refuses more than [`MAX_IDS`] ids, as Velt documents for its look-up calls.
-fn at_most_30(key: &str, ids: &Option<Vec<&str>>) -> Result<(), ApiError> {
-    match ids {
-        Some(ids) if ids.len() > MAX_IDS => Err(invalid(format!(
-            "data.{key} accepts at most {MAX_IDS} ids; got {}.",
-            ids.len()
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// `pageSize` of the v2 list calls: a whole number of at least 1 (very large ones are
-/// simply "everything").
-fn page_size(data: &Map<String, Value>) -> Result<u64, ApiError> {
-    let refuse = || invalid("data.pageSize must be a whole number of at least 1.");
-    match data.get("pageSize") {
-        None => Ok(DEFAULT_LIST_PAGE_SIZE),
-        Some(Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
-            (Some(0), _) => Err(refuse()),
-            (Some(size), _) => Ok(size),
-            // Beyond u64: a whole number still (JSON has no other kind of large integer).
-            (None, Some(f)) if n.as_i64().is_none() && f >= 1.0 && f.fract() == 0.0 => Ok(u64::MAX),
-            _ => Err(refuse()),
-        },
-        Some(_) => Err(refuse()),
-    }
-}
-
-/// The offset a v2 list page starts at: 0, or the one its token was issued for (the token
-/// is bound to the request's filters, `scope`).
-fn list_offset(
-    shared: &Shared,
-    data: &Map<String, Value>,
-    scope: u64,
-    total: usize,
-) -> Result<usize, ApiError> {
-    match optional_string(data, "pageToken")? {
-        None => Ok(0),
-        Some(t) => token::decode_offset(shared.dataset.seed(), scope, t)
-            .and_then(|offset| usize::try_from(offset).ok())
-            .filter(|&offset| offset < total)
-            .ok_or_else(|| {
-                invalid("data.pageToken is not a page token of a request with these filters.")
-            }),
-    }
-}
-
-/// The filters of a v2 list request (every field but the page size and token), hashed: a
-/// token is only good for the same filters.
-fn filter_scope(operation: u64, data: &Map<String, Value>) -> u64 {
-    let mut filters = data.clone();
-    filters.remove("pageToken");
-    filters.remove("pageSize");
-    hash(&[operation, hash_str(&Value::Object(filters).to_string())])
-}
-
-/// `start..end` of a page of `total` entries, and the token of the next page if any.
-fn list_page(
-    shared: &Shared,
-    scope: u64,
-    offset: usize,
-    size: u64,
-    total: usize,
-) -> (std::ops::Range<usize>, Option<String>) {
-    let size = usize::try_from(size).unwrap_or(usize::MAX);
-    let end = offset.saturating_add(size).min(total);
-    let next =
-        (end < total).then(|| token::encode_offset(shared.dataset.seed(), scope, end as u64));
-    (offset..end, next)
 }
 
 fn epoch_ms_now() -> u64 {
@@ -1010,8 +876,8 @@ fn get_organizations(shared: &Shared, data: &Map<String, Value>) -> Result<Respo
     });
     let total = named.as_ref().map_or(dataset.organizations(), Vec::len);
     let scope = filter_scope(0x0e9, data);
-    let offset = list_offset(shared, data, scope, total)?;
-    let (range, next) = list_page(shared, scope, offset, size, total);
+    let offset = list_offset(shared.dataset.seed(), data, scope, total)?;
+    let (range, next) = list_page(shared.dataset.seed(), scope, offset, size, total);
     let organizations: Vec<Value> = range
         .map(|i| dataset.organization_json(named.as_ref().map_or(i, |named| named[i])))
         .collect();
@@ -1105,8 +971,8 @@ fn get_users_v2(shared: &Shared, data: &Map<String, Value>) -> Result<Response, 
         }
     }
     let scope = filter_scope(0x05e2, data);
-    let offset = list_offset(shared, data, scope, entries.len())?;
-    let (range, next) = list_page(shared, scope, offset, size, entries.len());
+    let offset = list_offset(shared.dataset.seed(), data, scope, entries.len())?;
+    let (range, next) = list_page(shared.dataset.seed(), scope, offset, size, entries.len());
     let user_json = |u: usize| {
         let user = dataset.seeded_user(u);
         json!({ "email": user.email, "name": user.name, "userId": user.user_id })

@@ -23,6 +23,7 @@ pub async fn exec(args: &ServeArgs) -> Result<(), Failure> {
         status_outage: Duration::from_secs(args.status_outage_secs),
         deletion_task_duration: Duration::from_millis(args.deletion_task_ms),
         deletion_leaves_comments: args.deletion_leaves_comments,
+        gdpr_deletes_activities: args.gdpr_deletes_activities,
         faults: Faults {
             failing_organizations: args.fail_organizations.clone(),
             ..Faults::default()
