@@ -144,9 +144,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?}: give a size as a whole number and a unit, e.g. 500MB or 2GiB"))?;
+    let number: u64 = number.parse().map_err(|_| {
+        format!("{text:?}: give a size as a whole number and a unit, e.g. 500MB or 2GiB")
+    })?;
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "kb" => 1_000,
@@ -581,7 +581,16 @@ mod tests {
         assert_eq!(parse_size("2GiB"), Ok(2 << 30));
         assert_eq!(parse_size("10 gib"), Ok(10 << 30));
         assert_eq!(parse_size("3kb"), Ok(3_000));
-        for bad in ["", "MB", "0", "0GiB", "1.5GB", "-1", "2XB", "99999999999TiB"] {
+        for bad in [
+            "",
+            "MB",
+            "0",
+            "0GiB",
+            "1.5GB",
+            "-1",
+            "2XB",
+            "99999999999TiB",
+        ] {
             assert!(parse_size(bad).is_err(), "{bad}");
         }
     }

@@ -363,7 +363,7 @@ fn verified(
     }
     let users = receipt.user_ids().count();
     terminal.say(format!(
-        "verified: nothing remains of {users} user(s) in {} organization(s){}",
+        "verified: nothing remains in the GDPR export's lists (comments, reactions, recordings, notifications) of {users} user(s) in {} organization(s){}",
         verification.organization_ids.len(),
         if empty.is_empty() {
             String::new()

@@ -12,7 +12,7 @@ use std::{
 use indicatif::{ProgressBar, ProgressStyle};
 use velt_api::deletion::DeletionStatus;
 use velt_api::deletion::ErasureCheck;
-use velt_dsr::{Event, export::Start};
+use velt_dsr::{Event, erase::StoreVerdict, export::Start};
 
 use crate::failure::{Failure, stdout_failure};
 
@@ -56,6 +56,10 @@ struct State {
     started: Option<Instant>,
     /// Per job, the last (completed, tasks left) printed as a line.
     last_status: HashMap<String, (bool, Option<i64>)>,
+    /// The reasons a link was not downloaded, each printed once; and how many links were
+    /// not printed because their reason already was.
+    not_fetched_reasons: std::collections::HashSet<String>,
+    not_fetched_unshown: usize,
 }
 
 impl Terminal {
@@ -91,8 +95,19 @@ impl Terminal {
         }
     }
 
-    /// Ends the spinner.
+    /// Says how many links not downloaded were left unprinted (their reason was), and ends
+    /// the spinner.
     pub fn finish(&self) {
+        let unshown = self
+            .state
+            .lock()
+            .map(|state| state.not_fetched_unshown)
+            .unwrap_or_else(|poisoned| poisoned.into_inner().not_fetched_unshown);
+        if unshown > 0 {
+            self.say(format!(
+                "not downloaded: {unshown} more link(s) for the reasons above; files.json in the case lists each"
+            ));
+        }
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -226,7 +241,11 @@ impl Terminal {
                 self.message(format!("downloaded {url} ({bytes} bytes)"))
             }
             Event::FileNotFetched { url, reason } => {
-                self.say(format!("not downloaded: {url}: {reason}"))
+                if state.not_fetched_reasons.insert(reason.clone()) {
+                    self.say(format!("not downloaded: {url}: {reason}"))
+                } else {
+                    state.not_fetched_unshown += 1;
+                }
             }
             Event::StoreRead {
                 store,
@@ -249,6 +268,39 @@ impl Terminal {
                     .as_deref()
                     .map(|o| format!(" in {o}"))
                     .unwrap_or_default()
+            )),
+            Event::StoreChecked(check) => {
+                let found = match &check.verdict {
+                    StoreVerdict::Gone => "nothing remains".to_owned(),
+                    StoreVerdict::Remaining { count, .. } => format!("{count} remaining"),
+                    StoreVerdict::Retained { count, answer } => {
+                        format!("{count} retained (Velt: {answer})")
+                    }
+                    StoreVerdict::NotCheckable { why } => format!("not checkable: {why}"),
+                };
+                self.say(format!(
+                    "checked {} of {}{}: {found}{}",
+                    check.store,
+                    check.user_id,
+                    check
+                        .organization_id
+                        .as_deref()
+                        .map(|o| format!(" in {o}"))
+                        .unwrap_or_default(),
+                    if check.deleted > 0 {
+                        format!(" ({} deleted now)", check.deleted)
+                    } else {
+                        String::new()
+                    }
+                ))
+            }
+            Event::ActivitiesErased {
+                organization_id,
+                user_id,
+                asked,
+                refused,
+            } => self.say(format!(
+                "activity records of {user_id} in {organization_id}: {asked} sent for deletion, {refused} refused by Velt"
             )),
             Event::Wrote { .. } => {}
             _ => {}

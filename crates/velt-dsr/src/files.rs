@@ -233,4 +233,3 @@ fn fetch_error(error: velt_files::Error) -> Error {
         other => Error::refused(RefusalKind::InvalidInput, other.to_string()),
     }
 }
-

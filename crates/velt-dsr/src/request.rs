@@ -22,8 +22,8 @@ use velt_case::{
 use crate::{
     coverage,
     erase::{
-        self, ErasureOutcome, ErasurePlan, ErasureResult, MatchesErasure, StoreCheck,
-        StoreErasure, StoreVerdict,
+        self, ErasureOutcome, ErasurePlan, ErasureResult, MatchesErasure, StoreCheck, StoreErasure,
+        StoreVerdict,
     },
     error::{Error, RefusalKind, Result},
     event::{Event, Events},

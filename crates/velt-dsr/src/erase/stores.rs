@@ -86,7 +86,10 @@ async fn activities(
         return check;
     }
     let mut refused: BTreeMap<String, String> = BTreeMap::new();
-    match client.delete_activities(organization, ids.iter().cloned()).await {
+    match client
+        .delete_activities(organization, ids.iter().cloned())
+        .await
+    {
         Ok(deletion) => {
             let retry = note_outcomes(&deletion, &mut check.ids, &mut refused);
             // A batch refused as a whole (or not sent) is sent again id by id: one
@@ -97,7 +100,9 @@ async fn activities(
                         note_outcomes(&single, &mut check.ids, &mut refused);
                     }
                     Err(error) => {
-                        check.ids.insert(id.clone(), format!("not deleted: {error}"));
+                        check
+                            .ids
+                            .insert(id.clone(), format!("not deleted: {error}"));
                         refused.insert(id, error.to_string());
                     }
                 }
@@ -168,7 +173,10 @@ fn note_outcomes(
         refused.insert(id.to_owned(), answer);
     }
     for id in deletion.unknown() {
-        ids.insert(id.to_owned(), "unknown: Velt's answer does not say".to_owned());
+        ids.insert(
+            id.to_owned(),
+            "unknown: Velt's answer does not say".to_owned(),
+        );
     }
     let mut retry = Vec::new();
     for batch in &deletion.batches {
@@ -193,7 +201,11 @@ fn note_outcomes(
     retry
 }
 
-async fn activity_ids(client: &Client, organization: &str, user: &str) -> Result<Vec<String>, String> {
+async fn activity_ids(
+    client: &Client,
+    organization: &str,
+    user: &str,
+) -> Result<Vec<String>, String> {
     client
         .list_activities(ActivitiesQuery::of_user(organization, user))
         .collect()
@@ -208,10 +220,7 @@ async fn permissions(client: &Client, organization: &str, user: &str) -> StoreCh
         .await
     {
         Ok(permissions) => {
-            let count = permissions
-                .of_user(user)
-                .map(|v| granted(&v))
-                .unwrap_or(0);
+            let count = permissions.of_user(user).map(|v| granted(&v)).unwrap_or(0);
             if count == 0 {
                 StoreVerdict::Gone
             } else {

@@ -58,4 +58,3 @@ impl StoreCheck {
         self.verdict == StoreVerdict::Gone
     }
 }
-
