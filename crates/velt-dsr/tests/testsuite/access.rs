@@ -7,6 +7,7 @@ use velt_api::search::Subject;
 use velt_case::{Status, model};
 use velt_dsr::{
     event::Event,
+    files::FileOptions,
     find::Found,
     request::{AccessOptions, access},
 };
@@ -23,6 +24,7 @@ fn options(case: std::path::PathBuf) -> AccessOptions {
         received: Utc::now().date_naive(),
         notice_markdown: None,
         zip: false,
+        files: FileOptions::default(),
     }
 }
 
@@ -159,4 +161,140 @@ async fn an_export_that_fails_in_one_organization_is_named_and_no_report_claims_
         log.contains("export failed") && log.contains(&failing),
         "{log}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_access_request_collects_every_store_and_a_local_copy_of_each_file_served() {
+    let fake = start(common::config()).await;
+    let (user, organizations) = jane(&fake);
+    let case = scratch("access-stores").join("jane");
+    let outcome = access(
+        &client(&fake),
+        options(case.clone()),
+        &velt_dsr::event::ignore,
+    )
+    .await
+    .expect("the access request is answered");
+
+    // Activity records: every one, per organization, without the company's API key.
+    for organization in &organizations {
+        let file = case
+            .join(model::STORES_DIR)
+            .join(organization)
+            .join(&user)
+            .join("activities.ndjson");
+        let seeded = fake.dataset().activity_records(organization, &user).len();
+        assert_eq!(lines(&file), seeded, "{}", file.display());
+        let text = std::fs::read_to_string(&file).expect("activities");
+        assert!(
+            !text.contains(fake.api_key()),
+            "a credential in {}",
+            file.display()
+        );
+        for name in ["permissions.json", "notification-settings.ndjson"] {
+            let path = file.with_file_name(name);
+            assert!(lines(&path) >= 1, "{}", path.display());
+        }
+    }
+    let memory = case.join(model::STORES_DIR).join("memory").join(&user);
+    assert_eq!(lines(&memory.join("profile.json")), 1);
+    let seeded_judgments: usize = organizations
+        .iter()
+        .map(|o| fake.dataset().judgments(o, &user).len())
+        .sum();
+    let judgments = lines(&memory.join("judgments.ndjson"));
+    assert!(
+        judgments < seeded_judgments && judgments >= 200,
+        "{judgments} of {seeded_judgments}: one decision is over Velt's limit"
+    );
+
+    // The coverage: the judgments are partial (a query still at its limit), the unread
+    // stores named; case.json holds the same table.
+    let row = |store: &str| {
+        outcome
+            .coverage
+            .iter()
+            .find(|r| r.store == store)
+            .unwrap_or_else(|| panic!("no {store} row in {:?}", outcome.coverage))
+    };
+    assert_eq!(row("judgments").state, model::CoverageState::Partial);
+    assert_eq!(row("presence").state, model::CoverageState::NotRead);
+    assert!(row("activities").organization_name.is_some());
+    assert_eq!(outcome.case.coverage, outcome.coverage);
+
+    // The files the fake serves for her: each downloaded once, byte for byte, named by its
+    // hash; no credential went to the file host.
+    let served = fake.dataset().files();
+    assert!(served.len() >= 4, "{served:?}");
+    let local: Vec<(String, Vec<u8>)> = std::fs::read_dir(case.join(model::FILES_DIR))
+        .expect("files/")
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).expect("a local copy"))
+        })
+        .collect();
+    for file in &served {
+        let bytes = fake.dataset().file_bytes(&file.path).expect("small files");
+        assert!(
+            local.iter().any(|(_, b)| *b == bytes),
+            "no local copy of {}",
+            file.path
+        );
+    }
+    assert!(
+        local
+            .iter()
+            .all(|(name, _)| !name.contains("..") && name.len() > 64),
+        "named by hash: {:?}",
+        local.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
+    let requests = fake.file_requests();
+    assert!(!requests.is_empty());
+    assert!(
+        requests.iter().all(|r| !r.had_credentials()),
+        "{requests:?}"
+    );
+    let index = common::json(&case.join(model::FILE_INDEX));
+    let unserved = index["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["url"] == velt_fake::UNSERVED_FILE_URL)
+        .expect("the link to a host off the list is listed");
+    assert_eq!(unserved["status"], "notFetched");
+
+    // The case checks, and stops checking after one byte of a downloaded file changes.
+    let today = Utc::now().date_naive();
+    let check = velt_case::check(&case, today).expect("the case checks");
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+    let first = std::fs::read_dir(case.join(model::FILES_DIR))
+        .expect("files/")
+        .filter_map(|e| e.ok())
+        .next()
+        .expect("a file");
+    let mut bytes = std::fs::read(first.path()).expect("a file");
+    bytes[0] ^= 1;
+    std::fs::write(first.path(), bytes).expect("changed");
+    let check = velt_case::check(&case, today).expect("the case checks");
+    assert_eq!(check.problems.len(), 1, "{:?}", check.problems);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_files_nothing_is_downloaded_and_the_coverage_says_so() {
+    let fake = start(common::config()).await;
+    let case = scratch("access-no-files").join("jane");
+    let mut options = options(case.clone());
+    options.files.fetch = false;
+    let outcome = access(&client(&fake), options, &velt_dsr::event::ignore)
+        .await
+        .expect("answered");
+    let files = outcome
+        .coverage
+        .iter()
+        .find(|r| r.store == "files")
+        .expect("a files row");
+    assert_eq!(files.state, model::CoverageState::NotRequested, "{files:?}");
+    assert!(fake.file_requests().is_empty());
+    assert!(!case.join(model::FILES_DIR).exists());
 }

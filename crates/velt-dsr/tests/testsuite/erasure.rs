@@ -8,7 +8,7 @@ use velt_api::search::Subject;
 use velt_case::{Status, model};
 use velt_dsr::{
     Error,
-    erase::{self, ErasureOptions, ErasureResult, Verify, WaitStop},
+    erase::{self, ErasureOptions, ErasureResult, StoreErasure, StoreVerdict, Verify, WaitStop},
     request::{ErasureRequestOptions, prepare_erasure},
 };
 use velt_fake::Faults;
@@ -23,12 +23,18 @@ fn request(case: std::path::PathBuf) -> ErasureRequestOptions {
         concurrency: 4,
         received: None,
         poll: fast_poll(Duration::from_secs(30)),
+        stores: StoreErasure::default(),
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_erasure_request_erases_the_person_in_three_organizations_and_proves_it() {
-    let fake = start(common::config()).await;
+    // A Velt whose GDPR deletion takes the activity records too: every store checked is empty.
+    let fake = start(velt_fake::FakeConfig {
+        gdpr_deletes_activities: true,
+        ..common::config()
+    })
+    .await;
     let client = client(&fake);
     let (user, organizations) = jane(&fake);
     for organization in &organizations {
@@ -53,7 +59,13 @@ async fn an_erasure_request_erases_the_person_in_three_organizations_and_proves_
         ErasureResult::Verified
     ));
     assert_eq!(outcome.case.status, Status::Erased);
-    assert_eq!(outcome.receipts, [case.join(model::RECEIPT_FILE)]);
+    assert_eq!(
+        outcome.receipts,
+        [
+            case.join(model::RECEIPT_FILE),
+            case.join(velt_dsr::request::STORES_CHECK_FILE)
+        ]
+    );
     for organization in &organizations {
         assert_eq!(
             held(&client, organization, &user).await,
@@ -66,6 +78,17 @@ async fn an_erasure_request_erases_the_person_in_three_organizations_and_proves_
         .as_array()
         .unwrap_or_else(|| panic!("checks in {receipt}"));
     assert_eq!(checks.len(), 3, "{receipt}");
+    // Every other store was checked, each found empty, and the record names them.
+    assert!(
+        outcome.store_checks.iter().all(|c| c.is_gone()),
+        "{:?}",
+        outcome.store_checks
+    );
+    let stores = common::json(&case.join(velt_dsr::request::STORES_CHECK_FILE));
+    assert_eq!(
+        stores["storesChecked"],
+        serde_json::json!(["gdprExport", "activities", "permissions", "memoryProfile"])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -207,4 +230,120 @@ async fn one_deadline_covers_both_jobs_of_an_erasure() {
     let saved = common::json(&receipt);
     assert_eq!(saved["jobs"][0]["completed"], true, "{saved}");
     assert_eq!(saved["jobs"][1]["completed"], false, "{saved}");
+}
+
+/// The records of `user` in `organization` Velt refuses to delete, as the fake seeded them.
+fn immutable(fake: &velt_fake::FakeVelt, organization: &str, user: &str) -> usize {
+    fake.dataset()
+        .activity_records(organization, user)
+        .iter()
+        .filter(|r| r.get("immutable") == Some(&serde_json::Value::Bool(true)))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activity_records_left_by_the_gdpr_deletion_keep_the_case_open_until_erased_or_kept_for_a_reason()
+ {
+    // The fake's default, as Velt's pages read: the GDPR deletion leaves activity records.
+    let fake = start(common::config()).await;
+    let client = client(&fake);
+    let (user, _) = jane(&fake);
+    let with_records = fake.dataset().activity_organizations_of(&user);
+    assert_eq!(with_records.len(), 2, "{with_records:?}");
+    let case = scratch("erase-activities").join("jane");
+
+    // First pass: the GDPR deletion is verified, the activity records remain, named per
+    // organization; the case stays open.
+    let first = prepare_erasure(&client, request(case.clone()), &velt_dsr::event::ignore)
+        .await
+        .expect("planned")
+        .run(&client, &velt_dsr::event::ignore)
+        .await
+        .expect("the first pass runs");
+    assert!(!first.erased);
+    assert_ne!(first.case.status, Status::Erased);
+    assert!(matches!(first.outcomes[0].result, ErasureResult::Verified));
+    let remaining: Vec<(&str, usize)> = first
+        .store_checks
+        .iter()
+        .filter_map(|c| match &c.verdict {
+            StoreVerdict::Remaining { count, .. } => {
+                Some((c.organization_id.as_deref().unwrap_or("-"), *count))
+            }
+            _ => None,
+        })
+        .collect();
+    let per_org = fake
+        .dataset()
+        .activity_records(&with_records[0], &user)
+        .len();
+    assert_eq!(
+        remaining,
+        with_records
+            .iter()
+            .map(|o| (o.as_str(), per_org))
+            .collect::<Vec<_>>(),
+        "{:?}",
+        first.store_checks
+    );
+
+    // Second pass with --erase-activities: no second GDPR deletion (the case's receipts
+    // stand), the deletable records go, the immutable ones are retained with Velt's answer;
+    // its record sits beside the first one.
+    let mut options = request(case.clone());
+    options.stores.erase_activities = true;
+    let prepared = prepare_erasure(&client, options, &velt_dsr::event::ignore)
+        .await
+        .expect("planned again");
+    assert!(prepared.is_second_pass());
+    let second = prepared
+        .run(&client, &velt_dsr::event::ignore)
+        .await
+        .expect("the second pass runs");
+    assert!(second.second_pass && second.outcomes.is_empty());
+    assert!(!second.erased, "immutable records remain without a reason");
+    for organization in &with_records {
+        let check = second
+            .store_checks
+            .iter()
+            .find(|c| c.store == "activities" && c.organization_id.as_deref() == Some(organization))
+            .unwrap_or_else(|| panic!("no check in {organization}"));
+        let kept = immutable(&fake, organization, &user);
+        assert!(kept > 0);
+        assert!(
+            matches!(&check.verdict, StoreVerdict::Retained { count, .. } if *count == kept),
+            "{check:?}"
+        );
+        assert_eq!(check.deleted, per_org - kept, "{check:?}");
+        assert_eq!(
+            check
+                .ids
+                .values()
+                .filter(|v| v.starts_with("not deleted"))
+                .count(),
+            kept,
+            "each id's outcome is recorded: {check:?}"
+        );
+    }
+    assert!(case.join(velt_dsr::request::STORES_CHECK_FILE).is_file());
+    let second_file = case.join(velt_dsr::request::STORES_CHECK_FILE.replace(".json", "-2.json"));
+    assert!(second_file.is_file(), "the second record beside the first");
+
+    // Third pass with a reason: what Velt keeps is kept for the recorded reason, and the
+    // case closes as erased.
+    let reason = "Art. 17(3)(e): the audit trail is kept for legal claims";
+    let mut options = request(case.clone());
+    options.stores.retain_reason = Some(reason.to_owned());
+    let third = prepare_erasure(&client, options, &velt_dsr::event::ignore)
+        .await
+        .expect("planned a third time")
+        .run(&client, &velt_dsr::event::ignore)
+        .await
+        .expect("the third pass runs");
+    assert!(third.erased, "{:?}", third.store_checks);
+    assert_eq!(third.case.status, Status::Erased);
+    let third_file = case.join(velt_dsr::request::STORES_CHECK_FILE.replace(".json", "-3.json"));
+    assert_eq!(common::json(&third_file)["retainReason"], reason);
+    let check = velt_case::check(&case, chrono::Utc::now().date_naive()).expect("the case checks");
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
 }
