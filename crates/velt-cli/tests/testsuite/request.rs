@@ -208,13 +208,45 @@ async fn access_then_erase_a_person_in_three_organizations_leaves_a_case_that_ch
         "the notice's HTML is shown as text"
     );
 
+    // The GDPR deletion leaves Jane's activity records (as Velt's pages read): exit 1,
+    // naming them per organization, and the case stays open.
     let output = run(common::velt(
         &fake,
         &["request", "erase", "--case", case, "--yes"],
     ))
     .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_stderr_has(
+        &output,
+        "activities in org-0001 (user user-0012): 25 remaining",
+    );
+    assert_stderr_has(
+        &output,
+        "activities in org-0002 (user user-0012): 25 remaining",
+    );
+    assert_stderr_has(&output, "--erase-activities");
+    // A second pass erases them; Velt keeps the immutable ones, kept for the reason given.
+    let output = run(common::velt(
+        &fake,
+        &[
+            "request",
+            "erase",
+            "--case",
+            case,
+            "--yes",
+            "--erase-activities",
+            "--retain-reason",
+            "Art. 17(3)(e): the audit trail is kept for legal claims",
+        ],
+    ))
+    .await;
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_stderr_has(&output, "nothing remains in the 3 organization(s) found");
+    assert_stderr_has(&output, "verified by an earlier pass");
+    assert_stderr_has(
+        &output,
+        "kept, with the recorded reason: activities in org-0001",
+    );
+    assert!(dir.join("erasure-stores-2.json").is_file());
     let receipt: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("receipt.json")).unwrap()).unwrap();
     assert_eq!(receipt["verification"]["nothingRemains"], true);
@@ -267,7 +299,14 @@ async fn access_for_nobody_exits_3_and_still_answers() {
 
 #[tokio::test]
 async fn erase_by_email_without_a_case_opens_one_under_cases() {
-    let fake = fake().await;
+    // A Velt whose GDPR deletion takes the activity records too.
+    let fake = FakeVelt::start(FakeConfig {
+        deletion_task_duration: StdDuration::from_millis(20),
+        gdpr_deletes_activities: true,
+        ..config(30)
+    })
+    .await
+    .expect("the fake starts");
     let root = scratch("request-erase-new");
     let mut command = common::velt(
         &fake,
