@@ -37,7 +37,18 @@ async fn spans_name_operation_attempt_status_and_latency_but_no_secret() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
+    // Other tests of this binary run the same call sites on other threads at the same time,
+    // with no subscriber, and may cache "never interested" for one of them while this test's
+    // scoped subscriber is being set. A global subscriber that wants everything (and writes it
+    // nowhere) means no call site is ever cached as uninteresting.
+    let _ = tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(std::io::sink)
+            .finish(),
+    );
     let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
 
     let server = MockServer::start_async().await;
     // An empty 503 is not in the spec: that answer is raw.
