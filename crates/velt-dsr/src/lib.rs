@@ -36,12 +36,17 @@
 //!     concurrency: 8,
 //!     received: None,
 //!     poll: Default::default(),
+//!     // Activity records stay unless asked for (they may be an audit trail to keep).
+//!     stores: velt_dsr::erase::StoreErasure { erase_activities: true, retain_reason: None },
 //! }, &|event| eprintln!("{event:?}")).await?;
 //! for plan in prepared.plans() {
 //!     println!("will erase {:?} in {:?}", plan.request().user_ids(), plan.request().scope());
 //! }
 //! let outcome = prepared.run(&client, &velt_dsr::event::ignore).await?;
 //! println!("erased: {}", outcome.erased);
+//! for check in &outcome.store_checks {
+//!     println!("{} in {:?}: {:?}", check.store, check.organization_id, check.verdict);
+//! }
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
