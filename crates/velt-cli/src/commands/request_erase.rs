@@ -92,7 +92,7 @@ pub async fn exec(client: &Client, args: RequestEraseArgs, fake: bool) -> Result
                 dir.display()
             )));
         }
-        let lines: Vec<String> = kept.iter().map(|c| describe(c)).collect();
+        let lines: Vec<String> = kept.iter().map(|c| words::describe_store(c)).collect();
         let erase_hint = if kept
             .iter()
             .any(|c| c.store == "activities" && matches!(c.verdict, StoreVerdict::Remaining { .. }))
@@ -119,7 +119,10 @@ pub async fn exec(client: &Client, args: RequestEraseArgs, fake: bool) -> Result
         );
     } else {
         for check in &kept {
-            eprintln!("kept, with the recorded reason: {}", describe(check));
+            eprintln!(
+                "kept, with the recorded reason: {}",
+                words::describe_store(check)
+            );
         }
         eprintln!(
             "erased, with {} store(s) kept for the recorded reason; receipt(s) kept in {}",
@@ -128,20 +131,4 @@ pub async fn exec(client: &Client, args: RequestEraseArgs, fake: bool) -> Result
         );
     }
     print_json(&outcome.case)
-}
-
-/// One store check that found data, in words: where, and what.
-fn describe(check: &StoreCheck) -> String {
-    let place = match &check.organization_id {
-        Some(organization) => format!("{} in {organization} (user {})", check.store, check.user_id),
-        None => format!("{} (user {})", check.store, check.user_id),
-    };
-    match &check.verdict {
-        StoreVerdict::Gone => format!("{place}: gone"),
-        StoreVerdict::Remaining { count, why } => format!("{place}: {count} remaining: {why}"),
-        StoreVerdict::Retained { count, answer } => {
-            format!("{place}: {count} retained: Velt refused to delete them ({answer})")
-        }
-        StoreVerdict::NotCheckable { why } => format!("{place}: not checkable: {why}"),
-    }
 }

@@ -30,10 +30,13 @@ fn assert_no_secret(fake: &FakeVelt, text: &str) {
     assert!(!text.contains(fake.auth_token()), "auth token in {text}");
 }
 
+/// A Velt whose GDPR deletion takes the activity records too (the fake's default keeps them,
+/// as Velt's pages read: `verify_names_the_activity_records_the_gdpr_deletion_leaves`).
 fn config() -> FakeConfig {
     FakeConfig {
         items_per_feature: 30,
         deletion_task_duration: Duration::from_millis(100),
+        gdpr_deletes_activities: true,
         ..FakeConfig::default()
     }
 }
@@ -68,6 +71,30 @@ fn delete_args<'a>(receipt: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn verify_names_the_activity_records_the_gdpr_deletion_leaves() {
+    let config = FakeConfig {
+        gdpr_deletes_activities: false,
+        ..config()
+    };
+    let (fake, receipt) = start(config, "erase-verify-activities").await;
+    let output = run(velt(
+        &fake,
+        &delete_args(receipt.to_str().unwrap(), &["--wait", "--verify"]),
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_stderr_has(
+        &output,
+        "verified: nothing remains in the GDPR export's lists",
+    );
+    assert_stderr_has(
+        &output,
+        "activities in org-0001 (user user-0001): 25 remaining",
+    );
+    assert_stderr_has(&output, "request erase --user-id ID --erase-activities");
+}
+
+#[tokio::test]
 async fn delete_wait_verify_leaves_a_receipt_that_says_nothing_remains() {
     let (fake, receipt) = start(config(), "erase-verify-ok").await;
     let dir = receipt.parent().unwrap().to_owned();
