@@ -9,6 +9,28 @@ def _without_page_token(body):
     return body
 
 
+def _with_cross_field_rules(path, body):
+    """Velt's pages state rules between fields that OpenAPI 3.0 cannot say without `anyOf`
+    (which progenitor would turn into types the client cannot build): a request generated as
+    valid is made to follow them. The fake refuses a request that breaks them, as Velt does."""
+    if not (isinstance(body, dict) and isinstance(body.get("data"), dict)):
+        return body
+    data = dict(body["data"])
+    if path == "/v2/activities/delete":
+        # "At least one of documentId, targetEntityId, or activityIds must be provided."
+        if not any(k in data for k in ("documentId", "targetEntityId", "activityIds")):
+            data["activityIds"] = ["act-schemathesis"]
+    elif path == "/v2/notifications/config/get":
+        # documentIds unless getOrganizationConfig is true.
+        if "documentIds" not in data and data.get("getOrganizationConfig") is not True:
+            data["getOrganizationConfig"] = True
+    elif path == "/v2/memory/judgments/query":
+        # annotationId narrows an organization's judgments: it needs organizationId.
+        if "annotationId" in data and "organizationId" not in data:
+            del data["annotationId"]
+    return {**body, "data": data}
+
+
 @schemathesis.hook
 def map_case(ctx, case):
     # A made-up page token is not a valid request (tokens are opaque and bound to the request
@@ -16,7 +38,9 @@ def map_case(ctx, case):
     # invalid keep theirs, so a malformed token is still sent and must still be refused.
     meta = case.meta
     if meta is not None and meta.generation.mode.is_positive:
-        case.body = _without_page_token(case.body)
+        case.body = _with_cross_field_rules(
+            case.operation.path, _without_page_token(case.body)
+        )
     return case
 
 

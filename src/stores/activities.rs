@@ -24,10 +24,11 @@ pub enum ActivityOrder {
 }
 
 impl ActivityOrder {
-    fn as_str(self) -> &'static str {
+    /// The spec's value (`desc`, `asc`).
+    fn wire(self) -> types::GetActivitiesRequestDataOrder {
         match self {
-            ActivityOrder::NewestFirst => "desc",
-            ActivityOrder::OldestFirst => "asc",
+            ActivityOrder::NewestFirst => types::GetActivitiesRequestDataOrder::Desc,
+            ActivityOrder::OldestFirst => types::GetActivitiesRequestDataOrder::Asc,
         }
     }
 }
@@ -164,7 +165,7 @@ impl ActivitiesQuery {
             .feature_types(self.feature_types.clone())
             .action_types(self.action_types.clone())
             .activity_ids(self.activity_ids.clone())
-            .order(self.order.map(|o| o.as_str().to_owned()))
+            .order(self.order.map(ActivityOrder::wire))
             .page_size(self.page_size)
             .page_token(page_token.filter(|t| !t.is_empty()));
         types::GetActivitiesRequest::builder()

@@ -197,14 +197,13 @@ pub(crate) fn at_most_30(key: &str, ids: &Option<Vec<&str>>) -> Result<(), ApiEr
 /// `pageSize` of the v2 list calls: a whole number of at least 1 (very large ones are
 /// simply "everything").
 pub(crate) fn page_size(data: &Map<String, Value>) -> Result<u64, ApiError> {
-    let refuse = || invalid("data.pageSize must be a whole number of at least 1.");
+    let refuse =
+        || invalid("data.pageSize must be a whole number from 1 to 9223372036854775807 (int64).");
     match data.get("pageSize") {
         None => Ok(DEFAULT_LIST_PAGE_SIZE),
-        Some(Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
-            (Some(0), _) => Err(refuse()),
-            (Some(size), _) => Ok(size),
-            // Beyond u64: a whole number still (JSON has no other kind of large integer).
-            (None, Some(f)) if n.as_i64().is_none() && f >= 1.0 && f.fract() == 0.0 => Ok(u64::MAX),
+        // The spec says int64: a size beyond it is refused, not read as "all".
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(size) if size >= 1 && size <= i64::MAX as u64 => Ok(size),
             _ => Err(refuse()),
         },
         Some(_) => Err(refuse()),

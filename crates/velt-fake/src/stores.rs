@@ -29,9 +29,6 @@ const ACTIONS: [(&str, &str); 7] = [
     ("custom", "custom"),
 ];
 
-/// The feature types Get Activity Logs accepts in `featureTypes`.
-pub(crate) const FEATURE_TYPES: [&str; 5] = ["comment", "reaction", "recorder", "crdt", "custom"];
-
 /// The decision values of judgments, in the order the page lists them.
 pub(crate) const DECISIONS: [&str; 10] = [
     "comment",

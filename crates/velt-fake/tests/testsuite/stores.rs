@@ -154,7 +154,6 @@ async fn activities_come_page_by_page_newest_first_with_page_tokens() {
     for bad in [
         json!({ "organizationId": "org-0001", "pageSize": 0 }),
         json!({ "organizationId": "org-0001", "order": "newest" }),
-        json!({ "organizationId": "org-0001", "featureTypes": ["comments"] }),
         json!({ "organizationId": "org-0001", "featureTypes": [] }),
         json!({ "userId": jane }),
     ] {
@@ -205,6 +204,15 @@ async fn activity_records_carry_what_the_docs_show_and_filter_as_documented() {
             .iter()
             .all(|r| r["metadata"]["documentId"] == document)
     );
+    // A feature type the page does not list matches nothing (the page does not say Velt
+    // refuses it).
+    let none = result(
+        &fake,
+        ACTIVITIES,
+        json!({ "organizationId": "org-0001", "userId": jane, "featureTypes": ["comments"] }),
+    )
+    .await;
+    assert_eq!(none["data"].as_array().map(Vec::len), Some(0), "{none}");
     let comments = result(
         &fake,
         ACTIVITIES,
@@ -418,13 +426,20 @@ async fn judgments_stop_at_the_limit_and_say_nothing_of_the_rest() {
         json!({ "limit": 0 }),
         json!({ "limit": 101 }),
         json!({ "limit": 2.5 }),
-        json!({ "decision": "maybe" }),
-        json!({ "judgeType": "robot" }),
         json!({ "annotationId": annotation }),
     ] {
         let answer = post(&fake, JUDGMENTS, json!({ "data": bad })).await;
         answer.assert_error(400, "INVALID_ARGUMENT");
         assert!(answer.json()["error"]["details"]["issues"][0]["path"].is_array());
+    }
+    // A decision or judge type the page does not list matches nothing (the page does not
+    // say Velt refuses one).
+    for unlisted in [
+        json!({ "reviewerId": jane, "decision": "maybe" }),
+        json!({ "reviewerId": jane, "judgeType": "robot" }),
+    ] {
+        let answer = result(&fake, JUDGMENTS, unlisted).await;
+        assert_eq!(answer["results"], json!([]), "{answer}");
     }
 }
 

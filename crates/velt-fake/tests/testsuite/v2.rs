@@ -186,14 +186,19 @@ async fn page_tokens_are_bound_to_their_filters() {
             .assert_error(400, "INVALID_ARGUMENT");
         assert!(e.error.message.contains("pageSize"), "{}", e.error.message);
     }
-    // A page size beyond any integer type is "everything".
-    let all: GetOrganizationsResponse = post_raw(
+    // A page size beyond the spec's int64 is refused (it is not read as "everything").
+    let e = post_raw(
         &fake,
         ORGS_V2,
         r#"{"data":{"pageSize":100000000000000000000000}}"#,
     )
     .await
-    .typed();
+    .assert_error(400, "INVALID_ARGUMENT");
+    assert!(e.error.message.contains("int64"), "{}", e.error.message);
+    let all: GetOrganizationsResponse =
+        post(&fake, ORGS_V2, json!({ "data": { "pageSize": i64::MAX } }))
+            .await
+            .typed();
     assert_eq!(all.result.data.len(), 50);
     let ids: Vec<String> = (0..31).map(|n| format!("org-{n:04}")).collect();
     post(
