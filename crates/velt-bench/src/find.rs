@@ -36,7 +36,7 @@ pub struct FindArgs {
 }
 
 /// Peak resident memory of this process (server and client), from `/proc/self/status`.
-fn peak_rss_mib() -> f64 {
+pub fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

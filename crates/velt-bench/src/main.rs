@@ -13,6 +13,7 @@
 //! The peak-memory benchmark of `velt data export` is `crates/velt-bench/rss.sh`, and the
 //! build-time one `crates/velt-bench/build-times.sh`.
 
+mod access;
 mod client;
 mod find;
 mod raw;
@@ -52,6 +53,9 @@ enum Command {
     /// Finding one email among many organizations: one call at a time against bounded
     /// concurrency.
     Find(find::FindArgs),
+    /// A whole access request for a person with many activity records and files: wall time,
+    /// CPU and peak memory (issue "Everything Velt holds").
+    Access(access::AccessArgs),
 }
 
 /// Which server `throughput` reads from.
@@ -138,6 +142,7 @@ fn main() -> ExitCode {
         Command::Overhead(args) => overhead(&args),
         Command::ManyUsers(args) => many_users(&args),
         Command::Find(args) => find::find(&args),
+        Command::Access(args) => access::access_request(&args),
     };
     match result {
         Ok(()) => {
