@@ -4,7 +4,7 @@
 
 use velt_api::Client;
 use velt_dsr::{
-    erase::{self, ErasureOptions, ErasureResult, StoreErasure, Verify},
+    erase::{self, ErasureOptions, Verify},
     find,
 };
 
@@ -81,31 +81,14 @@ pub async fn exec(client: &Client, args: DeleteArgs, fake: bool) -> Result<(), F
         outcome = erase::run(client, plan.clone(), &events) => outcome.map_err(Failure::from),
         _ = tokio::signal::ctrl_c() => Err(interrupted(plan.receipt(), &resume)),
     };
-    let outcome = outcome?;
-    words::judge(&outcome, &resume, &terminal)?;
-    // The GDPR deletion is verified: the stores it does not cover, checked for each user in
-    // each organization verified where the user was (a member, or data, before the erasure;
-    // an organization accepted empty with --allow-empty has nothing to check).
-    let checks = match (&outcome.result, &outcome.receipt.verification) {
-        (ErasureResult::Verified, Some(verification)) => {
-            let pairs: Vec<(String, String)> = verification
-                .checks
-                .iter()
-                .filter(|c| {
-                    c.member_before != Some(false)
-                        || c.before
-                            .as_ref()
-                            .is_some_and(|b| b.values().any(|&n| n > 0))
-                })
-                .map(|c| (c.organization_id.clone(), c.user_id.clone()))
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            erase::check_stores(client, &pairs, &StoreErasure::default(), &events).await
-        }
-        _ => Vec::new(),
-    };
+    let checks = async {
+        let outcome = outcome?;
+        words::judge(&outcome, &resume, &terminal)?;
+        Ok::<_, Failure>(words::other_stores(client, &outcome, &events).await)
+    }
+    .await;
     terminal.finish();
+    let checks = checks?;
     if checks.is_empty() {
         return Ok(());
     }

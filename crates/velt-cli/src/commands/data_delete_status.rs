@@ -91,10 +91,20 @@ pub async fn exec(client: &Client, args: DeleteStatusArgs, fake: bool) -> Result
         }),
         _ = tokio::signal::ctrl_c() => Err(interrupted(Some(&path), &resume)),
     };
+    let checked = async {
+        let outcome = outcome?;
+        words::judge(&outcome, &resume, &terminal)?;
+        let checks = words::other_stores(client, &outcome, &events).await;
+        Ok::<_, Failure>((outcome, checks))
+    }
+    .await;
     terminal.finish();
-    let outcome = outcome?;
-    words::judge(&outcome, &resume, &terminal)?;
-    print_json(&outcome.receipt)
+    let (outcome, checks) = checked?;
+    print_json(&outcome.receipt)?;
+    if checks.is_empty() {
+        return Ok(());
+    }
+    words::judge_stores(&checks, fake)
 }
 
 /// What `delete-status --job-id` prints: the job and its status, in camelCase like every JSON
