@@ -1,5 +1,5 @@
 //! What a check of a store after an erasure found: plain data, shared by the checks
-//! ([`super::stores`]) and the events that report them.
+//! ([`super::check_stores`]) and the events that report them.
 
 use std::collections::BTreeMap;
 
