@@ -393,43 +393,6 @@ pub fn describe_store(check: &StoreCheck) -> String {
     }
 }
 
-/// Once an erasure of known users is verified (`velt data delete --verify`, `velt data
-/// delete-status --verify`): the stores the GDPR deletion does not cover, checked for each user
-/// in each organization verified where the user was (a member, or data, before the erasure; an
-/// organization accepted empty with --allow-empty has nothing to check). Nothing is checked
-/// when the erasure is not verified.
-pub async fn other_stores(
-    client: &velt_api::Client,
-    outcome: &ErasureOutcome,
-    events: velt_dsr::event::Events<'_>,
-) -> Vec<StoreCheck> {
-    let (ErasureResult::Verified, Some(verification)) =
-        (&outcome.result, &outcome.receipt.verification)
-    else {
-        return Vec::new();
-    };
-    let pairs: Vec<(String, String)> = verification
-        .checks
-        .iter()
-        .filter(|c| {
-            c.member_before != Some(false)
-                || c.before
-                    .as_ref()
-                    .is_some_and(|b| b.values().any(|&n| n > 0))
-        })
-        .map(|c| (c.organization_id.clone(), c.user_id.clone()))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    velt_dsr::erase::check_stores(
-        client,
-        &pairs,
-        &velt_dsr::erase::StoreErasure::default(),
-        events,
-    )
-    .await
-}
-
 /// After `velt data delete --verify` proved the GDPR export's lists empty: the checks of the
 /// other stores, an error naming what remains where (the activity records are deleted by
 /// `velt request erase --erase-activities`).

@@ -84,7 +84,7 @@ pub async fn exec(client: &Client, args: DeleteArgs, fake: bool) -> Result<(), F
     let checks = async {
         let outcome = outcome?;
         words::judge(&outcome, &resume, &terminal)?;
-        Ok::<_, Failure>(words::other_stores(client, &outcome, &events).await)
+        Ok::<_, Failure>(erase::check_stores_of(client, &outcome, &events).await)
     }
     .await;
     terminal.finish();

@@ -94,7 +94,7 @@ pub async fn exec(client: &Client, args: DeleteStatusArgs, fake: bool) -> Result
     let checked = async {
         let outcome = outcome?;
         words::judge(&outcome, &resume, &terminal)?;
-        let checks = words::other_stores(client, &outcome, &events).await;
+        let checks = erase::check_stores_of(client, &outcome, &events).await;
         Ok::<_, Failure>((outcome, checks))
     }
     .await;

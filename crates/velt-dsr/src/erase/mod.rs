@@ -25,7 +25,7 @@ use velt_api::{
     users::UsersQuery,
 };
 
-pub use stores::{StoreErasure, check_stores};
+pub use stores::{StoreErasure, check_stores, check_stores_of};
 pub use verdict::{StoreCheck, StoreVerdict};
 pub use wait::{WaitStop, until_all_done};
 

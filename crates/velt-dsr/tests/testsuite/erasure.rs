@@ -347,3 +347,58 @@ async fn activity_records_left_by_the_gdpr_deletion_keep_the_case_open_until_era
     let check = velt_case::check(&case, chrono::Utc::now().date_naive()).expect("the case checks");
     assert!(check.problems.is_empty(), "{:?}", check.problems);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verified_erasure_of_known_users_checks_the_other_stores_where_the_user_was() {
+    let fake = start(common::config()).await;
+    let client = client(&fake);
+    let (user, organizations) = jane(&fake);
+    let with_records = fake.dataset().activity_organizations_of(&user);
+    let plan = erase::plan(ErasureOptions {
+        user_ids: vec![user.clone()],
+        organization_ids: organizations.clone(),
+        wait: true,
+        poll: fast_poll(Duration::from_secs(30)),
+        receipt: None,
+        verify: Verify {
+            enabled: true,
+            organization_ids: organizations.clone(),
+            allow_empty: false,
+        },
+    })
+    .expect("a plan");
+    let outcome = erase::run(&client, plan, &velt_dsr::event::ignore)
+        .await
+        .expect("the erasure runs");
+    assert!(matches!(outcome.result, ErasureResult::Verified));
+    let checks = erase::check_stores_of(&client, &outcome, &velt_dsr::event::ignore).await;
+    let remaining: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.store == "activities" && !c.is_gone())
+        .filter_map(|c| c.organization_id.as_deref())
+        .collect();
+    assert_eq!(remaining, with_records, "{checks:?}");
+    // Checked, not deleted.
+    for organization in &with_records {
+        let left = client
+            .list_activities(velt_api::stores::ActivitiesQuery::of_user(
+                organization.as_str(),
+                user.as_str(),
+            ))
+            .collect()
+            .await
+            .expect("the records are listed");
+        assert_eq!(
+            left.len(),
+            fake.dataset().activity_records(organization, &user).len(),
+            "{organization}"
+        );
+    }
+    assert!(
+        checks
+            .iter()
+            .filter(|c| c.store != "activities")
+            .all(|c| c.is_gone()),
+        "the fake's GDPR deletion takes permissions and the profile: {checks:?}"
+    );
+}
