@@ -25,7 +25,7 @@ use velt_api::{
     users::UsersQuery,
 };
 
-pub use stores::{StoreErasure, check_stores, check_stores_of};
+pub use stores::{StoreErasure, check_stores};
 pub use verdict::{StoreCheck, StoreVerdict};
 pub use wait::{WaitStop, until_all_done};
 
@@ -662,6 +662,37 @@ pub fn sibling_with(path: &Path, what: &str) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     path.with_file_name(format!("{stem}.{what}.json"))
+}
+
+/// Once an erasure of known users is verified ([`run`], [`follow`]): the checks
+/// of the stores the GDPR deletion does not cover, for each user in each organization verified
+/// where the user was (a member, or data, before the erasure; an organization accepted empty
+/// has nothing to check). Nothing is checked, and nothing is returned, when the erasure is not
+/// verified. Activity records are checked, not deleted.
+pub async fn check_stores_of(
+    client: &Client,
+    outcome: &ErasureOutcome,
+    events: Events<'_>,
+) -> Vec<StoreCheck> {
+    let (ErasureResult::Verified, Some(verification)) =
+        (&outcome.result, &outcome.receipt.verification)
+    else {
+        return Vec::new();
+    };
+    let pairs: Vec<(String, String)> = verification
+        .checks
+        .iter()
+        .filter(|c| {
+            c.member_before != Some(false)
+                || c.before
+                    .as_ref()
+                    .is_some_and(|b| b.values().any(|&n| n > 0))
+        })
+        .map(|c| (c.organization_id.clone(), c.user_id.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    check_stores(client, &pairs, &StoreErasure::default(), events).await
 }
 
 #[cfg(test)]

@@ -53,37 +53,6 @@ pub async fn check_stores(
     checks
 }
 
-/// Once an erasure of known users is verified ([`super::run`], [`super::follow`]): the checks
-/// of the stores the GDPR deletion does not cover, for each user in each organization verified
-/// where the user was (a member, or data, before the erasure; an organization accepted empty
-/// has nothing to check). Nothing is checked, and nothing is returned, when the erasure is not
-/// verified. Activity records are checked, not deleted.
-pub async fn check_stores_of(
-    client: &Client,
-    outcome: &super::ErasureOutcome,
-    events: Events<'_>,
-) -> Vec<StoreCheck> {
-    let (super::ErasureResult::Verified, Some(verification)) =
-        (&outcome.result, &outcome.receipt.verification)
-    else {
-        return Vec::new();
-    };
-    let pairs: Vec<(String, String)> = verification
-        .checks
-        .iter()
-        .filter(|c| {
-            c.member_before != Some(false)
-                || c.before
-                    .as_ref()
-                    .is_some_and(|b| b.values().any(|&n| n > 0))
-        })
-        .map(|c| (c.organization_id.clone(), c.user_id.clone()))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    check_stores(client, &pairs, &StoreErasure::default(), events).await
-}
-
 async fn activities(
     client: &Client,
     organization: &str,
