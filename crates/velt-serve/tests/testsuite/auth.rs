@@ -103,3 +103,21 @@ async fn secrets_stay_out_of_debug_output() {
             .expect("the adapter reads its secret");
     assert!(!format!("{adapter:?}").contains(common::API_KEY));
 }
+
+#[test]
+fn the_example_config_is_valid() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/serve.toml");
+    let config = velt_serve::Config::load(&path).expect("examples/serve.toml parses");
+    assert_eq!(config.listen.to_string(), "127.0.0.1:8787");
+    assert!(
+        config.cases_dir.ends_with("examples/cases"),
+        "{}",
+        config.cases_dir.display()
+    );
+    let transcend = config.transcend.expect("a [transcend] table");
+    assert_eq!(transcend.chunk_records, 1000);
+    assert_eq!(
+        transcend.api_key,
+        velt_serve::config::SecretSource::Env("TRANSCEND_API_KEY".into())
+    );
+}
