@@ -473,10 +473,17 @@ fn finish(
     job.save(record)
 }
 
-/// Records every receipt of the case in `case.json` (their hashes as they are now).
+/// Records every receipt of the case in `case.json` (their hashes as they are now), the case
+/// being erased; nothing without a receipt.
 fn record_receipts(case_dir: &std::path::Path, step: &str) -> Result<()> {
     let mut case = CaseFolder::open(case_dir)?;
     let receipts = erase::existing_receipts(&case.receipt_path());
+    if receipts.is_empty() {
+        return Ok(());
+    }
+    if case.case().status != velt_case::Status::Erasing {
+        case.set_status(velt_case::Status::Erasing)?;
+    }
     for (n, path) in receipts.iter().enumerate() {
         if n == 0 {
             case.record_receipt()?;
