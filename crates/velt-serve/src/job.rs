@@ -227,8 +227,7 @@ impl JobDir {
                 std::io::Error::other(e.to_string()),
             )
         })?;
-        velt_case::records::write_atomically(&path, &bytes)
-            .map_err(|e| Error::io(&path, "cannot write", e))
+        write_private(&path, &bytes)
     }
 
     /// Takes the job's lock; `None` when another worker (this process or another) holds it.
@@ -244,6 +243,32 @@ impl JobDir {
             .map_err(|e| Error::io(&path, "cannot lock", e))?;
         Ok(locked.then_some(JobLock { _file: file }))
     }
+}
+
+/// Writes a file of a job atomically, readable by its owner only (it may hold the nonce or the
+/// person's data).
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    velt_case::records::write_atomically(path, bytes)
+        .map_err(|e| Error::io(path, "cannot write", e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(path, "cannot make private", e))?;
+    }
+    Ok(())
+}
+
+/// Creates a folder of a job, readable by its owner only.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create", e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(dir, "cannot make private", e))?;
+    }
+    Ok(())
 }
 
 /// Every job folder under `cases_dir` whose work is not done, oldest name first.

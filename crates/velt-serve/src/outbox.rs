@@ -13,7 +13,7 @@ use velt_case::CaseFolder;
 use crate::{
     config::OutboxConfig,
     error::{Error, Result},
-    job::JobDir,
+    job::{self, JobDir},
 };
 
 /// One answer to the platform: a call to make, with its body.
@@ -78,7 +78,7 @@ pub trait Sender: Send + Sync {
 /// Writes `answers` into the outbox after the entries there, as pending.
 pub fn push(job: &JobDir, answers: Vec<Answer>) -> Result<()> {
     let dir = job.outbox_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "cannot create the outbox", e))?;
+    job::create_private_dir(&dir)?;
     let mut seq = entries(job)?.last().map_or(0, |(_, e)| e.seq);
     for answer in answers {
         seq += 1;
@@ -189,6 +189,5 @@ fn save(path: &std::path::Path, entry: &Entry) -> Result<()> {
             std::io::Error::other(e.to_string()),
         )
     })?;
-    velt_case::records::write_atomically(path, &bytes)
-        .map_err(|e| Error::io(path, "cannot write", e))
+    job::write_private(path, &bytes)
 }

@@ -32,6 +32,23 @@ async fn janes_access_ends_with_a_datapoint_for_each_store_of_her_case() {
         "{}",
         job_dir.display()
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or(0)
+        };
+        assert_eq!(mode(&job_dir), 0o700);
+        assert_eq!(mode(&job_dir.join("job.json")), 0o600, "it holds the nonce");
+        assert_eq!(mode(&job_dir.join("outbox")), 0o700);
+        assert_eq!(
+            mode(&job_dir.join("outbox/0001.json")),
+            0o600,
+            "it holds Jane's data"
+        );
+    }
     let case_dir = job_dir.join("case");
     let case = velt_case::Case::load(&case_dir).expect("the case");
     assert_eq!(case.status, velt_case::Status::Exported);

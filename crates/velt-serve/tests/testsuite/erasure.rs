@@ -121,3 +121,37 @@ async fn a_worker_stopped_while_waiting_finishes_with_one_deletion_when_started_
         "{states:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_on_one_folder_never_work_one_job_at_once() {
+    let velt = Velt::start(common::fake_config(300, true)).await;
+    let transcend = FakeTranscend::start().await;
+    let dir = common::scratch("erasure-two-workers");
+    let config = common::config(&dir, &velt, &transcend);
+    let first = Server::start(config.clone())
+        .await
+        .expect("the first starts");
+    let body = webhook("ERASURE", "req-erase-4", JANE);
+    assert_eq!(
+        post_webhook(&first, Some(&transcend.keys.good_token()), &body)
+            .await
+            .0,
+        200
+    );
+    // A second worker on the same folder takes the open job up, and waits for its lock.
+    let second = Server::start(config).await.expect("the second starts");
+    assert_eq!(second.resumed(), 1);
+    // The same job sent to the second one too.
+    assert_eq!(
+        post_webhook(&second, Some(&transcend.keys.good_token()), &body)
+            .await
+            .0,
+        200
+    );
+    let job = common::wait_done(&dir).await;
+    assert_eq!(job.outcome, Some(Outcome::Resolved), "{:?}", job.message);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(velt.deletions(), 1);
+    assert_eq!(transcend.erasure_states(), ["WAITING", "RESOLVED"]);
+    drop((first, second));
+}
