@@ -35,6 +35,11 @@
 //!   `judgments`); each record is `{"organizationId", "record"}`, pages of `chunk_records`
 //!   records, the `fileId` naming the page. Downloaded files are not sent (the case keeps
 //!   them).
+//! - A job sent again keeps the nonce it first came with (Transcend's pages call it
+//!   reusable); `isTest` is kept in `job.json`, and a test request is answered like any
+//!   other (against the Velt configured).
+//! - Answers: 2xx is acknowledged, 409 is "no longer wanted" (not retried), anything else
+//!   and network failures are retried.
 //! - `PUT /v1/data-silo` carries no `profiles` (deprecated: recent Sombras take the profile
 //!   from the nonce).
 

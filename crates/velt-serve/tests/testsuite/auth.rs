@@ -69,6 +69,14 @@ async fn bad_or_missing_tokens_are_refused_and_leave_nothing() {
         );
     }
     assert!(common::job_dirs(&dir).is_empty(), "no job, no case");
+    let fetches = transcend
+        .state
+        .key_fetches
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (1..=2).contains(&fetches),
+        "the key is kept, and fetched again at most once a minute: {fetches}"
+    );
     assert_eq!(velt.deletions(), 0);
     assert!(velt.fake.request_count() == 0, "nothing was asked of Velt");
 
@@ -120,4 +128,45 @@ fn the_example_config_is_valid() {
         transcend.api_key,
         velt_serve::config::SecretSource::Env("TRANSCEND_API_KEY".into())
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signing_key_that_cannot_be_fetched_is_503_and_nothing_is_kept() {
+    let velt = Velt::start(common::fake_config(20, false)).await;
+    let transcend = FakeTranscend::start().await;
+    let dir = common::scratch("auth-no-key");
+    let mut config = common::config(&dir, &velt, &transcend);
+    // A Sombra that is not there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let url = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    if let Some(t) = config.transcend.as_mut() {
+        t.sombra_url = url;
+    }
+    let server = Server::start(config).await.expect("the server starts");
+    let body = webhook("ACCESS", "req-no-key", JANE);
+    let (status, _) = post_webhook(&server, Some(&transcend.keys.good_token()), &body).await;
+    assert_eq!(status, 503);
+    assert!(common::job_dirs(&dir).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_secret_is_named_at_start_without_a_value() {
+    let velt = Velt::start(common::fake_config(20, false)).await;
+    let transcend = FakeTranscend::start().await;
+    let dir = common::scratch("auth-missing-secret");
+    let mut config = common::config(&dir, &velt, &transcend);
+    config.velt.auth_token =
+        velt_serve::config::SecretSource::Env("VELT_SERVE_TEST_NEVER_SET".into());
+    let error = Server::start(config).await.expect_err("refused");
+    assert!(matches!(error, velt_serve::Error::Config(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("VELT_SERVE_TEST_NEVER_SET"),
+        "{error}"
+    );
+    let mut config = common::config(&dir, &velt, &transcend);
+    std::fs::write(dir.join("empty"), "\n").expect("file");
+    config.velt.api_key = velt_serve::config::SecretSource::File(dir.join("empty"));
+    let error = Server::start(config).await.expect_err("refused");
+    assert!(error.to_string().contains("is empty"), "{error}");
 }
