@@ -183,8 +183,8 @@ impl JobDir {
         self.dir.join(JOB_FILE).exists()
     }
 
-    /// Creates the folder and its record; `Ok(false)` when the folder exists already (the
-    /// same job sent again).
+    /// Creates the folder and its record; `Ok(false)` when the job exists already (the same
+    /// job sent again). A folder left without its record is given one.
     pub fn create(&self, job: &Job) -> Result<bool> {
         if let Some(parent) = self.dir.parent() {
             std::fs::create_dir_all(parent)
@@ -192,6 +192,8 @@ impl JobDir {
         }
         match std::fs::create_dir(&self.dir) {
             Ok(()) => {}
+            // A folder without its record: a first attempt that could not write it.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && !self.exists() => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
             Err(e) => return Err(Error::io(&self.dir, "cannot create the job folder", e)),
         }
@@ -303,5 +305,38 @@ mod tests {
         assert_eq!(odd.dir().parent(), Some(base));
         let other = JobDir::of(base, "transcend", "..__/etc");
         assert_ne!(odd, other, "two ids that sanitize alike keep apart");
+    }
+
+    #[test]
+    fn a_job_is_created_once_and_a_folder_without_its_record_gets_one() {
+        let base = std::env::temp_dir().join(format!("velt-serve-job-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let dir = JobDir::of(&base, "transcend", "r1");
+        let job = Job {
+            platform: "transcend".into(),
+            request_id: "r1".into(),
+            kind: JobKind::Access,
+            subject: Subject::email("a@b.c"),
+            nonce: Some("n".into()),
+            is_test: false,
+            received_at: Utc::now(),
+            stage: Stage::Received,
+            outcome: None,
+            erasures_planned: None,
+            message: None,
+        };
+        assert!(
+            !format!("{job:?}").contains("\"n\""),
+            "the nonce stays out of Debug"
+        );
+        std::fs::create_dir_all(dir.dir()).expect("a folder left behind");
+        assert!(dir.create(&job).expect("created"), "the record is written");
+        assert!(!dir.create(&job).expect("exists"), "the same job again");
+        let lock = dir.try_lock().expect("lockable");
+        assert!(lock.is_some());
+        assert!(dir.try_lock().expect("lockable").is_none(), "held");
+        drop(lock);
+        assert!(dir.try_lock().expect("lockable").is_some(), "released");
+        let _ = std::fs::remove_dir_all(&base);
     }
 }
