@@ -58,6 +58,20 @@ pub enum Command {
     /// read, the due date and a hash-chained log of every step.
     #[command(subcommand)]
     Request(RequestCommand),
+    /// Let a privacy platform drive the requests: a worker that takes Transcend's webhooks
+    /// (POST /transcend/webhook), answers each job into a case folder under the config's
+    /// cases_dir in the background, and reports back until acknowledged. Open jobs are taken
+    /// up at start. Config: examples/serve.toml.
+    Serve(WorkerArgs),
+}
+
+/// `velt serve`
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The config file (TOML): listen address, cases_dir, Velt and Transcend, and where
+    /// their secrets are read from (environment variables or files, never the file itself).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
 }
 
 /// `velt request ...`

@@ -13,6 +13,7 @@ mod request_check;
 mod request_erase;
 mod request_extend;
 mod request_list;
+mod serve;
 mod users_find;
 mod users_get;
 mod users_list;
@@ -31,6 +32,8 @@ use crate::{
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Fake(FakeCommand::Serve(args)) => return fake::exec(args).await,
+        // The worker reads its own config and credentials.
+        Command::Serve(args) => return serve::exec(args).await,
         // Local work: no client, no credentials.
         Command::Data(DataCommand::VerifyExport(args)) => return data_verify_export::exec(args),
         Command::Request(RequestCommand::Extend(args)) => return request_extend::exec(args),
@@ -60,6 +63,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             request_erase::exec(&client, args, fake).await
         }
         Command::Fake(FakeCommand::Serve(_))
+        | Command::Serve(_)
         | Command::Data(DataCommand::VerifyExport(_))
         | Command::Request(
             RequestCommand::Extend(_) | RequestCommand::Check(_) | RequestCommand::List(_),

@@ -7,3 +7,4 @@ mod erase;
 mod export;
 mod find;
 mod request;
+mod serve;

@@ -1,0 +1,193 @@
+//! The outbox of a job: every answer to the platform is written into the job's folder
+//! (`outbox/NNNN.json`) before it is sent, then sent in order, each attempt a line in the
+//! case's event log (`answer` steps), retried with growing pauses until the platform
+//! acknowledges it (2xx) or says it no longer wants it (for Transcend, 409: the job is done
+//! or revoked). A worker that stops takes the outbox up where it stood.
+
+use std::{future::Future, path::PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use velt_case::CaseFolder;
+
+use crate::{
+    config::OutboxConfig,
+    error::{Error, Result},
+    job::{self, JobDir},
+};
+
+/// One answer to the platform: a call to make, with its body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answer {
+    /// `POST` or `PUT`.
+    pub method: String,
+    /// The path under the platform's base URL (`/v1/data-silo`).
+    pub path: String,
+    /// The JSON body.
+    pub body: Value,
+    /// What it is, in words (for the event log: never the data).
+    pub what: String,
+}
+
+/// Where an answer stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Delivery {
+    /// Not acknowledged yet.
+    Pending,
+    /// The platform acknowledged it.
+    Acknowledged,
+    /// The platform said it no longer wants it.
+    NoLongerWanted,
+}
+
+/// `outbox/NNNN.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// Its place in the outbox, from 1.
+    pub seq: u32,
+    /// The answer.
+    pub answer: Answer,
+    /// Where it stands.
+    pub delivery: Delivery,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// The platform's last HTTP status.
+    pub last_status: Option<u16>,
+}
+
+/// How one attempt went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Acknowledged, with the status.
+    Acknowledged(u16),
+    /// The platform no longer wants it, with the status.
+    NoLongerWanted(u16),
+    /// Not delivered: the status when there was one, and why in words (no secret).
+    Failed(Option<u16>, String),
+}
+
+/// What sends answers: the platform's adapter.
+pub trait Sender: Send + Sync {
+    /// Sends one answer of a job whose token for answers is `nonce`.
+    fn send(&self, answer: &Answer, nonce: Option<&str>) -> impl Future<Output = Attempt> + Send;
+}
+
+/// Writes `answers` into the outbox after the entries there, as pending.
+pub fn push(job: &JobDir, answers: Vec<Answer>) -> Result<()> {
+    let dir = job.outbox_dir();
+    job::create_private_dir(&dir)?;
+    let mut seq = entries(job)?.last().map_or(0, |(_, e)| e.seq);
+    for answer in answers {
+        seq += 1;
+        let entry = Entry {
+            seq,
+            answer,
+            delivery: Delivery::Pending,
+            attempts: 0,
+            last_status: None,
+        };
+        save(&dir.join(file_name(seq)), &entry)?;
+    }
+    Ok(())
+}
+
+/// Every entry of the outbox, in order.
+pub fn entries(job: &JobDir) -> Result<Vec<(PathBuf, Entry)>> {
+    let dir = job.outbox_dir();
+    let Ok(read) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut paths: Vec<PathBuf> = read
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, "cannot read", e))?;
+            let entry: Entry = serde_json::from_slice(&bytes).map_err(|e| {
+                Error::io(
+                    &path,
+                    "not an outbox entry",
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+                )
+            })?;
+            Ok((path, entry))
+        })
+        .collect()
+}
+
+/// Delivers every pending answer in order, each until acknowledged or no longer wanted,
+/// pausing as `retry` says between failed attempts; every attempt is logged in the case.
+pub async fn deliver(
+    job: &JobDir,
+    nonce: Option<&str>,
+    sender: &impl Sender,
+    retry: &OutboxConfig,
+) -> Result<()> {
+    for (path, mut entry) in entries(job)? {
+        let mut failures = 0;
+        while entry.delivery == Delivery::Pending {
+            let attempt = sender.send(&entry.answer, nonce).await;
+            entry.attempts += 1;
+            let (status, outcome, why) = match &attempt {
+                Attempt::Acknowledged(s) => (Some(*s), "acknowledged", None),
+                Attempt::NoLongerWanted(s) => (Some(*s), "no longer wanted", None),
+                Attempt::Failed(s, why) => (*s, "failed", Some(why.clone())),
+            };
+            entry.last_status = status;
+            match attempt {
+                Attempt::Acknowledged(_) => entry.delivery = Delivery::Acknowledged,
+                Attempt::NoLongerWanted(_) => entry.delivery = Delivery::NoLongerWanted,
+                Attempt::Failed(..) => failures += 1,
+            }
+            save(&path, &entry)?;
+            log(
+                job,
+                json!({
+                    "seq": entry.seq,
+                    "what": entry.answer.what,
+                    "method": entry.answer.method,
+                    "path": entry.answer.path,
+                    "attempt": entry.attempts,
+                    "status": status,
+                    "outcome": outcome,
+                    "error": why,
+                }),
+            )?;
+            if entry.delivery == Delivery::Pending {
+                let pause = retry.pause(failures);
+                tracing::info!(job = %job.dir().display(), seq = entry.seq, attempt = entry.attempts, ?pause, "answer not delivered; retrying");
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An `answer` step in the case's event log (the case exists once answers are sent).
+fn log(job: &JobDir, details: Value) -> Result<()> {
+    let mut case = CaseFolder::open(&job.case_dir())?;
+    case.log("answer", details)?;
+    Ok(())
+}
+
+fn file_name(seq: u32) -> String {
+    format!("{seq:04}.json")
+}
+
+fn save(path: &std::path::Path, entry: &Entry) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(entry).map_err(|e| {
+        Error::io(
+            path,
+            "cannot serialize",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    job::write_private(path, &bytes)
+}

@@ -1,0 +1,528 @@
+//! The background work on jobs: one tokio task per job, under the job's OS lock, step by
+//! step from the stage in `job.json`, so that a worker started again takes every open job up
+//! where it stopped ([`Worker::resume`]).
+//!
+//! - Access: the access operation into `case/` (a half-written case of a worker that stopped
+//!   is removed and the request answered again: nothing is deleted at Velt by an access),
+//!   then every store of the case into the outbox as datapoints, and the completion.
+//! - Erasure: the search and plan ([`request::prepare_erasure`]), every planned deletion sent
+//!   without waiting ([`erase::run`] under a zero deadline, its receipt in the case), `WAITING`
+//!   into the outbox; then each receipt followed until its jobs complete and verified
+//!   ([`erase::follow`]), and the second pass over the verified case, which checks the other
+//!   stores ([`request::PreparedErasure::run`]): `RESOLVED`, or `ACTION_REQUIRED` naming what
+//!   remains. Once a receipt exists, nothing is sent to Velt's deletion again for the job.
+//! - Failures that may pass (Velt down, an organization that could not be read) are retried
+//!   with the outbox's growing pauses.
+
+use std::{
+    collections::HashSet,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use velt_api::{Client, deletion::PollOptions, search::Subject};
+use velt_case::{CaseFolder, model};
+use velt_dsr::{
+    erase::{
+        self, ErasureOutcome, ErasureResult, FollowOptions, StoreErasure, StoreVerdict, Verify,
+        WaitStop,
+    },
+    files::FileOptions,
+    find::Found,
+    request::{self, AccessOptions, ErasureRequestOptions},
+};
+
+use crate::{
+    config::{ErasureConfig, OutboxConfig},
+    error::{Error, Result},
+    job::{self, Job, JobDir, JobKind, Outcome, Stage},
+    outbox::{self, Answer},
+    transcend::Transcend,
+};
+
+/// Progress events of the operations are not needed: the case's event log records the steps.
+static EVENTS: velt_dsr::event::Events<'static> = &velt_dsr::event::ignore;
+
+/// The worker: Velt's client, the platform adapter and the running jobs.
+pub(crate) struct Worker {
+    pub(crate) cases_dir: PathBuf,
+    pub(crate) client: Client,
+    pub(crate) transcend: Option<Arc<Transcend>>,
+    pub(crate) concurrency: usize,
+    pub(crate) fetch_files: bool,
+    pub(crate) erasure: ErasureConfig,
+    pub(crate) outbox: OutboxConfig,
+    active: Mutex<HashSet<PathBuf>>,
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Mutex<tokio::task::JoinSet<()>>,
+}
+
+impl Worker {
+    /// A worker with no job running yet.
+    pub(crate) fn new(
+        cases_dir: PathBuf,
+        client: Client,
+        transcend: Option<Arc<Transcend>>,
+        config: &crate::config::Config,
+    ) -> Worker {
+        Worker {
+            cases_dir,
+            client,
+            transcend,
+            concurrency: config.velt.concurrency,
+            fetch_files: config.velt.fetch_files,
+            erasure: config.erasure.clone(),
+            outbox: config.outbox.clone(),
+            active: Mutex::new(HashSet::new()),
+            stop: tokio::sync::watch::Sender::new(false),
+            tasks: Mutex::new(tokio::task::JoinSet::new()),
+        }
+    }
+
+    /// Takes up every job under `cases_dir` whose work is not done.
+    pub(crate) fn resume(self: &Arc<Self>) -> usize {
+        let jobs = job::open_jobs(&self.cases_dir);
+        let count = jobs.len();
+        for job in jobs {
+            self.spawn(job);
+        }
+        count
+    }
+
+    /// Works on `job` in the background, unless this process already does.
+    pub(crate) fn spawn(self: &Arc<Self>, job: JobDir) {
+        let key = job.dir().to_path_buf();
+        if !self
+            .active
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.clone())
+        {
+            return;
+        }
+        let me = Arc::clone(self);
+        let handle = tokio::runtime::Handle::current();
+        let mut stop = self.stop.subscribe();
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(async move {
+            // The request operations' futures cannot be proved `Send` (a limit of the compiler
+            // with their higher-ranked borrows), so the job runs on this worker thread, made a
+            // blocking one: the multi-thread runtime goes on with the others.
+            tokio::task::block_in_place(|| {
+                handle.block_on(async {
+                    tokio::select! {
+                        () = me.run(&job) => {}
+                        _ = stop.wait_for(|stopped| *stopped) => {}
+                    }
+                });
+            });
+            me.active
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&key);
+        });
+    }
+
+    /// Stops every job's task (their locks are released as the tasks are dropped).
+    pub(crate) fn stop(&self) {
+        self.stop.send_replace(true);
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .abort_all();
+    }
+
+    /// The job until done: its lock (waiting while another worker holds it), then its steps,
+    /// each failure retried after a growing pause.
+    async fn run(&self, job: &JobDir) {
+        let _lock = loop {
+            match job.try_lock() {
+                Ok(Some(lock)) => break lock,
+                Ok(None) => {
+                    tracing::debug!(job = %job.dir().display(), "another worker holds the job");
+                }
+                Err(e) => {
+                    tracing::error!(job = %job.dir().display(), error = %e, "cannot lock the job")
+                }
+            }
+            tokio::time::sleep(self.outbox.pause(1).max(Duration::from_millis(10))).await;
+        };
+        let mut failures = 0;
+        loop {
+            match self.step(job).await {
+                Ok(true) => return,
+                Ok(false) => failures = 0,
+                Err(e) => {
+                    failures += 1;
+                    let pause = self.outbox.pause(failures);
+                    tracing::warn!(job = %job.dir().display(), error = %e, ?pause, "the job's step failed; trying again");
+                    tokio::time::sleep(pause).await;
+                }
+            }
+        }
+    }
+
+    /// One step from the job's stage; `true` once the job is done.
+    async fn step(&self, job: &JobDir) -> Result<bool> {
+        let mut record = job.load()?;
+        let Some(transcend) = self.transcend.as_deref() else {
+            return Err(Error::NotYet(format!(
+                "the job is {}'s and the config has no [{}] table",
+                record.platform, record.platform
+            )));
+        };
+        match (record.stage, record.kind) {
+            (Stage::Received, JobKind::Access) => self.access(job, &mut record, transcend).await?,
+            (Stage::Received, JobKind::Erasure) => self.erase(job, &mut record).await?,
+            (Stage::Waiting, _) => {
+                outbox::deliver(job, record.nonce.as_deref(), transcend, &self.outbox).await?;
+                self.follow(job, &mut record).await?;
+            }
+            (Stage::Reporting, _) => {
+                outbox::deliver(job, record.nonce.as_deref(), transcend, &self.outbox).await?;
+                record.stage = Stage::Done;
+                job.save(&record)?;
+                tracing::info!(job = %job.dir().display(), outcome = ?record.outcome, "job done");
+            }
+            (Stage::Done, _) => return Ok(true),
+        }
+        Ok(false)
+    }
+
+    /// The access request, answered again from the start.
+    async fn access(&self, job: &JobDir, record: &mut Job, transcend: &Transcend) -> Result<()> {
+        let case = job.case_dir();
+        for dir in [case.clone(), job.outbox_dir()] {
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| Error::io(&dir, "cannot remove what a stopped worker left", e))?;
+            }
+        }
+        let outcome = request::access(
+            &self.client,
+            AccessOptions {
+                case: case.clone(),
+                subject: record.subject.clone(),
+                organization_ids: Vec::new(),
+                concurrency: self.concurrency,
+                received: record.received_at.date_naive(),
+                notice_markdown: None,
+                zip: false,
+                files: FileOptions {
+                    fetch: self.fetch_files,
+                    ..FileOptions::default()
+                },
+            },
+            EVENTS,
+        )
+        .await?;
+        let profile = profile_id(&record.subject);
+        match outcome.found() {
+            Found::Incomplete => Err(Error::NotYet(
+                "the search could not read every organization".into(),
+            )),
+            Found::Nobody => finish(
+                job,
+                record,
+                vec![Transcend::access_completed(&profile)],
+                Outcome::NotFound,
+                "Velt holds nobody with this identifier",
+            ),
+            Found::Matches if outcome.report.is_none() => Err(Error::NotYet(format!(
+                "the export failed in {} organization(s)",
+                outcome.exported.failures.len()
+            ))),
+            Found::Matches => {
+                let answers = transcend.access_answers(&case, &profile)?;
+                let message = format!(
+                    "{} answers with the data of {} match(es)",
+                    answers.len(),
+                    outcome.search.matches.len()
+                );
+                finish(job, record, answers, Outcome::Exported, &message)
+            }
+        }
+    }
+
+    /// The erasure's first step: search, plan, send every deletion (once), `WAITING`.
+    async fn erase(&self, job: &JobDir, record: &mut Job) -> Result<()> {
+        let case = job.case_dir();
+        let sent = erase::existing_receipts(&case.join(model::RECEIPT_FILE));
+        if !sent.is_empty() {
+            // A worker stopped after sending: never send again, wait for what was sent.
+            record.erasures_planned.get_or_insert(sent.len());
+            record.stage = Stage::Waiting;
+            return job.save(record);
+        }
+        let prepared = request::prepare_erasure(
+            &self.client,
+            self.erasure_options(
+                job,
+                Some(record),
+                PollOptions {
+                    deadline: Duration::ZERO,
+                    ..self.erasure.poll()
+                },
+            ),
+            EVENTS,
+        )
+        .await;
+        let prepared = match prepared {
+            Ok(prepared) => prepared,
+            Err(velt_dsr::Error::NobodyFound { .. }) => {
+                return finish(
+                    job,
+                    record,
+                    vec![Transcend::erasure_status(
+                        "RESOLVED",
+                        "Velt holds nobody with this identifier: nothing to erase",
+                    )],
+                    Outcome::NotFound,
+                    "Velt holds nobody with this identifier",
+                );
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let plans = prepared.plans().to_vec();
+        // The case is released: the deletions below write only their receipts.
+        drop(prepared);
+        record.erasures_planned = Some(plans.len());
+        job.save(record)?;
+        let mut incomplete = Vec::new();
+        let mut jobs = 0;
+        for plan in plans {
+            let users = plan.request().user_ids().join(", ");
+            let outcome = erase::run(&self.client, plan, EVENTS).await;
+            record_receipts(&case, "erasure sent")?;
+            let outcome = outcome?;
+            jobs += outcome.receipt.jobs.len();
+            if let ErasureResult::Incomplete { .. } = outcome.result {
+                incomplete.push(users);
+            }
+        }
+        if !incomplete.is_empty() {
+            let message = format!(
+                "Velt's deletion of user(s) {} was not surely started (not sent, or its outcome unknown); the receipts in the case say which. Check with `velt data delete-status --receipt` and erase again if needed.",
+                incomplete.join("; ")
+            );
+            return finish(
+                job,
+                record,
+                vec![Transcend::erasure_status("ACTION_REQUIRED", &message)],
+                Outcome::ActionRequired,
+                &message,
+            );
+        }
+        let message = format!(
+            "Velt is deleting the data ({jobs} deletion job(s)); the result follows once verified"
+        );
+        outbox::push(job, vec![Transcend::erasure_status("WAITING", &message)])?;
+        record.stage = Stage::Waiting;
+        record.message = Some(message);
+        job.save(record)
+    }
+
+    /// The erasure's second step: follow every receipt until verified, then the other stores.
+    async fn follow(&self, job: &JobDir, record: &mut Job) -> Result<()> {
+        let case = job.case_dir();
+        let receipts = erase::existing_receipts(&case.join(model::RECEIPT_FILE));
+        let planned = record.erasures_planned.unwrap_or(receipts.len());
+        if receipts.len() < planned {
+            let message = format!(
+                "only {} of {planned} erasures were sent to Velt before the worker stopped; finish the case with `velt request erase --case {}`",
+                receipts.len(),
+                case.display()
+            );
+            return self.action_required(job, record, &message);
+        }
+        let mut problems = Vec::new();
+        for receipt in receipts {
+            let outcome = erase::follow(
+                &self.client,
+                FollowOptions {
+                    receipt,
+                    wait: true,
+                    poll: self.erasure.poll(),
+                    verify: Verify {
+                        enabled: true,
+                        ..Verify::default()
+                    },
+                },
+                EVENTS,
+            )
+            .await?;
+            match &outcome.result {
+                ErasureResult::Verified => {}
+                ErasureResult::WaitStopped(WaitStop::Failed { .. } | WaitStop::Other { .. }) => {
+                    record_receipts(&case, "erasure followed")?;
+                    return Err(Error::NotYet(
+                        "the wait for Velt's deletion job stopped".into(),
+                    ));
+                }
+                _ => problems.push(describe(&outcome)),
+            }
+        }
+        record_receipts(&case, "erasure followed")?;
+        if !problems.is_empty() {
+            return self.action_required(job, record, &problems.join(" "));
+        }
+        let prepared = request::prepare_erasure(
+            &self.client,
+            self.erasure_options(job, None, self.erasure.poll()),
+            EVENTS,
+        )
+        .await?;
+        if !prepared.is_second_pass() {
+            // Never a second deletion for one job.
+            return self.action_required(
+                job,
+                record,
+                "the case's receipts do not all prove the erasure; see the case",
+            );
+        }
+        let outcome = prepared.run(&self.client, EVENTS).await?;
+        if outcome.erased {
+            let message = format!(
+                "erased from Velt in {} organization(s): the GDPR deletion verified by export, and the other stores checked ({})",
+                outcome.organizations.len(),
+                request::STORES_CHECKED.join(", ")
+            );
+            return finish(
+                job,
+                record,
+                vec![Transcend::erasure_status("RESOLVED", &message)],
+                Outcome::Resolved,
+                &message,
+            );
+        }
+        let remaining: Vec<String> = outcome
+            .store_checks
+            .iter()
+            .filter(|c| !c.is_gone())
+            .map(|c| {
+                let place = match &c.organization_id {
+                    Some(org) => format!("{} of user {} in organization {org}", c.store, c.user_id),
+                    None => format!("{} of user {}", c.store, c.user_id),
+                };
+                match &c.verdict {
+                    StoreVerdict::Remaining { count, why } => {
+                        format!("{place}: {count} record(s) remain ({why})")
+                    }
+                    StoreVerdict::Retained { count, answer } => {
+                        format!("{place}: {count} record(s) kept by Velt ({answer})")
+                    }
+                    StoreVerdict::NotCheckable { why } => {
+                        format!("{place}: could not be checked ({why})")
+                    }
+                    StoreVerdict::Gone => place,
+                }
+            })
+            .collect();
+        let message = format!(
+            "the GDPR deletion is verified, but Velt still holds: {}. Delete them (erasure.erase_activities) or record why they are kept (erasure.retain_reason).",
+            remaining.join("; ")
+        );
+        self.action_required(job, record, &message)
+    }
+
+    fn action_required(&self, job: &JobDir, record: &mut Job, message: &str) -> Result<()> {
+        finish(
+            job,
+            record,
+            vec![Transcend::erasure_status("ACTION_REQUIRED", message)],
+            Outcome::ActionRequired,
+            message,
+        )
+    }
+
+    fn erasure_options(
+        &self,
+        job: &JobDir,
+        record: Option<&Job>,
+        poll: PollOptions,
+    ) -> ErasureRequestOptions {
+        ErasureRequestOptions {
+            case: job.case_dir(),
+            subject: record.map(|r| r.subject.clone()),
+            organization_ids: Vec::new(),
+            concurrency: self.concurrency,
+            received: record.map(|r| r.received_at.date_naive()),
+            poll,
+            stores: StoreErasure {
+                erase_activities: self.erasure.erase_activities,
+                retain_reason: self.erasure.retain_reason.clone(),
+            },
+        }
+    }
+}
+
+/// The last answers into the outbox, and the job to reporting.
+fn finish(
+    job: &JobDir,
+    record: &mut Job,
+    answers: Vec<Answer>,
+    outcome: Outcome,
+    message: &str,
+) -> Result<()> {
+    outbox::push(job, answers)?;
+    record.outcome = Some(outcome);
+    record.message = Some(message.to_owned());
+    record.stage = Stage::Reporting;
+    job.save(record)
+}
+
+/// Records every receipt of the case in `case.json` (their hashes as they are now), the case
+/// being erased; nothing without a receipt.
+fn record_receipts(case_dir: &std::path::Path, step: &str) -> Result<()> {
+    let mut case = CaseFolder::open(case_dir)?;
+    let receipts = erase::existing_receipts(&case.receipt_path());
+    if receipts.is_empty() {
+        return Ok(());
+    }
+    if case.case().status != velt_case::Status::Erasing {
+        case.set_status(velt_case::Status::Erasing)?;
+    }
+    for (n, path) in receipts.iter().enumerate() {
+        if n == 0 {
+            case.record_receipt()?;
+        } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            case.record_file(name, model::FileRole::Receipt)?;
+        }
+    }
+    case.log(step, serde_json::json!({ "receipts": receipts.len() }))?;
+    Ok(())
+}
+
+/// An erasure that did not end verified, in words.
+fn describe(outcome: &ErasureOutcome) -> String {
+    let users = outcome.receipt.user_ids().collect::<Vec<_>>().join(", ");
+    match &outcome.result {
+        ErasureResult::DataRemains => {
+            let places: Vec<String> = outcome
+                .remaining()
+                .iter()
+                .map(|c| format!("user {} in organization {}", c.user_id, c.organization_id))
+                .collect();
+            format!(
+                "data remains in Velt after its deletion completed: {}.",
+                places.join(", ")
+            )
+        }
+        ErasureResult::NothingToProve => format!(
+            "the erasure of {users} cannot be proved: in some organization the user held nothing before."
+        ),
+        ErasureResult::WaitStopped(stop) => {
+            format!("Velt's deletion of {users} did not complete in time ({stop:?}).")
+        }
+        other => format!("the erasure of {users} did not end verified ({other:?})."),
+    }
+}
+
+/// Transcend's profile id: the identifier as the platform sent it.
+fn profile_id(subject: &Subject) -> String {
+    match subject {
+        Subject::Email(s) | Subject::UserId(s) => s.clone(),
+    }
+}
