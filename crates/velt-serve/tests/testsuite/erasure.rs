@@ -115,11 +115,12 @@ async fn a_worker_stopped_while_waiting_finishes_with_one_deletion_when_started_
         Some("RESOLVED"),
         "{states:?}"
     );
-    assert_eq!(
-        states.iter().filter(|s| *s == "WAITING").count(),
-        1,
-        "{states:?}"
-    );
+    // The outbox delivers at least once: a worker stopped after Transcend took WAITING but
+    // before it recorded the acknowledgement sends it again on restart (Transcend treats a
+    // repeated status as the same). Never anything but WAITING before the one RESOLVED.
+    let waiting = states.iter().filter(|s| *s == "WAITING").count();
+    assert!((1..=2).contains(&waiting), "{states:?}");
+    assert_eq!(waiting + 1, states.len(), "{states:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
