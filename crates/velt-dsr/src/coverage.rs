@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 
 use futures::TryStreamExt;
 use velt_api::{Client, users::OrganizationsQuery};
-use velt_case::model::{CoverageRow, CoverageState};
+use velt_case::{
+    model::{CoverageRow, CoverageState},
+    records::ExportManifest,
+};
 
 use crate::{export::ExportedFile, files::FilesCollected};
 
@@ -68,12 +71,11 @@ pub(crate) fn export_rows(
                 Some(&export.organization_id),
                 names,
             );
-            let bytes = std::fs::metadata(&export.path).map(|m| m.len()).ok();
-            let items = std::fs::read(&export.path)
-                .ok()
-                .map(|text| text.iter().filter(|&&b| b == b'\n').count() as u64);
-            row.items = items;
-            row.bytes = bytes;
+            // The export's manifest counted them as the file was written.
+            if let Ok(manifest) = ExportManifest::load(&ExportManifest::path_for(&export.path)) {
+                row.items = Some(manifest.items as u64);
+                row.bytes = Some(manifest.bytes);
+            }
             if let Ok(relative) = export.path.strip_prefix(case_dir) {
                 row.files
                     .push(relative.to_string_lossy().replace('\\', "/"));

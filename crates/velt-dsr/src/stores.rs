@@ -103,8 +103,8 @@ async fn activities(
         Ok(records) => {
             let lines: Vec<String> = records.iter().map(|r| line(r.raw().as_str())).collect();
             let path = format!("{folder}/activities.ndjson");
-            write_lines(case, &path, &lines)?;
-            found(&mut row, &path, records.len(), events);
+            let bytes = write_lines(case, &path, &lines)?;
+            found(&mut row, &path, bytes, records.len(), events);
         }
         Err(error) => failed(&mut row, &error, events),
     }
@@ -132,12 +132,12 @@ async fn permissions(
     {
         Ok(permissions) => {
             let path = format!("{folder}/permissions.json");
-            write_lines(case, &path, &[line(permissions.data.as_str())])?;
+            let bytes = write_lines(case, &path, &[line(permissions.data.as_str())])?;
             let entries = permissions
                 .of_user(user)
                 .map(|v| count_entries(&v))
                 .unwrap_or(0);
-            found(&mut row, &path, entries, events);
+            found(&mut row, &path, bytes, entries, events);
         }
         Err(error) => failed(&mut row, &error, events),
     }
@@ -169,8 +169,8 @@ async fn notification_settings(
         Ok(settings) => {
             let lines: Vec<String> = settings.iter().map(|s| line(s.raw().as_str())).collect();
             let path = format!("{folder}/notification-settings.ndjson");
-            write_lines(case, &path, &lines)?;
-            found(&mut row, &path, settings.len(), events);
+            let bytes = write_lines(case, &path, &lines)?;
+            found(&mut row, &path, bytes, settings.len(), events);
             row.note = Some(
                 "the organization-level settings; settings of single documents are read per document, and none was asked for"
                     .to_owned(),
@@ -197,8 +197,8 @@ async fn profile(
     match client.reviewer_profile(user).await {
         Ok(Some(profile)) => {
             let path = format!("{folder}/profile.json");
-            write_lines(case, &path, &[line(profile.raw().as_str())])?;
-            found(&mut row, &path, 1, events);
+            let bytes = write_lines(case, &path, &[line(profile.raw().as_str())])?;
+            found(&mut row, &path, bytes, 1, events);
         }
         Ok(None) => {
             row.items = Some(0);
@@ -237,8 +237,8 @@ async fn judgments(
                 .map(|j| line(j.raw().as_str()))
                 .collect();
             let path = format!("{folder}/judgments.ndjson");
-            write_lines(case, &path, &lines)?;
-            found(&mut row, &path, gathered.items.len(), events);
+            let bytes = write_lines(case, &path, &lines)?;
+            found(&mut row, &path, bytes, gathered.items.len(), events);
             if !gathered.is_complete() {
                 let parts: Vec<String> = gathered
                     .gaps
@@ -272,9 +272,10 @@ async fn judgments(
     Ok(row)
 }
 
-/// Marks `row` collected from `path` with `items` records.
-fn found(row: &mut CoverageRow, path: &str, items: usize, events: Events<'_>) {
+/// Marks `row` collected from `path` (`bytes` long) with `items` records.
+fn found(row: &mut CoverageRow, path: &str, bytes: u64, items: usize, events: Events<'_>) {
     row.items = Some(items as u64);
+    row.bytes = Some(bytes);
     row.files.push(path.to_owned());
     events(Event::StoreRead {
         store: row.store.clone(),
@@ -296,8 +297,8 @@ fn failed(row: &mut CoverageRow, error: &velt_api::Error, events: Events<'_>) {
 }
 
 /// Writes `lines` (one JSON value each) to the case-relative `path` atomically and records
-/// it.
-fn write_lines(case: &mut CaseFolder, path: &str, lines: &[String]) -> Result<()> {
+/// it; returns its length.
+fn write_lines(case: &mut CaseFolder, path: &str, lines: &[String]) -> Result<u64> {
     let full = case.dir().join(path);
     if let Some(parent) = full.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::file("create", parent, e))?;
@@ -309,7 +310,7 @@ fn write_lines(case: &mut CaseFolder, path: &str, lines: &[String]) -> Result<()
     }
     write_atomically(&full, text.as_bytes()).map_err(|e| Error::file("write", full.clone(), e))?;
     case.record_file(path, FileRole::StoreData)?;
-    Ok(())
+    Ok(text.len() as u64)
 }
 
 /// One JSON value as Velt sent it, on one line, with credentials removed. Velt's text is kept

@@ -218,6 +218,21 @@ async fn an_access_request_collects_every_store_and_a_local_copy_of_each_file_se
             .unwrap_or_else(|| panic!("no {store} row in {:?}", outcome.coverage))
     };
     assert_eq!(row("judgments").state, model::CoverageState::Partial);
+    // Items and bytes as written: the exports' from their manifests, the stores' as written.
+    for r in outcome.coverage.iter().filter(|r| {
+        matches!(
+            r.store.as_str(),
+            "gdprExport" | "activities" | "permissions"
+        )
+    }) {
+        let written = std::fs::metadata(case.join(&r.files[0]))
+            .expect("its file")
+            .len();
+        assert_eq!(r.bytes, Some(written), "{r:?}");
+        if r.store == "gdprExport" {
+            assert_eq!(r.items, Some(4 * ITEMS as u64), "{r:?}");
+        }
+    }
     assert_eq!(row("presence").state, model::CoverageState::NotRead);
     assert!(row("activities").organization_name.is_some());
     assert_eq!(outcome.case.coverage, outcome.coverage);
