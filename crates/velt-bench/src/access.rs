@@ -15,7 +15,7 @@ use velt_fake::FakeConfig;
 
 use crate::{
     client::{client_runtime, crate_client},
-    find::peak_rss_mib,
+    find::{peak_rss_mib, person_in_three_organizations},
     raw::BenchResult,
     server::Background,
     stats::Meter,
@@ -56,14 +56,7 @@ pub fn access_request(args: &AccessArgs) -> BenchResult<()> {
     let runtime = client_runtime()?;
     let client = crate_client(&fake.base_url(), fake.api_key(), fake.auth_token())?;
     let dataset = fake.dataset();
-    let person = dataset
-        .multi_organization_user()
-        .ok_or("the workspace has no person in three organizations")?;
-    let email = dataset
-        .user(&person)
-        .ok_or("the person is not in the dataset")?
-        .email
-        .clone();
+    let (person, email) = person_in_three_organizations(dataset)?;
     let activities: usize = dataset
         .activity_organizations_of(&person)
         .iter()

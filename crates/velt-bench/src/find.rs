@@ -49,6 +49,20 @@ pub fn peak_rss_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// The fake workspace's person in three organizations (Jane Doe): user id and email.
+pub fn person_in_three_organizations(
+    dataset: &velt_fake::Dataset,
+) -> BenchResult<(String, String)> {
+    let person = dataset
+        .multi_organization_user()
+        .ok_or("the workspace has no person in three organizations")?;
+    let email = dataset
+        .user(&person)
+        .ok_or("the person is not in the dataset")?
+        .email;
+    Ok((person, email))
+}
+
 pub fn find(args: &FindArgs) -> BenchResult<()> {
     let background = Background::new(args.server_threads)?;
     let fake = background.fake(FakeConfig {
@@ -61,14 +75,8 @@ pub fn find(args: &FindArgs) -> BenchResult<()> {
     let runtime = client_runtime()?;
     let client = crate_client(&fake.base_url(), fake.api_key(), fake.auth_token())?;
     let dataset = fake.dataset();
-    let person = dataset
-        .multi_organization_user()
-        .ok_or("the workspace has no person in three organizations")?;
-    let email = dataset
-        .user(&person)
-        .ok_or("the person is not in the dataset")?
-        .email
-        .to_uppercase();
+    let (person, email) = person_in_three_organizations(dataset)?;
+    let email = email.to_uppercase();
     let want: Vec<String> = dataset.organizations_of(&person);
 
     let search = |concurrency: usize| -> BenchResult<(Search, Sample)> {
