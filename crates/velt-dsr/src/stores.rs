@@ -54,18 +54,20 @@ pub async fn collect_stores(
     }
     for (organization, users) in &users_of {
         for user in users {
-            let folder = format!(
-                "{}/{}/{}",
-                model::STORES_DIR,
-                file_stem(organization),
-                file_stem(user)
-            );
-            rows.push(activities(client, case, &folder, organization, user, names, events).await?);
-            rows.push(permissions(client, case, &folder, organization, user, names, events).await?);
-            rows.push(
-                notification_settings(client, case, &folder, organization, user, names, events)
-                    .await?,
-            );
+            let place = Place {
+                folder: format!(
+                    "{}/{}/{}",
+                    model::STORES_DIR,
+                    file_stem(organization),
+                    file_stem(user)
+                ),
+                organization,
+                user,
+                names,
+            };
+            rows.push(activities(client, case, &place, events).await?);
+            rows.push(permissions(client, case, &place, events).await?);
+            rows.push(notification_settings(client, case, &place, events).await?);
         }
     }
     let mut user_ids: Vec<&String> = users_of.values().flatten().collect();
@@ -80,21 +82,29 @@ pub async fn collect_stores(
     Ok(rows)
 }
 
+/// One user in one organization, and the case folder of their stores there.
+struct Place<'a> {
+    folder: String,
+    organization: &'a str,
+    user: &'a str,
+    names: &'a BTreeMap<String, String>,
+}
+
+impl Place<'_> {
+    /// A coverage row of `store` in this organization.
+    fn row(&self, store: &str, label: &str) -> CoverageRow {
+        row(store, label, Some(self.organization), self.names)
+    }
+}
+
 async fn activities(
     client: &Client,
     case: &mut CaseFolder,
-    folder: &str,
-    organization: &str,
-    user: &str,
-    names: &BTreeMap<String, String>,
+    place: &Place<'_>,
     events: Events<'_>,
 ) -> Result<CoverageRow> {
-    let mut row = row(
-        "activities",
-        "Activity log: each action you took, with the item as it was and the values before and after",
-        Some(organization),
-        names,
-    );
+    let (folder, organization, user) = (&place.folder, place.organization, place.user);
+    let mut row = place.row("activities", "Activity log: each action you took, with the item as it was and the values before and after");
     let read = client
         .list_activities(ActivitiesQuery::of_user(organization, user))
         .collect()
@@ -114,17 +124,13 @@ async fn activities(
 async fn permissions(
     client: &Client,
     case: &mut CaseFolder,
-    folder: &str,
-    organization: &str,
-    user: &str,
-    names: &BTreeMap<String, String>,
+    place: &Place<'_>,
     events: Events<'_>,
 ) -> Result<CoverageRow> {
-    let mut row = row(
+    let (folder, organization, user) = (&place.folder, place.organization, place.user);
+    let mut row = place.row(
         "permissions",
         "Access: your permissions in the organization, its folders and documents",
-        Some(organization),
-        names,
     );
     match client
         .permissions(&PermissionsQuery::new(organization, [user]))
@@ -147,17 +153,13 @@ async fn permissions(
 async fn notification_settings(
     client: &Client,
     case: &mut CaseFolder,
-    folder: &str,
-    organization: &str,
-    user: &str,
-    names: &BTreeMap<String, String>,
+    place: &Place<'_>,
     events: Events<'_>,
 ) -> Result<CoverageRow> {
-    let mut row = row(
+    let (folder, organization, user) = (&place.folder, place.organization, place.user);
+    let mut row = place.row(
         "notificationSettings",
         "Notification settings: which notifications you receive, and how",
-        Some(organization),
-        names,
     );
     match client
         .notification_config(&NotificationConfigQuery::organization_level(
