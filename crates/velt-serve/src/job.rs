@@ -77,7 +77,7 @@ pub enum Outcome {
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Job {
-    /// The platform (`transcend`).
+    /// The platform (`transcend`, `ketch`, `fides`).
     pub platform: String,
     /// The platform's id of the request.
     pub request_id: String,
@@ -85,8 +85,13 @@ pub struct Job {
     pub kind: JobKind,
     /// Who.
     pub subject: Subject,
-    /// The platform's token for the answers (Transcend's `x-transcend-nonce`).
+    /// The platform's token for the answers (Transcend's `x-transcend-nonce`, Fides's
+    /// `reply-to-token`): a secret, kept out of `Debug` and logs.
     pub nonce: Option<String>,
+    /// What else the platform gave to address its answers (Ketch's callbacks with their
+    /// headers, Fides's `reply-to`); may hold secrets, kept out of `Debug` and logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<serde_json::Value>,
     /// A test request of the platform.
     #[serde(default)]
     pub is_test: bool,
@@ -99,6 +104,10 @@ pub struct Job {
     /// The erasures planned (one per set of organizations), once sent.
     #[serde(default)]
     pub erasures_planned: Option<usize>,
+    /// The Velt users of each deletion whose sending began (recorded before it is sent): a
+    /// deletion begun with no receipt kept has an unknown outcome, and is never sent again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deletions_begun: Vec<String>,
     /// The message of the last answer, in words.
     pub message: Option<String>,
 }
@@ -110,6 +119,7 @@ impl std::fmt::Debug for Job {
             .field("request_id", &self.request_id)
             .field("kind", &self.kind)
             .field("nonce", &self.nonce.as_ref().map(|_| "[REDACTED]"))
+            .field("reply", &self.reply.as_ref().map(|_| "[REDACTED]"))
             .field("stage", &self.stage)
             .field("outcome", &self.outcome)
             .finish_non_exhaustive()
@@ -318,11 +328,13 @@ mod tests {
             kind: JobKind::Access,
             subject: Subject::email("a@b.c"),
             nonce: Some("n".into()),
+            reply: None,
             is_test: false,
             received_at: Utc::now(),
             stage: Stage::Received,
             outcome: None,
             erasures_planned: None,
+            deletions_begun: Vec::new(),
             message: None,
         };
         assert!(

@@ -11,6 +11,7 @@
 //! - [`job`]: the job's folder, its record (`job.json`: kind, subject, nonce, stage) and its
 //!   OS lock.
 //! - [`outbox`]: the answers, written before they are sent, retried with growing pauses.
+//! - [`platform`]: what an adapter does for the worker ([`platform::Platform`]).
 //! - [`transcend`]: the Transcend adapter (token, body, answers); its docs say which choices
 //!   were ours.
 //!
@@ -32,6 +33,7 @@ pub mod config;
 mod error;
 pub mod job;
 pub mod outbox;
+pub mod platform;
 mod server;
 pub mod transcend;
 mod worker;

@@ -1,10 +1,11 @@
 //! The outbox of a job: every answer to the platform is written into the job's folder
 //! (`outbox/NNNN.json`) before it is sent, then sent in order, each attempt a line in the
 //! case's event log (`answer` steps), retried with growing pauses until the platform
-//! acknowledges it (2xx) or says it no longer wants it (for Transcend, 409: the job is done
-//! or revoked). A worker that stops takes the outbox up where it stood.
+//! acknowledges it (2xx) or says it no longer wants it (Transcend's 409: the job is done or
+//! revoked; Fides's 400: the task no longer waits). A worker that stops takes the outbox up
+//! where it stood.
 
-use std::{future::Future, path::PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -13,7 +14,8 @@ use velt_case::CaseFolder;
 use crate::{
     config::OutboxConfig,
     error::{Error, Result},
-    job::{self, JobDir},
+    job::{self, Job, JobDir},
+    platform::Platform,
 };
 
 /// One answer to the platform: a call to make, with its body.
@@ -22,7 +24,8 @@ use crate::{
 pub struct Answer {
     /// `POST` or `PUT`.
     pub method: String,
-    /// The path under the platform's base URL (`/v1/data-silo`).
+    /// The path under the platform's base URL (`/v1/data-silo`), or the whole URL of a
+    /// callback the request named (Ketch's, Fides's).
     pub path: String,
     /// The JSON body.
     pub body: Value,
@@ -67,12 +70,6 @@ pub enum Attempt {
     NoLongerWanted(u16),
     /// Not delivered: the status when there was one, and why in words (no secret).
     Failed(Option<u16>, String),
-}
-
-/// What sends answers: the platform's adapter.
-pub trait Sender: Send + Sync {
-    /// Sends one answer of a job whose token for answers is `nonce`.
-    fn send(&self, answer: &Answer, nonce: Option<&str>) -> impl Future<Output = Attempt> + Send;
 }
 
 /// Writes `answers` into the outbox after the entries there, as pending.
@@ -126,14 +123,14 @@ pub fn entries(job: &JobDir) -> Result<Vec<(PathBuf, Entry)>> {
 /// pausing as `retry` says between failed attempts; every attempt is logged in the case.
 pub async fn deliver(
     job: &JobDir,
-    nonce: Option<&str>,
-    sender: &impl Sender,
+    record: &Job,
+    platform: &dyn Platform,
     retry: &OutboxConfig,
 ) -> Result<()> {
     for (path, mut entry) in entries(job)? {
         let mut failures = 0;
         while entry.delivery == Delivery::Pending {
-            let attempt = sender.send(&entry.answer, nonce).await;
+            let attempt = platform.send(&entry.answer, record).await;
             entry.attempts += 1;
             let (status, outcome, why) = match &attempt {
                 Attempt::Acknowledged(s) => (Some(*s), "acknowledged", None),
@@ -153,7 +150,7 @@ pub async fn deliver(
                     "seq": entry.seq,
                     "what": entry.answer.what,
                     "method": entry.answer.method,
-                    "path": entry.answer.path,
+                    "path": logged_path(&entry.answer.path),
                     "attempt": entry.attempts,
                     "status": status,
                     "outcome": outcome,
@@ -175,6 +172,13 @@ fn log(job: &JobDir, details: Value) -> Result<()> {
     let mut case = CaseFolder::open(&job.case_dir())?;
     case.log("answer", details)?;
     Ok(())
+}
+
+/// The path of an answer as the event log keeps it: a callback URL the platform sent (which
+/// may carry a token in its query) only up to its path.
+fn logged_path(path: &str) -> &str {
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    &path[..end]
 }
 
 fn file_name(seq: u32) -> String {

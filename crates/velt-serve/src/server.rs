@@ -1,24 +1,23 @@
-//! The HTTP server: `GET /healthz` and `POST /transcend/webhook`, with the worker behind it.
+//! The HTTP server: `GET /healthz` and each configured adapter's route, with the worker
+//! behind them; [`Intake`] is what the adapters' routes share.
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use axum::{
-    Json, Router,
-    body::Body,
-    extract::State,
-    http::{HeaderMap, StatusCode},
+    Router,
+    body::{Body, Bytes},
+    http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::get,
 };
-use chrono::Utc;
 use secrecy::ExposeSecret;
-use serde_json::json;
 
 use crate::{
     config::Config,
     error::{Error, Result},
-    job::{Job, JobDir, Outcome, Stage},
-    transcend::{self, Refusal, Transcend},
+    job::{Job, JobDir, Stage},
+    platform::Platform,
+    transcend::{self, Transcend},
     worker::Worker,
 };
 
@@ -41,11 +40,70 @@ impl std::fmt::Debug for Server {
     }
 }
 
-struct AppState {
+/// What every adapter's inbound route shares: where jobs go, the body limit, the worker.
+#[derive(Clone)]
+pub(crate) struct Intake {
     cases_dir: PathBuf,
     max_body_bytes: usize,
-    transcend: Option<Arc<Transcend>>,
     worker: Arc<Worker>,
+}
+
+/// What became of a job received.
+pub(crate) enum Received {
+    /// A new job: kept, and worked on in the background.
+    New,
+    /// The same job sent again, as it stands (worked on again if not done, never started
+    /// twice).
+    Again(Box<Job>),
+    /// Being created by the first request right now.
+    Racing,
+}
+
+impl Intake {
+    /// Reads a body, refusing one over the limit (413, saying the limit).
+    pub(crate) async fn body(&self, body: Body) -> std::result::Result<Bytes, Response> {
+        axum::body::to_bytes(body, self.max_body_bytes)
+            .await
+            .map_err(|_| {
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the body is unreadable or over {} bytes\n",
+                        self.max_body_bytes
+                    ),
+                )
+                    .into_response()
+            })
+    }
+
+    /// The folder of `platform`'s request `request_id`.
+    pub(crate) fn dir(&self, platform: &str, request_id: &str) -> JobDir {
+        JobDir::of(&self.cases_dir, platform, request_id)
+    }
+
+    /// Keeps a job authenticated and read by its adapter: new, or the same sent again.
+    pub(crate) fn receive(&self, job: Job) -> Result<Received> {
+        let dir = self.dir(&job.platform, &job.request_id);
+        if dir.create(&job)? {
+            tracing::info!(job = %dir.dir().display(), platform = job.platform, kind = ?job.kind, "job received");
+            self.worker.spawn(dir);
+            return Ok(Received::New);
+        }
+        let Ok(job) = dir.load() else {
+            return Ok(Received::Racing);
+        };
+        tracing::info!(job = %dir.dir().display(), stage = ?job.stage, "job sent again");
+        if job.stage != Stage::Done {
+            self.worker.spawn(dir);
+        }
+        Ok(Received::Again(Box::new(job)))
+    }
+}
+
+/// A job that could not be kept: 500, with nothing of the body.
+pub(crate) fn cannot_keep(e: &Error) -> Response {
+    tracing::error!(error = %e, "cannot keep the job");
+    (StatusCode::INTERNAL_SERVER_ERROR, "cannot keep the job\n").into_response()
 }
 
 impl Server {
@@ -76,24 +134,27 @@ impl Server {
             .map(Transcend::new)
             .transpose()?
             .map(Arc::new);
+        let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
+        if let Some(t) = &transcend {
+            platforms.push(Arc::clone(t) as Arc<dyn Platform>);
+        }
         std::fs::create_dir_all(&config.cases_dir)
             .map_err(|e| Error::io(&config.cases_dir, "cannot create the cases folder", e))?;
         let worker = Arc::new(Worker::new(
             config.cases_dir.clone(),
             client,
-            transcend.clone(),
+            platforms,
             &config,
         ));
-        let state = Arc::new(AppState {
+        let intake = Intake {
             cases_dir: config.cases_dir.clone(),
             max_body_bytes: config.max_body_bytes,
-            transcend,
             worker: Arc::clone(&worker),
-        });
-        let app = Router::new()
-            .route("/healthz", get(|| async { "ok\n" }))
-            .route("/transcend/webhook", post(transcend_webhook))
-            .with_state(state);
+        };
+        let mut app = Router::new().route("/healthz", get(|| async { "ok\n" }));
+        if let Some(t) = transcend {
+            app = app.merge(transcend::routes(t, intake.clone()));
+        }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| Error::io(PathBuf::from(config.listen.to_string()), "cannot listen", e))?;
@@ -131,94 +192,4 @@ impl Drop for Server {
         self.serve.abort();
         self.worker.stop();
     }
-}
-
-/// `POST /transcend/webhook`: the token first (nothing else is read without it), then the
-/// body, then the job: new (200, worked on in the background) or sent again (its state).
-async fn transcend_webhook(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let Some(adapter) = state.transcend.as_deref() else {
-        return (StatusCode::NOT_FOUND, "Transcend is not configured\n").into_response();
-    };
-    let token = headers.get("x-sombra-token").and_then(|v| v.to_str().ok());
-    match adapter.verify(token).await {
-        Ok(()) => {}
-        Err(Refusal::Unauthorized) => {
-            return (StatusCode::UNAUTHORIZED, "You are not Transcend!\n").into_response();
-        }
-        Err(Refusal::KeyUnavailable) => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "cannot fetch Transcend's signing key; try again\n",
-            )
-                .into_response();
-        }
-    }
-    let Ok(bytes) = axum::body::to_bytes(body, state.max_body_bytes).await else {
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the body is unreadable or over {} bytes\n",
-                state.max_body_bytes
-            ),
-        )
-            .into_response();
-    };
-    let hook = match transcend::parse_webhook(&bytes) {
-        Ok(hook) => hook,
-        Err(why) => return (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response(),
-    };
-    let dir = JobDir::of(&state.cases_dir, transcend::PLATFORM, &hook.request_id);
-    let nonce = headers
-        .get("x-transcend-nonce")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let job = Job {
-        platform: transcend::PLATFORM.to_owned(),
-        request_id: hook.request_id,
-        kind: hook.kind,
-        subject: hook.subject,
-        nonce,
-        is_test: hook.is_test,
-        received_at: Utc::now(),
-        stage: Stage::Received,
-        outcome: None,
-        erasures_planned: None,
-        message: None,
-    };
-    match dir.create(&job) {
-        Ok(true) => {
-            tracing::info!(job = %dir.dir().display(), kind = ?job.kind, "job received");
-            state.worker.spawn(dir);
-            (StatusCode::OK, Json(json!({ "stage": Stage::Received }))).into_response()
-        }
-        Ok(false) => answer_again(&state, dir),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot keep the job");
-            (StatusCode::INTERNAL_SERVER_ERROR, "cannot keep the job\n").into_response()
-        }
-    }
-}
-
-/// A job sent again: its state, and the worker on it if it is not done (nothing is started
-/// twice).
-fn answer_again(state: &AppState, dir: JobDir) -> Response {
-    let Ok(job) = dir.load() else {
-        // Being created by the first request right now.
-        return (StatusCode::OK, Json(json!({ "stage": Stage::Received }))).into_response();
-    };
-    if job.stage != Stage::Done {
-        state.worker.spawn(dir);
-    }
-    if job.outcome == Some(Outcome::NotFound) {
-        return StatusCode::NO_CONTENT.into_response();
-    }
-    (
-        StatusCode::OK,
-        Json(json!({ "stage": job.stage, "outcome": job.outcome, "message": job.message })),
-    )
-        .into_response()
 }

@@ -45,10 +45,18 @@
 
 use std::{
     path::Path,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
+use axum::{
+    Json, Router, body,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -58,8 +66,10 @@ use velt_api::search::Subject;
 use crate::{
     config::TranscendConfig,
     error::{Error, Result},
-    job::JobKind,
-    outbox::{Answer, Attempt, Sender},
+    job::{Job, JobKind, Outcome, Stage},
+    outbox::{Answer, Attempt},
+    platform::{BoxFuture, ErasureState, Platform},
+    server::{Intake, Received, cannot_keep},
 };
 
 /// A data file of a store: its organization (for stores kept per organization) and its path
@@ -295,7 +305,7 @@ impl Transcend {
 
     /// The answers of a finished access request: each store of the case as a datapoint, in
     /// pages, then the completion.
-    pub fn access_answers(&self, case_dir: &Path, profile_id: &str) -> Result<Vec<Answer>> {
+    pub fn store_answers(&self, case_dir: &Path, profile_id: &str) -> Result<Vec<Answer>> {
         let case = velt_case::Case::load(case_dir)?;
         // store id -> [(organization, file)], in the coverage table's order.
         let mut stores: Vec<(String, Vec<DataFile>)> = Vec::new();
@@ -375,8 +385,42 @@ impl Transcend {
     }
 }
 
-impl Sender for Transcend {
-    async fn send(&self, answer: &Answer, nonce: Option<&str>) -> Attempt {
+impl Platform for Transcend {
+    fn name(&self) -> &'static str {
+        PLATFORM
+    }
+
+    fn access_answers(&self, job: &Job, case_dir: &Path) -> Result<Vec<Answer>> {
+        self.store_answers(case_dir, &profile_id(&job.subject))
+    }
+
+    fn access_not_found(&self, job: &Job) -> Vec<Answer> {
+        vec![Self::access_completed(&profile_id(&job.subject))]
+    }
+
+    fn erasure_answers(&self, _job: &Job, state: ErasureState, message: &str) -> Vec<Answer> {
+        let status = match state {
+            ErasureState::Waiting => "WAITING",
+            ErasureState::Resolved { .. } | ErasureState::NotFound => "RESOLVED",
+            ErasureState::ActionRequired => "ACTION_REQUIRED",
+        };
+        vec![Self::erasure_status(status, message)]
+    }
+
+    fn send<'a>(&'a self, answer: &'a Answer, job: &'a Job) -> BoxFuture<'a, Attempt> {
+        Box::pin(self.deliver(answer, job.nonce.as_deref()))
+    }
+}
+
+/// Transcend's profile id: the identifier as the platform sent it.
+fn profile_id(subject: &Subject) -> String {
+    match subject {
+        Subject::Email(s) | Subject::UserId(s) => s.clone(),
+    }
+}
+
+impl Transcend {
+    async fn deliver(&self, answer: &Answer, nonce: Option<&str>) -> Attempt {
         let url = format!("{}{}", self.sombra_url, answer.path);
         let method = if answer.method == "PUT" {
             reqwest::Method::PUT
@@ -477,5 +521,77 @@ mod tests {
         )
         .expect_err("unsupported");
         assert!(error.contains("only ACCESS and ERASURE"), "{error}");
+    }
+}
+
+/// The adapter's route: `POST /transcend/webhook`.
+pub(crate) fn routes(adapter: Arc<Transcend>, intake: Intake) -> Router {
+    Router::new()
+        .route("/transcend/webhook", post(webhook))
+        .with_state((adapter, intake))
+}
+
+/// `POST /transcend/webhook`: the token first (nothing else is read without it), then the
+/// body, then the job: new (200, worked on in the background) or sent again (its state; 204
+/// once Velt was found to hold nobody).
+async fn webhook(
+    State((adapter, intake)): State<(Arc<Transcend>, Intake)>,
+    headers: HeaderMap,
+    body: body::Body,
+) -> Response {
+    let token = headers.get("x-sombra-token").and_then(|v| v.to_str().ok());
+    match adapter.verify(token).await {
+        Ok(()) => {}
+        Err(Refusal::Unauthorized) => {
+            return (StatusCode::UNAUTHORIZED, "You are not Transcend!\n").into_response();
+        }
+        Err(Refusal::KeyUnavailable) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cannot fetch Transcend's signing key; try again\n",
+            )
+                .into_response();
+        }
+    }
+    let bytes = match intake.body(body).await {
+        Ok(bytes) => bytes,
+        Err(response) => return response,
+    };
+    let hook = match parse_webhook(&bytes) {
+        Ok(hook) => hook,
+        Err(why) => return (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response(),
+    };
+    let nonce = headers
+        .get("x-transcend-nonce")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let job = Job {
+        platform: PLATFORM.to_owned(),
+        request_id: hook.request_id,
+        kind: hook.kind,
+        subject: hook.subject,
+        nonce,
+        reply: None,
+        is_test: hook.is_test,
+        received_at: Utc::now(),
+        stage: Stage::Received,
+        outcome: None,
+        erasures_planned: None,
+        deletions_begun: Vec::new(),
+        message: None,
+    };
+    match intake.receive(job) {
+        Ok(Received::New | Received::Racing) => {
+            (StatusCode::OK, Json(json!({ "stage": Stage::Received }))).into_response()
+        }
+        Ok(Received::Again(job)) if job.outcome == Some(Outcome::NotFound) => {
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(Received::Again(job)) => (
+            StatusCode::OK,
+            Json(json!({ "stage": job.stage, "outcome": job.outcome, "message": job.message })),
+        )
+            .into_response(),
+        Err(e) => cannot_keep(&e),
     }
 }

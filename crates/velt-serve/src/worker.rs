@@ -21,7 +21,7 @@ use std::{
     time::Duration,
 };
 
-use velt_api::{Client, deletion::PollOptions, search::Subject};
+use velt_api::{Client, deletion::PollOptions};
 use velt_case::{CaseFolder, model};
 use velt_dsr::{
     erase::{
@@ -38,7 +38,7 @@ use crate::{
     error::{Error, Result},
     job::{self, Job, JobDir, JobKind, Outcome, Stage},
     outbox::{self, Answer},
-    transcend::Transcend,
+    platform::{ErasureState, Platform},
 };
 
 /// Progress events of the operations are not needed: the case's event log records the steps.
@@ -48,7 +48,7 @@ static EVENTS: velt_dsr::event::Events<'static> = &velt_dsr::event::ignore;
 pub(crate) struct Worker {
     pub(crate) cases_dir: PathBuf,
     pub(crate) client: Client,
-    pub(crate) transcend: Option<Arc<Transcend>>,
+    pub(crate) platforms: Vec<Arc<dyn Platform>>,
     pub(crate) concurrency: usize,
     pub(crate) fetch_files: bool,
     pub(crate) erasure: ErasureConfig,
@@ -63,13 +63,13 @@ impl Worker {
     pub(crate) fn new(
         cases_dir: PathBuf,
         client: Client,
-        transcend: Option<Arc<Transcend>>,
+        platforms: Vec<Arc<dyn Platform>>,
         config: &crate::config::Config,
     ) -> Worker {
         Worker {
             cases_dir,
             client,
-            transcend,
+            platforms,
             concurrency: config.velt.concurrency,
             fetch_files: config.velt.fetch_files,
             erasure: config.erasure.clone(),
@@ -167,21 +167,27 @@ impl Worker {
     /// One step from the job's stage; `true` once the job is done.
     async fn step(&self, job: &JobDir) -> Result<bool> {
         let mut record = job.load()?;
-        let Some(transcend) = self.transcend.as_deref() else {
+        let Some(platform) = self
+            .platforms
+            .iter()
+            .find(|p| p.name() == record.platform)
+            .map(Arc::clone)
+        else {
             return Err(Error::NotYet(format!(
                 "the job is {}'s and the config has no [{}] table",
                 record.platform, record.platform
             )));
         };
+        let platform = platform.as_ref();
         match (record.stage, record.kind) {
-            (Stage::Received, JobKind::Access) => self.access(job, &mut record, transcend).await?,
-            (Stage::Received, JobKind::Erasure) => self.erase(job, &mut record).await?,
+            (Stage::Received, JobKind::Access) => self.access(job, &mut record, platform).await?,
+            (Stage::Received, JobKind::Erasure) => self.erase(job, &mut record, platform).await?,
             (Stage::Waiting, _) => {
-                outbox::deliver(job, record.nonce.as_deref(), transcend, &self.outbox).await?;
-                self.follow(job, &mut record).await?;
+                outbox::deliver(job, &record, platform, &self.outbox).await?;
+                self.follow(job, &mut record, platform).await?;
             }
             (Stage::Reporting, _) => {
-                outbox::deliver(job, record.nonce.as_deref(), transcend, &self.outbox).await?;
+                outbox::deliver(job, &record, platform, &self.outbox).await?;
                 record.stage = Stage::Done;
                 job.save(&record)?;
                 tracing::info!(job = %job.dir().display(), outcome = ?record.outcome, "job done");
@@ -192,7 +198,7 @@ impl Worker {
     }
 
     /// The access request, answered again from the start.
-    async fn access(&self, job: &JobDir, record: &mut Job, transcend: &Transcend) -> Result<()> {
+    async fn access(&self, job: &JobDir, record: &mut Job, platform: &dyn Platform) -> Result<()> {
         let case = job.case_dir();
         for dir in [case.clone(), job.outbox_dir()] {
             if dir.exists() {
@@ -218,7 +224,6 @@ impl Worker {
             EVENTS,
         )
         .await?;
-        let profile = profile_id(&record.subject);
         match outcome.found() {
             Found::Incomplete => Err(Error::NotYet(
                 "the search could not read every organization".into(),
@@ -226,7 +231,7 @@ impl Worker {
             Found::Nobody => finish(
                 job,
                 record,
-                vec![Transcend::access_completed(&profile)],
+                platform.access_not_found(record),
                 Outcome::NotFound,
                 "Velt holds nobody with this identifier",
             ),
@@ -235,7 +240,7 @@ impl Worker {
                 outcome.exported.failures.len()
             ))),
             Found::Matches => {
-                let answers = transcend.access_answers(&case, &profile)?;
+                let answers = platform.access_answers(record, &case)?;
                 let message = format!(
                     "{} answers with the data of {} match(es)",
                     answers.len(),
@@ -247,9 +252,19 @@ impl Worker {
     }
 
     /// The erasure's first step: search, plan, send every deletion (once), `WAITING`.
-    async fn erase(&self, job: &JobDir, record: &mut Job) -> Result<()> {
+    async fn erase(&self, job: &JobDir, record: &mut Job, platform: &dyn Platform) -> Result<()> {
         let case = job.case_dir();
         let sent = erase::existing_receipts(&case.join(model::RECEIPT_FILE));
+        if record.deletions_begun.len() > sent.len() {
+            // A worker stopped while sending a deletion, before its receipt was kept: Velt
+            // may or may not have it. Never sent blindly again.
+            let users = record.deletions_begun[sent.len()..].join("; ");
+            let message = format!(
+                "the worker stopped while sending Velt's deletion of user(s) {users}, before Velt's answer was kept: whether Velt started it is unknown, and it is not sent again. Check in Velt, then finish the case with `velt request erase --case {}`.",
+                case.display()
+            );
+            return self.action_required(job, record, platform, &message);
+        }
         if !sent.is_empty() {
             // A worker stopped after sending: never send again, wait for what was sent.
             record.erasures_planned.get_or_insert(sent.len());
@@ -275,10 +290,11 @@ impl Worker {
                 return finish(
                     job,
                     record,
-                    vec![Transcend::erasure_status(
-                        "RESOLVED",
+                    platform.erasure_answers(
+                        record,
+                        ErasureState::NotFound,
                         "Velt holds nobody with this identifier: nothing to erase",
-                    )],
+                    ),
                     Outcome::NotFound,
                     "Velt holds nobody with this identifier",
                 );
@@ -294,6 +310,9 @@ impl Worker {
         let mut jobs = 0;
         for plan in plans {
             let users = plan.request().user_ids().join(", ");
+            // The intent first: a worker killed from here on never sends this deletion again.
+            record.deletions_begun.push(users.clone());
+            job.save(record)?;
             let outcome = erase::run(&self.client, plan, EVENTS).await;
             record_receipts(&case, "erasure sent")?;
             let outcome = outcome?;
@@ -307,25 +326,22 @@ impl Worker {
                 "Velt's deletion of user(s) {} was not surely started (not sent, or its outcome unknown); the receipts in the case say which. Check with `velt data delete-status --receipt` and erase again if needed.",
                 incomplete.join("; ")
             );
-            return finish(
-                job,
-                record,
-                vec![Transcend::erasure_status("ACTION_REQUIRED", &message)],
-                Outcome::ActionRequired,
-                &message,
-            );
+            return self.action_required(job, record, platform, &message);
         }
         let message = format!(
             "Velt is deleting the data ({jobs} deletion job(s)); the result follows once verified"
         );
-        outbox::push(job, vec![Transcend::erasure_status("WAITING", &message)])?;
+        outbox::push(
+            job,
+            platform.erasure_answers(record, ErasureState::Waiting, &message),
+        )?;
         record.stage = Stage::Waiting;
         record.message = Some(message);
         job.save(record)
     }
 
     /// The erasure's second step: follow every receipt until verified, then the other stores.
-    async fn follow(&self, job: &JobDir, record: &mut Job) -> Result<()> {
+    async fn follow(&self, job: &JobDir, record: &mut Job, platform: &dyn Platform) -> Result<()> {
         let case = job.case_dir();
         let receipts = erase::existing_receipts(&case.join(model::RECEIPT_FILE));
         let planned = record.erasures_planned.unwrap_or(receipts.len());
@@ -335,7 +351,7 @@ impl Worker {
                 receipts.len(),
                 case.display()
             );
-            return self.action_required(job, record, &message);
+            return self.action_required(job, record, platform, &message);
         }
         let mut problems = Vec::new();
         for receipt in receipts {
@@ -366,7 +382,7 @@ impl Worker {
         }
         record_receipts(&case, "erasure followed")?;
         if !problems.is_empty() {
-            return self.action_required(job, record, &problems.join(" "));
+            return self.action_required(job, record, platform, &problems.join(" "));
         }
         let prepared = request::prepare_erasure(
             &self.client,
@@ -379,6 +395,7 @@ impl Worker {
             return self.action_required(
                 job,
                 record,
+                platform,
                 "the case's receipts do not all prove the erasure; see the case",
             );
         }
@@ -389,10 +406,11 @@ impl Worker {
                 outcome.organizations.len(),
                 request::STORES_CHECKED.join(", ")
             );
+            let users = outcome.search.matches.len();
             return finish(
                 job,
                 record,
-                vec![Transcend::erasure_status("RESOLVED", &message)],
+                platform.erasure_answers(record, ErasureState::Resolved { users }, &message),
                 Outcome::Resolved,
                 &message,
             );
@@ -424,14 +442,20 @@ impl Worker {
             "the GDPR deletion is verified, but Velt still holds: {}. Delete them (erasure.erase_activities) or record why they are kept (erasure.retain_reason).",
             remaining.join("; ")
         );
-        self.action_required(job, record, &message)
+        self.action_required(job, record, platform, &message)
     }
 
-    fn action_required(&self, job: &JobDir, record: &mut Job, message: &str) -> Result<()> {
+    fn action_required(
+        &self,
+        job: &JobDir,
+        record: &mut Job,
+        platform: &dyn Platform,
+        message: &str,
+    ) -> Result<()> {
         finish(
             job,
             record,
-            vec![Transcend::erasure_status("ACTION_REQUIRED", message)],
+            platform.erasure_answers(record, ErasureState::ActionRequired, message),
             Outcome::ActionRequired,
             message,
         )
@@ -517,12 +541,5 @@ fn describe(outcome: &ErasureOutcome) -> String {
             format!("Velt's deletion of {users} did not complete in time ({stop:?}).")
         }
         other => format!("the erasure of {users} did not end verified ({other:?})."),
-    }
-}
-
-/// Transcend's profile id: the identifier as the platform sent it.
-fn profile_id(subject: &Subject) -> String {
-    match subject {
-        Subject::Email(s) | Subject::UserId(s) => s.clone(),
     }
 }
