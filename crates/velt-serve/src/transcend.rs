@@ -499,31 +499,6 @@ fn read_records(path: &Path) -> Result<Vec<Value>> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_webhook_body_is_read_and_bad_ones_named_without_values() {
-        let hook = parse_webhook(
-            br#"{"type":"ERASURE","isTest":true,"extras":{"profile":{"identifier":"a@b.c","type":"email"},"request":{"id":"r1","link":"x"}}}"#,
-        )
-        .expect("a webhook");
-        assert_eq!(hook.kind, JobKind::Erasure);
-        assert_eq!(hook.subject, Subject::email("a@b.c"));
-        assert!(hook.is_test);
-        let error =
-            parse_webhook(br#"{"type":"ACCESS","extras":{"profile":{"identifier":"secret@x.y"}}}"#)
-                .expect_err("no request id");
-        assert!(!error.contains("secret@x.y"), "{error}");
-        let error = parse_webhook(
-            br#"{"type":"SALE_OPT_OUT","extras":{"profile":{"identifier":"a"},"request":{"id":"r"}}}"#,
-        )
-        .expect_err("unsupported");
-        assert!(error.contains("only ACCESS and ERASURE"), "{error}");
-    }
-}
-
 /// The adapter's route: `POST /transcend/webhook`.
 pub(crate) fn routes(adapter: Arc<Transcend>, intake: Intake) -> Router {
     Router::new()
@@ -593,5 +568,30 @@ async fn webhook(
         )
             .into_response(),
         Err(e) => cannot_keep(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_webhook_body_is_read_and_bad_ones_named_without_values() {
+        let hook = parse_webhook(
+            br#"{"type":"ERASURE","isTest":true,"extras":{"profile":{"identifier":"a@b.c","type":"email"},"request":{"id":"r1","link":"x"}}}"#,
+        )
+        .expect("a webhook");
+        assert_eq!(hook.kind, JobKind::Erasure);
+        assert_eq!(hook.subject, Subject::email("a@b.c"));
+        assert!(hook.is_test);
+        let error =
+            parse_webhook(br#"{"type":"ACCESS","extras":{"profile":{"identifier":"secret@x.y"}}}"#)
+                .expect_err("no request id");
+        assert!(!error.contains("secret@x.y"), "{error}");
+        let error = parse_webhook(
+            br#"{"type":"SALE_OPT_OUT","extras":{"profile":{"identifier":"a"},"request":{"id":"r"}}}"#,
+        )
+        .expect_err("unsupported");
+        assert!(error.contains("only ACCESS and ERASURE"), "{error}");
     }
 }
