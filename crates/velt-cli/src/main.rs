@@ -42,13 +42,8 @@ fn main() -> ExitCode {
     // One thread: an export's work per item is a JSON scan and a copy, and waiting on Velt
     // dominates, so more threads only add wake-ups (measured in BENCHMARKS.md (f)). Several
     // users' exports still run concurrently on it.
-    // `velt serve` works on many jobs at once, each on a worker thread of its own while it
-    // runs (velt-serve needs the multi-thread runtime).
-    let mut builder = if matches!(cli.command, cli::Command::Serve(_)) {
-        tokio::runtime::Builder::new_multi_thread()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
+    // `velt serve` runs its jobs on threads of its own (velt-serve's `job_threads`).
+    let mut builder = tokio::runtime::Builder::new_current_thread();
     let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {

@@ -113,6 +113,10 @@ pub struct Config {
     /// The largest webhook body accepted (default 1 MiB); a larger one is answered 413.
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+    /// The threads the jobs run on (default 2); any number of jobs share them, since most of
+    /// a job's time is spent waiting.
+    #[serde(default = "default_job_threads")]
+    pub job_threads: usize,
     /// Velt.
     pub velt: VeltConfig,
     /// How an erasure is done and waited for.
@@ -309,6 +313,10 @@ fn default_listen() -> SocketAddr {
 
 fn default_max_body() -> usize {
     1024 * 1024
+}
+
+fn default_job_threads() -> usize {
+    2
 }
 
 fn default_concurrency() -> usize {

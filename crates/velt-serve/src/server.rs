@@ -110,16 +110,9 @@ impl Server {
     /// Reads the secrets, binds `config.listen` (port 0 for any free port), and takes up
     /// every open job under `cases_dir`.
     ///
-    /// It needs tokio's multi-thread runtime (the jobs run on worker threads made blocking:
-    /// [`tokio::task::block_in_place`]); on another runtime it refuses to start.
+    /// The jobs run on threads of their own (`job_threads`); the server on the caller's
+    /// runtime, of either flavour.
     pub async fn start(config: Config) -> Result<Server> {
-        if tokio::runtime::Handle::current().runtime_flavor()
-            != tokio::runtime::RuntimeFlavor::MultiThread
-        {
-            return Err(Error::Config(
-                "velt serve needs tokio's multi-thread runtime".into(),
-            ));
-        }
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = velt_api::Client::builder()
             .api_key(config.velt.api_key.read()?.expose_secret())
@@ -145,7 +138,7 @@ impl Server {
             client,
             platforms,
             &config,
-        ));
+        )?);
         let intake = Intake {
             cases_dir: config.cases_dir.clone(),
             max_body_bytes: config.max_body_bytes,

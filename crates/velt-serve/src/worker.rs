@@ -55,7 +55,63 @@ pub(crate) struct Worker {
     pub(crate) outbox: OutboxConfig,
     active: Mutex<HashSet<PathBuf>>,
     stop: tokio::sync::watch::Sender<bool>,
-    tasks: Mutex<tokio::task::JoinSet<()>>,
+    pool: Pool,
+}
+
+/// What a pool thread is given: it makes the job's future there (the request operations'
+/// futures are not `Send`: a limit of the compiler with their higher-ranked borrows).
+type Task = Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> + Send>;
+
+/// The threads the jobs run on: each a single-thread runtime with a `LocalSet`, so that any
+/// number of jobs (most of them waiting: on Velt's deletion, on a platform that is down) run
+/// on a few threads. Jobs go to the threads in turn.
+struct Pool {
+    senders: Vec<tokio::sync::mpsc::UnboundedSender<Task>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl Pool {
+    /// `threads` threads (at least 1), each stopping (and dropping its jobs, which releases
+    /// their locks) once `stop` turns true.
+    fn new(threads: usize, stop: &tokio::sync::watch::Sender<bool>) -> Result<Pool> {
+        let mut senders = Vec::new();
+        for n in 0..threads.max(1) {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Task>();
+            let mut stopped = stop.subscribe();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::io(PathBuf::from("runtime"), "cannot start a job thread", e))?;
+            std::thread::Builder::new()
+                .name(format!("velt-serve-jobs-{n}"))
+                .spawn(move || {
+                    let local = tokio::task::LocalSet::new();
+                    local.block_on(&runtime, async move {
+                        loop {
+                            tokio::select! {
+                                task = rx.recv() => match task {
+                                    Some(task) => { tokio::task::spawn_local(task()); }
+                                    None => break,
+                                },
+                                _ = stopped.wait_for(|s| *s) => break,
+                            }
+                        }
+                    });
+                    // The LocalSet is dropped here, with every job still running on it.
+                })
+                .map_err(|e| Error::io(PathBuf::from("thread"), "cannot start a job thread", e))?;
+            senders.push(tx);
+        }
+        Ok(Pool {
+            senders,
+            next: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    fn spawn(&self, task: Task) -> bool {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.senders.len();
+        self.senders[n].send(task).is_ok()
+    }
 }
 
 impl Worker {
@@ -65,8 +121,10 @@ impl Worker {
         client: Client,
         platforms: Vec<Arc<dyn Platform>>,
         config: &crate::config::Config,
-    ) -> Worker {
-        Worker {
+    ) -> Result<Worker> {
+        let stop = tokio::sync::watch::Sender::new(false);
+        let pool = Pool::new(config.job_threads, &stop)?;
+        Ok(Worker {
             cases_dir,
             client,
             platforms,
@@ -75,9 +133,9 @@ impl Worker {
             erasure: config.erasure.clone(),
             outbox: config.outbox.clone(),
             active: Mutex::new(HashSet::new()),
-            stop: tokio::sync::watch::Sender::new(false),
-            tasks: Mutex::new(tokio::task::JoinSet::new()),
-        }
+            stop,
+            pool,
+        })
     }
 
     /// Takes up every job under `cases_dir` whose work is not done.
@@ -102,36 +160,23 @@ impl Worker {
             return;
         }
         let me = Arc::clone(self);
-        let handle = tokio::runtime::Handle::current();
-        let mut stop = self.stop.subscribe();
-        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
-        while tasks.try_join_next().is_some() {}
-        tasks.spawn(async move {
-            // The request operations' futures cannot be proved `Send` (a limit of the compiler
-            // with their higher-ranked borrows), so the job runs on this worker thread, made a
-            // blocking one: the multi-thread runtime goes on with the others.
-            tokio::task::block_in_place(|| {
-                handle.block_on(async {
-                    tokio::select! {
-                        () = me.run(&job) => {}
-                        _ = stop.wait_for(|stopped| *stopped) => {}
-                    }
-                });
-            });
-            me.active
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&key);
-        });
+        let spawned = self.pool.spawn(Box::new(move || {
+            Box::pin(async move {
+                me.run(&job).await;
+                me.active
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&key);
+            })
+        }));
+        if !spawned {
+            tracing::warn!("the worker is stopping: the job is taken up at the next start");
+        }
     }
 
     /// Stops every job's task (their locks are released as the tasks are dropped).
     pub(crate) fn stop(&self) {
         self.stop.send_replace(true);
-        self.tasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .abort_all();
     }
 
     /// The job until done: its lock (waiting while another worker holds it), then its steps,

@@ -246,6 +246,9 @@ pub struct Velt {
     pub fake: FakeVelt,
     pub url: String,
     deletions: Arc<AtomicUsize>,
+    /// While set, a deletion request is forwarded to Velt but its answer never comes back
+    /// (a worker killed before it kept Velt's answer).
+    pub hold_deletion_answers: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -259,6 +262,7 @@ struct Proxy {
     target: String,
     http: reqwest::Client,
     deletions: Arc<AtomicUsize>,
+    hold_deletion_answers: Arc<AtomicBool>,
 }
 
 /// The TLS provider reqwest needs (built without one), once.
@@ -271,10 +275,12 @@ impl Velt {
         tls();
         let fake = FakeVelt::start(config).await.expect("the fake Velt starts");
         let deletions = Arc::new(AtomicUsize::new(0));
+        let hold_deletion_answers = Arc::new(AtomicBool::new(false));
         let proxy = Arc::new(Proxy {
             target: fake.base_url(),
             http: reqwest::Client::new(),
             deletions: Arc::clone(&deletions),
+            hold_deletion_answers: Arc::clone(&hold_deletion_answers),
         });
         let app = Router::new().fallback(forward).with_state(proxy);
         let (url, task) = serve(app).await;
@@ -282,6 +288,7 @@ impl Velt {
             fake,
             url,
             deletions,
+            hold_deletion_answers,
             task,
         }
     }
@@ -299,7 +306,8 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if uri.path() == "/v2/users/data/delete" {
+    let deletion = uri.path() == "/v2/users/data/delete";
+    if deletion {
         proxy.deletions.fetch_add(1, Ordering::SeqCst);
     }
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
@@ -313,6 +321,10 @@ async fn forward(
         }
     }
     match request.send().await {
+        Ok(_) if deletion && proxy.hold_deletion_answers.load(Ordering::SeqCst) => {
+            std::future::pending::<()>().await;
+            StatusCode::GATEWAY_TIMEOUT.into_response()
+        }
         Ok(answer) => {
             let status = answer.status();
             let content_type = answer.headers().get("content-type").cloned();

@@ -156,3 +156,47 @@ async fn two_workers_on_one_folder_never_work_one_job_at_once() {
     assert_eq!(transcend.erasure_states(), ["WAITING", "RESOLVED"]);
     drop((first, second));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_stopped_before_it_kept_velts_answer_never_sends_the_deletion_again() {
+    let velt = Velt::start(common::fake_config(20, true)).await;
+    velt.hold_deletion_answers
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let transcend = FakeTranscend::start().await;
+    let dir = common::scratch("erasure-unknown");
+    let server = Server::start(common::config(&dir, &velt, &transcend))
+        .await
+        .expect("the server starts");
+    let token = transcend.keys.good_token();
+    let body = webhook("ERASURE", "req-erase-unknown", JANE);
+    assert_eq!(post_webhook(&server, Some(&token), &body).await.0, 200);
+    common::wait_until(
+        "Velt received the deletion",
+        Duration::from_secs(20),
+        || velt.deletions() == 1,
+    )
+    .await;
+    // Stopped while Velt's answer was on its way: no receipt was kept.
+    drop(server);
+    let job = common::job(&dir);
+    assert_eq!(job.stage, Stage::Received);
+    assert_eq!(
+        job.deletions_begun.len(),
+        1,
+        "the intent was recorded first"
+    );
+    velt.hold_deletion_answers
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+
+    let server = Server::start(common::config(&dir, &velt, &transcend))
+        .await
+        .expect("started again");
+    assert_eq!(server.resumed(), 1);
+    let job = common::wait_done(&dir).await;
+    assert_eq!(job.outcome, Some(Outcome::ActionRequired));
+    let message = job.message.unwrap_or_default();
+    assert!(message.contains("unknown"), "{message}");
+    assert!(message.contains("not sent again"), "{message}");
+    assert_eq!(transcend.erasure_states(), ["ACTION_REQUIRED"]);
+    assert_eq!(velt.deletions(), 1, "never sent blindly again");
+}
