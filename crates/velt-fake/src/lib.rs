@@ -150,6 +150,8 @@ mod dataset;
 mod files;
 mod http;
 mod server;
+#[cfg(feature = "platforms")]
+pub mod sombra;
 mod stores;
 mod stores_api;
 mod token;
@@ -302,6 +304,16 @@ impl FakeVelt {
     pub fn file_requests(&self) -> Vec<FileRequest> {
         self.shared
             .file_requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The user ids of every deletion (Delete All User Data) accepted so far, one list per
+    /// request, in order: what a test or benchmark counts to prove nothing was deleted twice.
+    pub fn deletion_requests(&self) -> Vec<Vec<String>> {
+        self.shared
+            .deletion_requests
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()

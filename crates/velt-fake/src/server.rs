@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     status_outage_until: Mutex<Option<Instant>>,
     /// Every request for a file, in the order they came.
     pub(crate) file_requests: Mutex<Vec<FileRequest>>,
+    /// The user ids of every deletion accepted, in the order they came.
+    pub(crate) deletion_requests: Mutex<Vec<Vec<String>>>,
 }
 
 #[derive(Default)]
@@ -73,6 +75,7 @@ impl Shared {
         Shared {
             dataset: Dataset::new(&config).with_files_origin(origin),
             file_requests: Mutex::new(Vec::new()),
+            deletion_requests: Mutex::new(Vec::new()),
             faults: RwLock::new(config.faults.clone()),
             requests: AtomicU64::new(0),
             state: Mutex::new(State::default()),
@@ -711,6 +714,11 @@ fn delete_all_user_data(shared: &Shared, data: &Map<String, Value>) -> Result<Re
         });
     }
     let tasks_count = tasks.len();
+    shared
+        .deletion_requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(user_ids.iter().map(|id| (*id).to_owned()).collect());
     let mut state = shared.state();
     state.jobs_started += 1;
     let mut rng = Rng::new(&[dataset.seed(), 0x70b, state.jobs_started]);

@@ -244,8 +244,10 @@ async fn deletion_job_progresses_and_erases_the_data() {
         .find(|u| u.user_id != user)
         .unwrap();
 
+    assert!(fake.deletion_requests().is_empty());
     let answer = post(&fake, DELETE, json!({ "data": { "userIds": [user] } })).await;
     assert_eq!(answer.status.as_u16(), 202, "body: {}", answer.text);
+    assert_eq!(fake.deletion_requests(), [vec![user.to_string()]]);
     assert!(
         answer.json().get("result").is_none(),
         "delete is not wrapped in result"

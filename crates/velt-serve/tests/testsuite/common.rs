@@ -23,11 +23,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use base64::Engine;
-use ring::{
-    rand::SystemRandom,
-    signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, KeyPair},
-};
 use serde_json::{Value, json};
 use velt_fake::{FakeConfig, FakeVelt};
 use velt_serve::{Config, Server, job::Job};
@@ -37,48 +32,21 @@ pub const API_KEY: &str = "transcend-test-api-key";
 pub const NONCE: &str = "nonce-of-the-job";
 pub const JANE: &str = "Jane.Doe@Example.com";
 
-/// An ES384 key pair: the private key for signing tokens, the public key as PEM.
-pub struct Keys {
-    pub pkcs8: Vec<u8>,
-    pub public_pem: String,
-}
+/// Sombra's ES384 key pair (velt-fake's), with the tests' good token.
+pub struct Keys(pub velt_fake::sombra::Keys);
 
 impl Keys {
     pub fn generate() -> Keys {
-        let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng)
-            .expect("a P-384 key")
-            .as_ref()
-            .to_vec();
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &pkcs8, &rng)
-            .expect("the key reads back");
-        // SubjectPublicKeyInfo of an uncompressed P-384 point.
-        let mut spki = vec![
-            0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
-            0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00,
-        ];
-        spki.extend_from_slice(pair.public_key().as_ref());
-        let b64 = base64::engine::general_purpose::STANDARD.encode(&spki);
-        let lines: Vec<&str> = b64
-            .as_bytes()
-            .chunks(64)
-            .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
-            .collect();
-        let public_pem = format!(
-            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-            lines.join("\n")
-        );
-        Keys { pkcs8, public_pem }
+        Keys(velt_fake::sombra::Keys::generate())
+    }
+
+    pub fn public_pem(&self) -> &str {
+        &self.0.public_pem
     }
 
     /// A token as Sombra signs it, with these claims.
     pub fn token(&self, claims: Value) -> String {
-        jsonwebtoken::encode(
-            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES384),
-            &claims,
-            &jsonwebtoken::EncodingKey::from_ec_der(&self.pkcs8),
-        )
-        .expect("a signed token")
+        self.0.token(&claims)
     }
 
     /// A good token for the tests' audience.
@@ -135,7 +103,7 @@ impl FakeTranscend {
     pub async fn start() -> FakeTranscend {
         let keys = Keys::generate();
         let state = Arc::new(TranscendState {
-            pem: keys.public_pem.clone(),
+            pem: keys.public_pem().to_owned(),
             ..TranscendState::default()
         });
         let app = Router::new()
