@@ -37,7 +37,13 @@ pub struct FindArgs {
 
 /// Peak resident memory of this process (server and client), from `/proc/self/status`.
 pub fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    peak_rss_mib_of("self")
+}
+
+/// The peak resident memory of process `pid` (`self` for this one), in MiB (NaN where
+/// `/proc` does not say).
+pub fn peak_rss_mib_of(pid: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|status| {
             status

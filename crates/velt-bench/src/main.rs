@@ -10,6 +10,9 @@
 //! - `find`: finding one email among thousands of organizations, one call at a time against
 //!   bounded concurrency (`Client::find_person`).
 //!
+//! - `access`: a whole access request with many activity records and files.
+//! - `serve`: many platform jobs through `velt serve`, with a `kill -9` in the middle.
+//!
 //! The peak-memory benchmark of `velt data export` is `crates/velt-bench/rss.sh`, and the
 //! build-time one `crates/velt-bench/build-times.sh`.
 
@@ -17,6 +20,7 @@ mod access;
 mod client;
 mod find;
 mod raw;
+mod serve;
 mod server;
 mod stats;
 
@@ -56,6 +60,10 @@ enum Command {
     /// A whole access request for a person with many activity records and files: wall time,
     /// CPU and peak memory (issue "Everything Velt holds").
     Access(access::AccessArgs),
+    /// Many Transcend jobs sent at once to `velt serve` (a child process), killed with
+    /// SIGKILL in the middle and started again: time, peak memory, jobs lost or done twice
+    /// (issue "Let privacy platforms drive it").
+    Serve(serve::ServeArgs),
 }
 
 /// Which server `throughput` reads from.
@@ -143,6 +151,7 @@ fn main() -> ExitCode {
         Command::ManyUsers(args) => many_users(&args),
         Command::Find(args) => find::find(&args),
         Command::Access(args) => access::access_request(&args),
+        Command::Serve(args) => serve::serve(&args),
     };
     match result {
         Ok(()) => {

@@ -31,6 +31,11 @@ impl Background {
         Ok(Background { runtime })
     }
 
+    /// The runtime, to start other servers on.
+    pub fn handle(&self) -> &tokio::runtime::Handle {
+        self.runtime.handle()
+    }
+
     /// Starts a fake Velt server on this runtime.
     pub fn fake(&self, config: FakeConfig) -> BenchResult<FakeVelt> {
         Ok(self.runtime.block_on(FakeVelt::start(config))?)

@@ -355,10 +355,12 @@ impl Worker {
         let mut jobs = 0;
         for plan in plans {
             let users = plan.request().user_ids().join(", ");
-            // The intent first: a worker killed from here on never sends this deletion again.
+            let baseline = erase::measure(&self.client, &plan).await?;
+            // The intent right before the deletion is sent: a worker killed from here on
+            // never sends it again.
             record.deletions_begun.push(users.clone());
             job.save(record)?;
-            let outcome = erase::run(&self.client, plan, EVENTS).await;
+            let outcome = erase::send(&self.client, plan, baseline, EVENTS).await;
             record_receipts(&case, "erasure sent")?;
             let outcome = outcome?;
             jobs += outcome.receipt.jobs.len();

@@ -210,7 +210,33 @@ impl ErasureOutcome {
 /// # Ok(()) }
 /// ```
 pub async fn run(client: &Client, plan: ErasurePlan, events: Events<'_>) -> Result<ErasureOutcome> {
-    let baseline = measure_baseline(client, &plan.check_in, plan.request.user_ids()).await?;
+    let baseline = measure(client, &plan).await?;
+    send(client, plan, baseline, events).await
+}
+
+/// What an erasure measured before its deletion is sent: each user's items in each
+/// organization it is verified in ([`measure`]).
+#[derive(Clone, Debug)]
+pub struct Baseline(Vec<ErasureBaseline>);
+
+/// The first half of [`run`]: measures what each user holds in each organization the
+/// erasure is verified in. Nothing is deleted; a caller that must record its intent to delete
+/// (a worker that may be killed) records it between this and [`send`].
+pub async fn measure(client: &Client, plan: &ErasurePlan) -> Result<Baseline> {
+    Ok(Baseline(
+        measure_baseline(client, &plan.check_in, plan.request.user_ids()).await?,
+    ))
+}
+
+/// The second half of [`run`]: sends the deletion (once), keeps the receipt with `baseline`,
+/// and waits and verifies as the plan says.
+pub async fn send(
+    client: &Client,
+    plan: ErasurePlan,
+    baseline: Baseline,
+    events: Events<'_>,
+) -> Result<ErasureOutcome> {
+    let Baseline(baseline) = baseline;
     let Deletion { jobs, incomplete } = client
         .delete_user_data(&plan.request)
         .await
