@@ -19,6 +19,9 @@
 //! sombra_url = "https://multi-tenant.sombra.transcend.io"
 //! audience = "your-sombra-audience"
 //! api_key = { env = "TRANSCEND_API_KEY" }
+//!
+//! [ketch]
+//! secret = { env = "KETCH_SECRET" }  # the header value set in Ketch's UI
 //! ```
 
 use std::{
@@ -127,6 +130,8 @@ pub struct Config {
     pub outbox: OutboxConfig,
     /// Transcend; without it, `POST /transcend/webhook` answers 404.
     pub transcend: Option<TranscendConfig>,
+    /// Ketch; without it, `POST /ketch/dsr` answers 404.
+    pub ketch: Option<KetchConfig>,
 }
 
 /// Velt's API and the credentials to call it.
@@ -240,6 +245,32 @@ pub struct TranscendConfig {
     pub chunk_records: usize,
 }
 
+/// Ketch's forwarder: the header its requests carry, and where its callbacks may go.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KetchConfig {
+    /// The header name set in Ketch's UI ("Header Key"; default `Authorization`).
+    #[serde(default = "default_ketch_header")]
+    pub header: String,
+    /// Its value ("Header Value"): a request without exactly this value is answered 401.
+    pub secret: SecretSource,
+    /// The hosts callbacks may go to, each `host` or `host:port` (empty, the default: any
+    /// host). A request naming a callback elsewhere is refused (400), so that the worker
+    /// never posts a person's data to a place the config does not allow.
+    #[serde(default)]
+    pub callback_hosts: Vec<String>,
+    /// Allow `http://` callbacks (default `false`: `https://` only; for local tests).
+    #[serde(default)]
+    pub allow_http_callbacks: bool,
+    /// The identity space (`identitySpace`) whose values are Velt user ids; without it, a
+    /// request with no email is searched by its first raw identity as a user id.
+    pub user_id_space: Option<String>,
+    /// The largest status event posted to a callback, in bytes of JSON (default 1 000 000:
+    /// the forwarder's 1 MB); access results are split into several events to stay within.
+    #[serde(default = "default_ketch_event_bytes")]
+    pub max_event_bytes: usize,
+}
+
 impl Config {
     /// Reads the config file; relative paths in it (`cases_dir`, secret files) are relative to
     /// the file's folder.
@@ -289,6 +320,28 @@ impl Config {
                 ));
             }
         }
+        if let Some(k) = config.ketch.as_mut() {
+            k.secret = k.secret.clone().relative_to(base);
+            if axum::http::HeaderName::from_bytes(k.header.as_bytes()).is_err() {
+                return Err(Error::Config(
+                    "ketch.header is not an HTTP header name".into(),
+                ));
+            }
+            for host in &mut k.callback_hosts {
+                *host = host.trim().to_ascii_lowercase();
+                if host.is_empty() || host.contains(['/', '@', ' ']) {
+                    return Err(Error::Config(format!(
+                        "ketch.callback_hosts: {host:?} is not a host or host:port"
+                    )));
+                }
+            }
+            // Room for the envelope of an event and at least one small record.
+            if k.max_event_bytes < 4096 {
+                return Err(Error::Config(
+                    "ketch.max_event_bytes must be at least 4096".into(),
+                ));
+            }
+        }
         if config.velt.concurrency == 0 {
             return Err(Error::Config("velt.concurrency must be at least 1".into()));
         }
@@ -327,6 +380,14 @@ fn default_chunk() -> usize {
     1000
 }
 
+fn default_ketch_header() -> String {
+    "Authorization".to_owned()
+}
+
+fn default_ketch_event_bytes() -> usize {
+    1_000_000
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -352,6 +413,24 @@ auth_token = { file = "secrets/token" }
             SecretSource::File("/etc/velt/secrets/token".into())
         );
         assert!(config.transcend.is_none());
+        assert!(config.ketch.is_none());
+    }
+
+    #[test]
+    fn a_ketch_table_has_defaults_and_checked_values() {
+        let text = format!("{MINIMAL}\n[ketch]\nsecret = {{ file = \"ketch\" }}\n");
+        let config = Config::from_toml(&text, Path::new("/etc/velt")).expect("parses");
+        let ketch = config.ketch.expect("a ketch table");
+        assert_eq!(ketch.header, "Authorization");
+        assert_eq!(ketch.secret, SecretSource::File("/etc/velt/ketch".into()));
+        assert_eq!(ketch.max_event_bytes, 1_000_000);
+        assert!(!ketch.allow_http_callbacks);
+        let bad = format!("{text}callback_hosts = [\"https://x\"]\n");
+        let error = Config::from_toml(&bad, Path::new(".")).expect_err("not a host");
+        assert!(error.to_string().contains("callback_hosts"), "{error}");
+        let bad = format!("{text}header = \"no spaces\"\n");
+        let error = Config::from_toml(&bad, Path::new(".")).expect_err("not a header");
+        assert!(error.to_string().contains("ketch.header"), "{error}");
     }
 
     #[test]

@@ -258,17 +258,22 @@ impl JobDir {
 }
 
 /// Writes a file of a job atomically, readable by its owner only (it may hold the nonce or the
-/// person's data).
+/// person's data): the temporary file is made private before anything is written into it, so
+/// the file is never readable by others, not even between the rename and a `chmod`.
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    velt_case::records::write_atomically(path, bytes)
-        .map_err(|e| Error::io(path, "cannot write", e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| Error::io(path, "cannot make private", e))?;
-    }
-    Ok(())
+    velt_case::records::write_atomically_from(
+        path,
+        velt_case::records::Durability::Synced,
+        |file| {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            }
+            std::io::Write::write_all(file, bytes)
+        },
+    )
+    .map_err(|e| Error::io(path, "cannot write", e))
 }
 
 /// Creates a folder of a job, readable by its owner only.

@@ -6,14 +6,16 @@
 //!
 //! - [`config`]: the TOML config ([`Config`]); secrets come from environment variables or
 //!   files, never from the config itself.
-//! - [`Server`]: `GET /healthz`, `POST /transcend/webhook`; it takes up every open job at
-//!   start.
+//! - [`Server`]: `GET /healthz`, `POST /transcend/webhook`, `POST /ketch/dsr`; it takes up
+//!   every open job at start.
 //! - [`job`]: the job's folder, its record (`job.json`: kind, subject, nonce, stage) and its
 //!   OS lock.
 //! - [`outbox`]: the answers, written before they are sent, retried with growing pauses.
 //! - [`platform`]: what an adapter does for the worker ([`platform::Platform`]).
 //! - [`transcend`]: the Transcend adapter (token, body, answers); its docs say which choices
 //!   were ours.
+//! - [`ketch`]: the Ketch adapter (the forwarder's header, its requests, the status events
+//!   to the callbacks); its docs say which choices were ours.
 //!
 //! A job sent again is the same job: never a second search, export or deletion; its state
 //! is answered again (204 once Velt was found to hold nobody).
@@ -32,6 +34,7 @@
 pub mod config;
 mod error;
 pub mod job;
+pub mod ketch;
 pub mod outbox;
 pub mod platform;
 mod server;

@@ -16,6 +16,7 @@ use crate::{
     config::Config,
     error::{Error, Result},
     job::{Job, JobDir, Stage},
+    ketch::{self, Ketch},
     platform::Platform,
     transcend::{self, Transcend},
     worker::Worker,
@@ -127,9 +128,18 @@ impl Server {
             .map(Transcend::new)
             .transpose()?
             .map(Arc::new);
+        let ketch = config
+            .ketch
+            .as_ref()
+            .map(|k| Ketch::new(k, &config.erasure))
+            .transpose()?
+            .map(Arc::new);
         let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
         if let Some(t) = &transcend {
             platforms.push(Arc::clone(t) as Arc<dyn Platform>);
+        }
+        if let Some(k) = &ketch {
+            platforms.push(Arc::clone(k) as Arc<dyn Platform>);
         }
         std::fs::create_dir_all(&config.cases_dir)
             .map_err(|e| Error::io(&config.cases_dir, "cannot create the cases folder", e))?;
@@ -147,6 +157,9 @@ impl Server {
         let mut app = Router::new().route("/healthz", get(|| async { "ok\n" }));
         if let Some(t) = transcend {
             app = app.merge(transcend::routes(t, intake.clone()));
+        }
+        if let Some(k) = ketch {
+            app = app.merge(ketch::routes(k, intake.clone()));
         }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
