@@ -6,4 +6,5 @@ mod access;
 mod auth;
 mod common;
 mod erasure;
+mod ops;
 mod outbox;
