@@ -72,6 +72,26 @@ pub struct WorkerArgs {
     /// their secrets are read from (environment variables or files, never the file itself).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
+    /// How the worker logs to standard error: `text` (one line per event) or `json` (one
+    /// JSON object per line, with the request's span: platform, route, request id). It logs
+    /// its jobs and requests (info); with --verbose, also Velt's calls (debug).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Serve HTTPS with this certificate chain (PEM), instead of `[tls] cert` of the config.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert, instead of `[tls] key` of the config.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// `velt serve --log-format`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// `velt request ...`

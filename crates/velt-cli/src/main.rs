@@ -20,25 +20,46 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, LogFormat};
+
+/// Logs to standard error: warnings (everything with --verbose, calls and attempts at debug
+/// level), and for `velt serve` also its jobs and requests, as text or JSON lines.
+fn init_logs(cli: &Cli) {
+    let (serve, format) = match &cli.command {
+        cli::Command::Serve(args) => (true, args.log_format),
+        _ => (false, LogFormat::Text),
+    };
+    let level = match (cli.verbose, serve) {
+        (true, _) => tracing::Level::DEBUG,
+        (false, true) => tracing::Level::INFO,
+        (false, false) => tracing::Level::WARN,
+    };
+    let spans = if cli.verbose {
+        tracing_subscriber::fmt::format::FmtSpan::CLOSE
+    } else {
+        tracing_subscriber::fmt::format::FmtSpan::NONE
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_span_events(spans)
+        .with_max_level(level);
+    match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => builder
+            .json()
+            .with_ansi(false)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .with_span_events(if cli.verbose {
-            tracing_subscriber::fmt::format::FmtSpan::CLOSE
-        } else {
-            tracing_subscriber::fmt::format::FmtSpan::NONE
-        })
-        .with_max_level(if cli.verbose {
-            tracing::Level::DEBUG
-        } else {
-            tracing::Level::WARN
-        })
-        .init();
+    init_logs(&cli);
     // One thread: an export's work per item is a JSON scan and a copy, and waiting on Velt
     // dominates, so more threads only add wake-ups (measured in BENCHMARKS.md (f)). Several
     // users' exports still run concurrently on it.

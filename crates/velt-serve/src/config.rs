@@ -22,6 +22,9 @@
 //!
 //! [ketch]
 //! secret = { env = "KETCH_SECRET" }  # the header value set in Ketch's UI
+//! [tls]                              # optional: HTTPS instead of HTTP
+//! cert = "tls/cert.pem"
+//! key = "tls/key.pem"
 //! ```
 
 use std::{
@@ -128,6 +131,11 @@ pub struct Config {
     /// How answers to the platforms are retried.
     #[serde(default)]
     pub outbox: OutboxConfig,
+    /// Serve `GET /metrics` (Prometheus's text format; default `true`).
+    #[serde(default = "default_metrics")]
+    pub metrics: bool,
+    /// Serve HTTPS with this certificate and key; without it, plain HTTP.
+    pub tls: Option<TlsConfig>,
     /// Transcend; without it, `POST /transcend/webhook` answers 404.
     pub transcend: Option<TranscendConfig>,
     /// Ketch; without it, `POST /ketch/dsr` answers 404.
@@ -227,6 +235,16 @@ impl OutboxConfig {
     }
 }
 
+/// HTTPS: the certificate chain and its private key, as PEM files (read at start).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The certificate chain, the server's certificate first.
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
 /// Transcend: where its Sombra gateway is and the keys to talk to it.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -301,6 +319,10 @@ impl Config {
         }
         config.velt.api_key = config.velt.api_key.relative_to(base);
         config.velt.auth_token = config.velt.auth_token.relative_to(base);
+        if let Some(tls) = config.tls.as_mut() {
+            tls.cert = base.join(&tls.cert);
+            tls.key = base.join(&tls.key);
+        }
         if let Some(t) = config.transcend.as_mut() {
             t.api_key = t.api_key.clone().relative_to(base);
             t.sombra_api_key = t.sombra_api_key.take().map(|s| s.relative_to(base));
@@ -362,6 +384,10 @@ fn plain(error: &Error) -> String {
 
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8787))
+}
+
+fn default_metrics() -> bool {
+    true
 }
 
 fn default_max_body() -> usize {
@@ -431,6 +457,21 @@ auth_token = { file = "secrets/token" }
         let bad = format!("{text}header = \"no spaces\"\n");
         let error = Config::from_toml(&bad, Path::new(".")).expect_err("not a header");
         assert!(error.to_string().contains("ketch.header"), "{error}");
+    }
+
+    #[test]
+    fn metrics_are_on_by_default_and_tls_paths_are_relative_to_the_config() {
+        let config = Config::from_toml(MINIMAL, Path::new("/etc/velt")).expect("parses");
+        assert!(config.metrics);
+        assert!(config.tls.is_none());
+        let text = format!(
+            "metrics = false\n{MINIMAL}[tls]\ncert = \"tls/cert.pem\"\nkey = \"/keys/key.pem\"\n"
+        );
+        let config = Config::from_toml(&text, Path::new("/etc/velt")).expect("parses");
+        assert!(!config.metrics);
+        let tls = config.tls.expect("a [tls] table");
+        assert_eq!(tls.cert, Path::new("/etc/velt/tls/cert.pem"));
+        assert_eq!(tls.key, Path::new("/keys/key.pem"));
     }
 
     #[test]

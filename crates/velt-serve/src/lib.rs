@@ -6,8 +6,11 @@
 //!
 //! - [`config`]: the TOML config ([`Config`]); secrets come from environment variables or
 //!   files, never from the config itself.
-//! - [`Server`]: `GET /healthz`, `POST /transcend/webhook`, `POST /ketch/dsr`; it takes up
-//!   every open job at start.
+//! - [`Server`]: `GET /healthz`, `GET /metrics` (Prometheus's text format: requests, jobs
+//!   by stage, pending answers, answer attempts, failed steps; no case data),
+//!   `POST /transcend/webhook`, `POST /ketch/dsr`, over HTTP or HTTPS (`[tls]`); it takes up
+//!   every open job at start. Each request is a tracing span `request` with its platform and
+//!   a request id.
 //! - [`job`]: the job's folder, its record (`job.json`: kind, subject, nonce, stage) and its
 //!   OS lock.
 //! - [`outbox`]: the answers, written before they are sent, retried with growing pauses.
@@ -35,9 +38,11 @@ pub mod config;
 mod error;
 pub mod job;
 pub mod ketch;
+mod metrics;
 pub mod outbox;
 pub mod platform;
 mod server;
+mod tls;
 pub mod transcend;
 mod worker;
 

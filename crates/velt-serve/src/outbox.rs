@@ -120,18 +120,21 @@ pub fn entries(job: &JobDir) -> Result<Vec<(PathBuf, Entry)>> {
 }
 
 /// Delivers every pending answer in order, each until acknowledged or no longer wanted,
-/// pausing as `retry` says between failed attempts; every attempt is logged in the case.
+/// pausing as `retry` says between failed attempts; every attempt is logged in the case and
+/// shown to `attempted` (the worker counts them for `/metrics`).
 pub async fn deliver(
     job: &JobDir,
     record: &Job,
     platform: &dyn Platform,
     retry: &OutboxConfig,
+    attempted: &(dyn Fn(&Attempt) + Sync),
 ) -> Result<()> {
     for (path, mut entry) in entries(job)? {
         let mut failures = 0;
         while entry.delivery == Delivery::Pending {
             let attempt = platform.send(&entry.answer, record).await;
             entry.attempts += 1;
+            attempted(&attempt);
             let (status, outcome, why) = match &attempt {
                 Attempt::Acknowledged(s) => (Some(*s), "acknowledged", None),
                 Attempt::NoLongerWanted(s) => (Some(*s), "no longer wanted", None),

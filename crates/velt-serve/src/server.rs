@@ -1,5 +1,5 @@
-//! The HTTP server: `GET /healthz` and each configured adapter's route, with the worker
-//! behind them; [`Intake`] is what the adapters' routes share.
+//! The HTTP server: `GET /healthz`, `GET /metrics` and each configured adapter's route, with
+//! the worker behind them, over HTTP or HTTPS; [`Intake`] is what the adapters' routes share.
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
@@ -17,7 +17,9 @@ use crate::{
     error::{Error, Result},
     job::{Job, JobDir, Stage},
     ketch::{self, Ketch},
+    metrics::{self, Metrics},
     platform::Platform,
+    tls,
     transcend::{self, Transcend},
     worker::Worker,
 };
@@ -30,12 +32,14 @@ pub struct Server {
     worker: Arc<Worker>,
     serve: tokio::task::JoinHandle<()>,
     resumed: usize,
+    https: bool,
 }
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("addr", &self.addr)
+            .field("https", &self.https)
             .field("cases_dir", &self.worker.cases_dir)
             .finish_non_exhaustive()
     }
@@ -108,8 +112,9 @@ pub(crate) fn cannot_keep(e: &Error) -> Response {
 }
 
 impl Server {
-    /// Reads the secrets, binds `config.listen` (port 0 for any free port), and takes up
-    /// every open job under `cases_dir`.
+    /// Reads the secrets (and the TLS certificate and key, with `[tls]`), binds
+    /// `config.listen` (port 0 for any free port), and takes up every open job under
+    /// `cases_dir`.
     ///
     /// The jobs run on threads of their own (`job_threads`); the server on the caller's
     /// runtime, of either flavour.
@@ -143,11 +148,16 @@ impl Server {
         }
         std::fs::create_dir_all(&config.cases_dir)
             .map_err(|e| Error::io(&config.cases_dir, "cannot create the cases folder", e))?;
+        let metrics = Arc::new(Metrics::new(
+            config.cases_dir.clone(),
+            platforms.iter().map(|p| p.name()).collect(),
+        ));
         let worker = Arc::new(Worker::new(
             config.cases_dir.clone(),
             client,
             platforms,
             &config,
+            Arc::clone(&metrics),
         )?);
         let intake = Intake {
             cases_dir: config.cases_dir.clone(),
@@ -161,25 +171,24 @@ impl Server {
         if let Some(k) = ketch {
             app = app.merge(ketch::routes(k, intake.clone()));
         }
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| Error::io(PathBuf::from(config.listen.to_string()), "cannot listen", e))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::io(PathBuf::from(config.listen.to_string()), "cannot listen", e))?;
-        let serve = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "the server stopped");
-            }
-        });
+        let app = metrics::observe(app, &metrics, config.metrics);
+        let (addr, serve) = listen(&config, app).await?;
         let resumed = worker.resume();
-        tracing::info!(%addr, resumed, "velt serve listening");
+        let https = config.tls.is_some();
+        tracing::info!(%addr, https, resumed, "velt serve listening");
         Ok(Server {
             addr,
             worker,
             serve,
             resumed,
+            https,
         })
+    }
+
+    /// Its URL: `http://ADDR`, or `https://ADDR` with TLS.
+    pub fn url(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The address it listens on.
@@ -191,6 +200,33 @@ impl Server {
     pub fn resumed(&self) -> usize {
         self.resumed
     }
+}
+
+/// Binds `config.listen` and serves `app` there, over TLS with `[tls]` (its certificate and
+/// key read first: a server that cannot read them does not start).
+async fn listen(config: &Config, app: Router) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let acceptor = config.tls.as_ref().map(tls::acceptor).transpose()?;
+    let cannot = |e| Error::io(PathBuf::from(config.listen.to_string()), "cannot listen", e);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(cannot)?;
+    let addr = listener.local_addr().map_err(cannot)?;
+    let serve = match acceptor {
+        None => tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "the server stopped");
+            }
+        }),
+        Some(acceptor) => {
+            let listener = tls::TlsListener::new(listener, acceptor).map_err(cannot)?;
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(error = %e, "the server stopped");
+                }
+            })
+        }
+    };
+    Ok((addr, serve))
 }
 
 impl Drop for Server {

@@ -37,6 +37,7 @@ use crate::{
     config::{ErasureConfig, OutboxConfig},
     error::{Error, Result},
     job::{self, Job, JobDir, JobKind, Outcome, Stage},
+    metrics::Metrics,
     outbox::{self, Answer},
     platform::{ErasureState, Platform},
 };
@@ -53,6 +54,7 @@ pub(crate) struct Worker {
     pub(crate) fetch_files: bool,
     pub(crate) erasure: ErasureConfig,
     pub(crate) outbox: OutboxConfig,
+    pub(crate) metrics: Arc<Metrics>,
     active: Mutex<HashSet<PathBuf>>,
     stop: tokio::sync::watch::Sender<bool>,
     pool: Pool,
@@ -121,6 +123,7 @@ impl Worker {
         client: Client,
         platforms: Vec<Arc<dyn Platform>>,
         config: &crate::config::Config,
+        metrics: Arc<Metrics>,
     ) -> Result<Worker> {
         let stop = tokio::sync::watch::Sender::new(false);
         let pool = Pool::new(config.job_threads, &stop)?;
@@ -132,6 +135,7 @@ impl Worker {
             fetch_files: config.velt.fetch_files,
             erasure: config.erasure.clone(),
             outbox: config.outbox.clone(),
+            metrics,
             active: Mutex::new(HashSet::new()),
             stop,
             pool,
@@ -201,6 +205,7 @@ impl Worker {
                 Ok(false) => failures = 0,
                 Err(e) => {
                     failures += 1;
+                    self.metrics.step_failure(job);
                     let pause = self.outbox.pause(failures);
                     tracing::warn!(job = %job.dir().display(), error = %e, ?pause, "the job's step failed; trying again");
                     tokio::time::sleep(pause).await;
@@ -228,11 +233,17 @@ impl Worker {
             (Stage::Received, JobKind::Access) => self.access(job, &mut record, platform).await?,
             (Stage::Received, JobKind::Erasure) => self.erase(job, &mut record, platform).await?,
             (Stage::Waiting, _) => {
-                outbox::deliver(job, &record, platform, &self.outbox).await?;
+                outbox::deliver(job, &record, platform, &self.outbox, &|a| {
+                    self.metrics.answer_attempt(platform.name(), a)
+                })
+                .await?;
                 self.follow(job, &mut record, platform).await?;
             }
             (Stage::Reporting, _) => {
-                outbox::deliver(job, &record, platform, &self.outbox).await?;
+                outbox::deliver(job, &record, platform, &self.outbox, &|a| {
+                    self.metrics.answer_attempt(platform.name(), a)
+                })
+                .await?;
                 record.stage = Stage::Done;
                 job.save(&record)?;
                 tracing::info!(job = %job.dir().display(), outcome = ?record.outcome, "job done");

@@ -1,12 +1,19 @@
-//! `velt serve --config FILE`: the worker of `velt-serve`, until Ctrl-C.
+//! `velt serve --config FILE [--tls-cert FILE --tls-key FILE] [--log-format json]`: the
+//! worker of `velt-serve`, until Ctrl-C.
 
 use crate::{cli::WorkerArgs, failure::Failure};
 
 /// Loads the config, starts the worker, and serves until Ctrl-C (open jobs are taken up at
 /// the next start).
 pub async fn exec(args: &WorkerArgs) -> Result<(), Failure> {
-    let config =
+    let mut config =
         velt_serve::Config::load(&args.config).map_err(|e| Failure::Usage(e.to_string()))?;
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config.tls = Some(velt_serve::config::TlsConfig {
+            cert: cert.clone(),
+            key: key.clone(),
+        });
+    }
     let cases_dir = config.cases_dir.clone();
     let server = velt_serve::Server::start(config)
         .await
@@ -15,8 +22,8 @@ pub async fn exec(args: &WorkerArgs) -> Result<(), Failure> {
             other => Failure::Failed(other.to_string()),
         })?;
     println!(
-        "velt serve listening on http://{} (jobs in {}; {} open job(s) taken up)",
-        server.local_addr(),
+        "velt serve listening on {} (jobs in {}; {} open job(s) taken up)",
+        server.url(),
         cases_dir.display(),
         server.resumed()
     );

@@ -330,3 +330,68 @@ async fn erase_by_email_without_a_case_opens_one_under_cases() {
     let output = run(common::velt(&fake, &["request", "erase", "--yes"])).await;
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
+
+#[tokio::test]
+async fn list_shows_the_cases_of_velt_serve_jobs_with_platform_and_request_id() {
+    let root = scratch("request-list-jobs");
+    let today = Utc::now().date_naive();
+    new_case(&root.join("by-hand"), "a@example.com", today);
+    // A Transcend job as `velt serve` leaves it: job.json, and the case inside.
+    let job = velt_serve::job::JobDir::of(&root, "transcend", "3f1c-req-42");
+    let record = velt_serve::job::Job {
+        platform: "transcend".into(),
+        request_id: "3f1c-req-42".into(),
+        kind: velt_serve::job::JobKind::Access,
+        subject: Subject::email("jane@example.com"),
+        nonce: Some("nonce-never-listed".into()),
+        reply: None,
+        is_test: false,
+        received_at: Utc::now() - Duration::days(20),
+        stage: velt_serve::job::Stage::Done,
+        outcome: Some(velt_serve::job::Outcome::Exported),
+        erasures_planned: None,
+        deletions_begun: Vec::new(),
+        message: None,
+    };
+    assert!(job.create(&record).expect("the job's folder"));
+    new_case(
+        &job.case_dir(),
+        "jane@example.com",
+        today - Duration::days(20),
+    );
+    // A job received and not started has no case yet: nothing to list.
+    let waiting = velt_serve::job::JobDir::of(&root, "transcend", "not-started");
+    assert!(
+        waiting
+            .create(&velt_serve::job::Job {
+                request_id: "not-started".into(),
+                stage: velt_serve::job::Stage::Received,
+                outcome: None,
+                ..record.clone()
+            })
+            .expect("a second job")
+    );
+
+    let output = run(velt(&["request", "list", root.to_str().unwrap()])).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let entries: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let entries = entries.as_array().expect("a list");
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    // The job's case is due first (received 20 days ago).
+    assert_eq!(entries[0]["kind"], "case");
+    assert_eq!(entries[0]["subject"]["email"], "jane@example.com");
+    assert_eq!(entries[0]["platform"], "transcend");
+    assert_eq!(entries[0]["requestId"], "3f1c-req-42");
+    assert!(
+        entries[0]["dir"]
+            .as_str()
+            .is_some_and(|d| d.ends_with("transcend-3f1c-req-42/case")),
+        "{}",
+        entries[0]
+    );
+    assert_eq!(entries[1]["subject"]["email"], "a@example.com");
+    assert!(entries[1].get("platform").is_none(), "{}", entries[1]);
+    assert_stderr_has(&output, "transcend 3f1c-req-42");
+    assert!(!stderr(&output).contains("nonce-never-listed"));
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("nonce-never-listed"));
+}

@@ -1,5 +1,6 @@
 //! `velt serve --config FILE`: a bad config is a usage error that does not echo a secret; a
-//! good one listens and answers /healthz.
+//! TLS certificate that cannot be read stops it, named; a good one listens, answers /healthz and logs
+//! JSON lines with `--log-format json`.
 
 use std::time::Duration;
 
@@ -45,7 +46,7 @@ async fn serve_listens_and_answers_healthz() {
         ),
     )
     .expect("config");
-    let mut child = common::velt(&fake, &["serve", "--config"])
+    let mut child = common::velt(&fake, &["serve", "--log-format", "json", "--config"])
         .arg(&path)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -81,5 +82,57 @@ async fn serve_listens_and_answers_healthz() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.ends_with("ok\n"), "{answer}");
     assert!(dir.join("cases").is_dir(), "the cases folder is created");
-    child.kill().await.expect("stopped");
+    child.start_kill().expect("stopped");
+    let output = child.wait_with_output().await.expect("its logs");
+    let logs = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "velt serve listening"),
+        "{logs}"
+    );
+}
+
+#[tokio::test]
+async fn a_tls_certificate_that_cannot_be_read_is_named_and_nothing_listens() {
+    let dir = scratch("serve-tls-missing");
+    let path = dir.join("serve.toml");
+    std::fs::write(
+        &path,
+        "listen = \"127.0.0.1:0\"\ncases_dir = \"cases\"\n[velt]\napi_key = { env = \"VELT_API_KEY\" }\nauth_token = { env = \"VELT_AUTH_TOKEN\" }\n",
+    )
+    .expect("config");
+    std::fs::write(dir.join("cert.pem"), "not a certificate\n").expect("cert");
+    let output = run({
+        let mut command = Command::new(BIN);
+        command
+            .args(["serve", "--config"])
+            .arg(&path)
+            .arg("--tls-cert")
+            .arg(dir.join("cert.pem"))
+            .arg("--tls-key")
+            .arg(dir.join("missing-key.pem"))
+            .env("VELT_API_KEY", "k")
+            .env("VELT_AUTH_TOKEN", "t");
+        command
+    })
+    .await;
+    assert_ne!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_stderr_has(&output, "cert.pem holds no PEM certificate");
+    assert!(output.stdout.is_empty(), "it never said it listens");
+    let output = run({
+        let mut command = Command::new(BIN);
+        command
+            .args(["serve", "--config"])
+            .arg(&path)
+            .arg("--tls-cert")
+            .arg(dir.join("cert.pem"));
+        command
+    })
+    .await;
+    assert_eq!(output.status.code(), Some(2), "--tls-cert needs --tls-key");
 }

@@ -122,6 +122,8 @@ fn the_example_config_is_valid() {
         "{}",
         config.cases_dir.display()
     );
+    assert!(config.metrics, "/metrics is served");
+    assert!(config.tls.is_none(), "the [tls] table is commented out");
     let transcend = config.transcend.expect("a [transcend] table");
     assert_eq!(transcend.chunk_records, 1000);
     assert_eq!(

@@ -8,4 +8,5 @@ mod auth;
 mod common;
 mod erasure;
 mod ketch;
+mod ops;
 mod outbox;
