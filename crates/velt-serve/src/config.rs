@@ -19,6 +19,10 @@
 //! sombra_url = "https://multi-tenant.sombra.transcend.io"
 //! audience = "your-sombra-audience"
 //! api_key = { env = "TRANSCEND_API_KEY" }
+//!
+//! [fides]
+//! base_url = "https://fides.example.com"
+//! secret = { env = "FIDES_WORKER_SECRET" }
 //! ```
 
 use std::{
@@ -123,6 +127,8 @@ pub struct Config {
     pub outbox: OutboxConfig,
     /// Transcend; without it, `POST /transcend/webhook` answers 404.
     pub transcend: Option<TranscendConfig>,
+    /// Fides; without it, the `/fides/...` routes answer 404.
+    pub fides: Option<FidesConfig>,
 }
 
 /// Velt's API and the credentials to call it.
@@ -236,6 +242,19 @@ pub struct TranscendConfig {
     pub chunk_records: usize,
 }
 
+/// Fides: where its API is (the callbacks go there) and the secret its connector sends.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FidesConfig {
+    /// Fides's base URL (the server of its API, e.g. `https://fides.example.com`): each
+    /// callback goes to this URL and the `reply-to` path the request named, never to a host
+    /// the request chose.
+    pub base_url: String,
+    /// The secret the connector sends as `Authorization: Bearer` (the connector's
+    /// `worker_secret` in Fides).
+    pub secret: SecretSource,
+}
+
 impl Config {
     /// Reads the config file; relative paths in it (`cases_dir`, secret files) are relative to
     /// the file's folder.
@@ -284,6 +303,16 @@ impl Config {
                     "transcend.chunk_records must be at least 1".into(),
                 ));
             }
+        }
+        if let Some(f) = config.fides.as_mut() {
+            f.secret = f.secret.clone().relative_to(base);
+            let url = f.base_url.trim_end_matches('/').to_owned();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(Error::Config(format!(
+                    "fides.base_url must be an http(s) URL, not {url:?}"
+                )));
+            }
+            f.base_url = url;
         }
         if config.velt.concurrency == 0 {
             return Err(Error::Config("velt.concurrency must be at least 1".into()));
@@ -344,6 +373,27 @@ auth_token = { file = "secrets/token" }
             SecretSource::File("/etc/velt/secrets/token".into())
         );
         assert!(config.transcend.is_none());
+        assert!(config.fides.is_none());
+    }
+
+    #[test]
+    fn a_fides_table_is_read_and_its_url_checked() {
+        let text = format!(
+            "{MINIMAL}\n[fides]\nbase_url = \"https://fides.example.com/\"\nsecret = {{ file = \"fides-secret\" }}\n"
+        );
+        let config = Config::from_toml(&text, Path::new("/etc/velt")).expect("parses");
+        let fides = config.fides.expect("the table");
+        assert_eq!(fides.base_url, "https://fides.example.com");
+        assert_eq!(
+            fides.secret,
+            SecretSource::File("/etc/velt/fides-secret".into())
+        );
+        let error = Config::from_toml(
+            &text.replace("https://fides.example.com/", "fides.example.com"),
+            Path::new("."),
+        )
+        .expect_err("not a URL");
+        assert!(error.to_string().contains("fides.base_url"), "{error}");
     }
 
     #[test]

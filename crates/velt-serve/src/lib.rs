@@ -6,14 +6,16 @@
 //!
 //! - [`config`]: the TOML config ([`Config`]); secrets come from environment variables or
 //!   files, never from the config itself.
-//! - [`Server`]: `GET /healthz`, `POST /transcend/webhook`; it takes up every open job at
-//!   start.
+//! - [`Server`]: `GET /healthz`, `POST /transcend/webhook`, `POST /fides/access`,
+//!   `/fides/erasure` and `/fides/store`; it takes up every open job at start.
 //! - [`job`]: the job's folder, its record (`job.json`: kind, subject, nonce, stage) and its
 //!   OS lock.
 //! - [`outbox`]: the answers, written before they are sent, retried with growing pauses.
 //! - [`platform`]: what an adapter does for the worker ([`platform::Platform`]).
 //! - [`transcend`]: the Transcend adapter (token, body, answers); its docs say which choices
 //!   were ours.
+//! - [`fides`]: the Fides adapter (the connector template's calls, the async callbacks); its
+//!   docs say which choices were ours.
 //!
 //! A job sent again is the same job: never a second search, export or deletion; its state
 //! is answered again (204 once Velt was found to hold nobody).
@@ -31,6 +33,7 @@
 
 pub mod config;
 mod error;
+pub mod fides;
 pub mod job;
 pub mod outbox;
 pub mod platform;

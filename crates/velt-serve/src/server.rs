@@ -15,6 +15,7 @@ use secrecy::ExposeSecret;
 use crate::{
     config::Config,
     error::{Error, Result},
+    fides::{self, Fides},
     job::{Job, JobDir, Stage},
     platform::Platform,
     transcend::{self, Transcend},
@@ -134,9 +135,18 @@ impl Server {
             .map(Transcend::new)
             .transpose()?
             .map(Arc::new);
+        let fides = config
+            .fides
+            .as_ref()
+            .map(Fides::new)
+            .transpose()?
+            .map(Arc::new);
         let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
         if let Some(t) = &transcend {
             platforms.push(Arc::clone(t) as Arc<dyn Platform>);
+        }
+        if let Some(f) = &fides {
+            platforms.push(Arc::clone(f) as Arc<dyn Platform>);
         }
         std::fs::create_dir_all(&config.cases_dir)
             .map_err(|e| Error::io(&config.cases_dir, "cannot create the cases folder", e))?;
@@ -154,6 +164,9 @@ impl Server {
         let mut app = Router::new().route("/healthz", get(|| async { "ok\n" }));
         if let Some(t) = transcend {
             app = app.merge(transcend::routes(t, intake.clone()));
+        }
+        if let Some(f) = fides {
+            app = app.merge(fides::routes(f, intake.clone()));
         }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

@@ -471,13 +471,13 @@ fn why_refused(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
 }
 
 /// The files of a store that hold records (not manifests).
-fn is_data_file(path: &str) -> bool {
+pub(crate) fn is_data_file(path: &str) -> bool {
     !path.ends_with(".manifest.json") && (path.ends_with(".ndjson") || path.ends_with(".json"))
 }
 
 /// The records of a data file: each line of NDJSON, the elements of a JSON array, or one
 /// JSON document.
-fn read_records(path: &Path) -> Result<Vec<Value>> {
+pub(crate) fn read_records(path: &Path) -> Result<Vec<Value>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read", e))?;
     let invalid = |e: serde_json::Error| {
         Error::io(
