@@ -253,6 +253,12 @@ pub struct FidesConfig {
     /// The secret the connector sends as `Authorization: Bearer` (the connector's
     /// `worker_secret` in Fides).
     pub secret: SecretSource,
+    /// For this long after a request arrived, a 400 to its callback is retried like any
+    /// failure, in seconds (default 60): Fides marks its task as waiting only after the
+    /// worker has answered the request, so a callback that comes very fast may find it not
+    /// waiting yet. Later, 400 means the task no longer waits.
+    #[serde(default = "default_retry_400")]
+    pub retry_400_secs: u64,
 }
 
 impl Config {
@@ -344,6 +350,10 @@ fn default_concurrency() -> usize {
     8
 }
 
+fn default_retry_400() -> u64 {
+    60
+}
+
 fn default_chunk() -> usize {
     1000
 }
@@ -384,6 +394,7 @@ auth_token = { file = "secrets/token" }
         let config = Config::from_toml(&text, Path::new("/etc/velt")).expect("parses");
         let fides = config.fides.expect("the table");
         assert_eq!(fides.base_url, "https://fides.example.com");
+        assert_eq!(fides.retry_400_secs, 60);
         assert_eq!(
             fides.secret,
             SecretSource::File("/etc/velt/fides-secret".into())

@@ -57,7 +57,10 @@
 //!   `rows_masked` would close the task as erased): the task goes on waiting in Fides, and
 //!   the job's message and the case say what remains.
 //! - Callbacks: 2xx is acknowledged, 400 "no longer wanted" (not retried), anything else and
-//!   network failures are retried with the outbox's pauses.
+//!   network failures are retried with the outbox's pauses. Fides marks a task as waiting
+//!   only after the worker has answered its request (it raises `AwaitingAsyncTask` once the
+//!   request returns), so for `fides.retry_400_secs` (60) after the request arrived a 400 is
+//!   retried too: a very fast callback may come before the task waits.
 
 use std::{path::Path, sync::Arc, time::Duration};
 
@@ -110,6 +113,7 @@ pub const STORES: [&str; 6] = [
 pub struct Fides {
     http: reqwest::Client,
     base_url: String,
+    retry_400: Duration,
     key: hmac::Key,
     secret_tag: hmac::Tag,
 }
@@ -146,11 +150,13 @@ impl Fides {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        Fides::with_secret(
+        let mut fides = Fides::with_secret(
             http,
             config.base_url.trim_end_matches('/'),
             &config.secret.read()?,
-        )
+        )?;
+        fides.retry_400 = Duration::from_secs(config.retry_400_secs);
+        Ok(fides)
     }
 
     fn with_secret(http: reqwest::Client, base_url: &str, secret: &SecretString) -> Result<Fides> {
@@ -160,6 +166,7 @@ impl Fides {
         Ok(Fides {
             http,
             base_url: base_url.to_owned(),
+            retry_400: Duration::from_secs(60),
             key,
             secret_tag,
         })
@@ -207,7 +214,8 @@ impl Fides {
         }
     }
 
-    async fn deliver(&self, answer: &Answer, token: Option<&str>) -> Attempt {
+    async fn deliver(&self, answer: &Answer, job: &Job) -> Attempt {
+        let token = job.nonce.as_deref();
         // Checked again: a job.json edited by hand never sends the token elsewhere.
         if !is_reply_to(&answer.path) {
             return Attempt::Failed(
@@ -230,11 +238,27 @@ impl Fides {
                 let status = response.status().as_u16();
                 match status {
                     200..=299 => Attempt::Acknowledged(status),
+                    400 if self.too_early(job) => Attempt::Failed(
+                        Some(status),
+                        "HTTP 400 soon after the request: Fides may not be waiting yet".into(),
+                    ),
                     400 => Attempt::NoLongerWanted(status),
                     _ => Attempt::Failed(Some(status), format!("HTTP {status}")),
                 }
             }
             Err(e) => Attempt::Failed(None, e.without_url().to_string()),
+        }
+    }
+}
+
+impl Fides {
+    /// Whether the job's request arrived less than `retry_400_secs` ago.
+    fn too_early(&self, job: &Job) -> bool {
+        let age = Utc::now().signed_duration_since(job.received_at);
+        match age.to_std() {
+            Ok(age) => age < self.retry_400,
+            // Received "in the future": a clock set back; early, then.
+            Err(_) => true,
         }
     }
 }
@@ -279,7 +303,7 @@ impl Platform for Fides {
     }
 
     fn send<'a>(&'a self, answer: &'a Answer, job: &'a Job) -> BoxFuture<'a, Attempt> {
-        Box::pin(self.deliver(answer, job.nonce.as_deref()))
+        Box::pin(self.deliver(answer, job))
     }
 }
 

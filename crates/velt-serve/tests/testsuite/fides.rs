@@ -49,6 +49,8 @@ struct FidesState {
     down: AtomicBool,
     /// Every callback answered 400 while set (the privacy request was cancelled).
     no_longer_waits: AtomicBool,
+    /// This many callbacks answered 400 first: the task is not waiting yet.
+    not_waiting_yet: AtomicUsize,
     /// Callbacks answered 503 or 400.
     refused: AtomicUsize,
     rejected: AtomicUsize,
@@ -105,6 +107,18 @@ async fn callback(
         state.refused.fetch_add(1, Ordering::SeqCst);
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
+    let early = state
+        .not_waiting_yet
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if early {
+        state.refused.fetch_add(1, Ordering::SeqCst);
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"detail": "Callback failed. Cannot queue task with request task status 'in_processing'"})),
+        )
+            .into_response();
+    }
     let authorization = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -138,8 +152,18 @@ async fn callback(
     Json(json!({ "task_queued": true })).into_response()
 }
 
-/// The worker's config: the fake Velt, the fake Fides, short pauses; secrets in files.
+/// The worker's config: the fake Velt, the fake Fides, short pauses, a 400 final at once;
+/// secrets in files.
 fn config(dir: &Path, velt: &Velt, fides: &FakeFides) -> Config {
+    let mut config = config_retrying_400(dir, velt, fides);
+    if let Some(f) = config.fides.as_mut() {
+        f.retry_400_secs = 0;
+    }
+    config
+}
+
+/// The same, with the default `retry_400_secs`.
+fn config_retrying_400(dir: &Path, velt: &Velt, fides: &FakeFides) -> Config {
     std::fs::write(dir.join("velt-api-key"), velt.fake.api_key()).expect("key");
     std::fs::write(dir.join("velt-auth-token"), velt.fake.auth_token()).expect("token");
     std::fs::write(dir.join("fides-secret"), format!("{SECRET}\n")).expect("secret");
@@ -472,6 +496,7 @@ async fn a_task_that_no_longer_waits_is_not_called_back_again() {
     let fides = FakeFides::start().await;
     fides.state.no_longer_waits.store(true, Ordering::SeqCst);
     let dir = common::scratch("fides-400");
+    // retry_400_secs = 0: a 400 is final at once.
     let server = Server::start(config(&dir, &velt, &fides))
         .await
         .expect("the server starts");
@@ -492,6 +517,31 @@ async fn a_task_that_no_longer_waits_is_not_called_back_again() {
     assert_eq!(entries[0].1.delivery, outbox::Delivery::NoLongerWanted);
     assert_eq!(entries[0].1.attempts, 1);
     assert_eq!(entries[0].1.last_status, Some(400));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_400_soon_after_the_request_is_retried_until_the_task_waits() {
+    let velt = Velt::start(common::fake_config(20, false)).await;
+    let fides = FakeFides::start().await;
+    fides.state.not_waiting_yet.store(2, Ordering::SeqCst);
+    let dir = common::scratch("fides-early-400");
+    let config = config_retrying_400(&dir, &velt, &fides);
+    assert_eq!(config.fides.as_ref().map(|f| f.retry_400_secs), Some(60));
+    let server = Server::start(config).await.expect("the server starts");
+    assert_eq!(
+        task(&server, "/fides/access", "pri_w1", JANE, "tok-w1").await,
+        200
+    );
+    let job = wait_done(&dir).await;
+    assert_eq!(job.outcome, Some(Outcome::Exported));
+    assert_eq!(fides.callbacks().len(), 1, "delivered once the task waits");
+    let entries = outbox::entries(&velt_serve::job::JobDir::at(job_dir(&dir, "pri_w1-access")))
+        .expect("the outbox");
+    assert_eq!(entries[0].1.delivery, outbox::Delivery::Acknowledged);
+    assert_eq!(
+        entries[0].1.attempts, 3,
+        "two early 400s, then acknowledged"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
