@@ -41,8 +41,14 @@
 //!   `{"rows": [...]}`, 409 while the case is not complete); they have no primary key, so
 //!   Fides erases nothing through them: Velt's GDPR deletion and the check of the other
 //!   stores after it cover them.
-//! - A row is `{"organizationId", "record"}`: one record of the store as Velt sent it, with
-//!   the organization it was read in (none for stores not kept per organization).
+//! - A row is one organization's part of a store: `{"organizationId", "records": [...]}`,
+//!   the records as Velt sent them (`organizationId` null for stores not kept per
+//!   organization). Fides sends the erasure's `update` once per row of the access, so a row
+//!   per organization keeps that to a few calls (a row per record would be thousands), and
+//!   the callback never has an empty `access_results`: with no row (Velt holds nobody),
+//!   Fides would send no `update` and still wait for its callback (`SaaSConnector.mask_data`
+//!   raises `AwaitingAsyncTask` after sending one per row), so it gets one row with no
+//!   organization and no records, and the erasure then answers `rows_masked: 0`.
 //! - The job's id is the privacy request's id and the action (`<id>-access`,
 //!   `<id>-erasure`): an erasure request in Fides first runs an access on the same privacy
 //!   request. The body's `email` is the person; the `reply-to` must be a plain path under
@@ -189,19 +195,30 @@ impl Fides {
             && hmac::verify(&self.key, token.trim().as_bytes(), self.secret_tag.as_ref()).is_ok()
     }
 
-    /// The rows of `store` in the case at `case_dir`: `{"organizationId", "record"}` for each
-    /// record, in the coverage table's order.
+    /// The rows of `store` in the case at `case_dir`: `{"organizationId", "records"}` for
+    /// each organization (each row of the coverage table) whose part of the store has data
+    /// files, in the table's order.
     pub fn store_rows(case_dir: &Path, store: &str) -> Result<Vec<Value>> {
         let case = velt_case::Case::load(case_dir)?;
         let mut rows = Vec::new();
         for row in case.coverage.iter().filter(|r| r.store == store) {
-            for file in row.files.iter().filter(|f| is_data_file(f)) {
-                for record in read_records(&case_dir.join(file))? {
-                    rows.push(json!({ "organizationId": row.organization_id, "record": record }));
-                }
+            let files: Vec<&String> = row.files.iter().filter(|f| is_data_file(f)).collect();
+            if files.is_empty() {
+                continue;
             }
+            let mut records = Vec::new();
+            for file in files {
+                records.extend(read_records(&case_dir.join(file))?);
+            }
+            rows.push(json!({ "organizationId": row.organization_id, "records": records }));
         }
         Ok(rows)
+    }
+
+    /// The row of a callback that would have none: no organization, no records (Fides must
+    /// send the erasure's `update` at least once).
+    pub fn empty_row() -> Value {
+        json!({ "organizationId": null, "records": [] })
     }
 
     /// A callback of `job` with `body`.
@@ -269,7 +286,10 @@ impl Platform for Fides {
     }
 
     fn access_answers(&self, job: &Job, case_dir: &Path) -> Result<Vec<Answer>> {
-        let rows = Self::store_rows(case_dir, CALLBACK_STORE)?;
+        let mut rows = Self::store_rows(case_dir, CALLBACK_STORE)?;
+        if rows.is_empty() {
+            rows.push(Self::empty_row());
+        }
         let what = format!("access results of {CALLBACK_STORE} ({} rows)", rows.len());
         Ok(vec![Self::callback(
             job,
@@ -281,8 +301,8 @@ impl Platform for Fides {
     fn access_not_found(&self, job: &Job) -> Vec<Answer> {
         vec![Self::callback(
             job,
-            json!({ "access_results": [] }),
-            "access results: nobody in Velt (no rows)".into(),
+            json!({ "access_results": [Self::empty_row()] }),
+            "access results: nobody in Velt (one empty row)".into(),
         )]
     }
 
