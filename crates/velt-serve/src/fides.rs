@@ -6,7 +6,10 @@
 //! `tests/fixtures/saas/test_data/saas_async_callback_config.yml` and
 //! `tests/integration/workflows/data/example_async_callback_config.yml`, the callback endpoint
 //! `request_task_async_callback` in `privacy_request_endpoints.py`, and
-//! `tests/integration/workflows/test_privacy_request_with_async_callback.py`):
+//! `tests/integration/workflows/test_privacy_request_with_async_callback.py`; and, for how
+//! Fides runs them, `service/connectors/query_configs/saas_query_config.py` (placeholders),
+//! `service/connectors/saas_connector.py` (`mask_data`),
+//! `service/async_dsr/strategies/async_dsr_strategy_callback.py` and `task/graph_task.py`):
 //!
 //! - A Fides SaaS connector is YAML only; a request with `async_config: {strategy: callback}`
 //!   is sent with the headers `reply-to` (the path `/api/v1/request-task/callback`) and
