@@ -25,6 +25,9 @@
 //! [tls]                              # optional: HTTPS instead of HTTP
 //! cert = "tls/cert.pem"
 //! key = "tls/key.pem"
+//! [fides]
+//! base_url = "https://fides.example.com"
+//! secret = { env = "FIDES_WORKER_SECRET" }
 //! ```
 
 use std::{
@@ -140,6 +143,8 @@ pub struct Config {
     pub transcend: Option<TranscendConfig>,
     /// Ketch; without it, `POST /ketch/dsr` answers 404.
     pub ketch: Option<KetchConfig>,
+    /// Fides; without it, the `/fides/...` routes answer 404.
+    pub fides: Option<FidesConfig>,
 }
 
 /// Velt's API and the credentials to call it.
@@ -289,6 +294,25 @@ pub struct KetchConfig {
     pub max_event_bytes: usize,
 }
 
+/// Fides: where its API is (the callbacks go there) and the secret its connector sends.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FidesConfig {
+    /// Fides's base URL (the server of its API, e.g. `https://fides.example.com`): each
+    /// callback goes to this URL and the `reply-to` path the request named, never to a host
+    /// the request chose.
+    pub base_url: String,
+    /// The secret the connector sends as `Authorization: Bearer` (the connector's
+    /// `worker_secret` in Fides).
+    pub secret: SecretSource,
+    /// For this long after a request arrived, a 400 to its callback is retried like any
+    /// failure, in seconds (default 60): Fides marks its task as waiting only after the
+    /// worker has answered the request, so a callback that comes very fast may find it not
+    /// waiting yet. Later, 400 means the task no longer waits.
+    #[serde(default = "default_retry_400")]
+    pub retry_400_secs: u64,
+}
+
 impl Config {
     /// Reads the config file; relative paths in it (`cases_dir`, secret files) are relative to
     /// the file's folder.
@@ -364,6 +388,16 @@ impl Config {
                 ));
             }
         }
+        if let Some(f) = config.fides.as_mut() {
+            f.secret = f.secret.clone().relative_to(base);
+            let url = f.base_url.trim_end_matches('/').to_owned();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(Error::Config(format!(
+                    "fides.base_url must be an http(s) URL, not {url:?}"
+                )));
+            }
+            f.base_url = url;
+        }
         if config.velt.concurrency == 0 {
             return Err(Error::Config("velt.concurrency must be at least 1".into()));
         }
@@ -400,6 +434,10 @@ fn default_job_threads() -> usize {
 
 fn default_concurrency() -> usize {
     8
+}
+
+fn default_retry_400() -> u64 {
+    60
 }
 
 fn default_chunk() -> usize {
@@ -440,6 +478,7 @@ auth_token = { file = "secrets/token" }
         );
         assert!(config.transcend.is_none());
         assert!(config.ketch.is_none());
+        assert!(config.fides.is_none());
     }
 
     #[test]
@@ -472,6 +511,27 @@ auth_token = { file = "secrets/token" }
         let tls = config.tls.expect("a [tls] table");
         assert_eq!(tls.cert, Path::new("/etc/velt/tls/cert.pem"));
         assert_eq!(tls.key, Path::new("/keys/key.pem"));
+    }
+
+    #[test]
+    fn a_fides_table_is_read_and_its_url_checked() {
+        let text = format!(
+            "{MINIMAL}\n[fides]\nbase_url = \"https://fides.example.com/\"\nsecret = {{ file = \"fides-secret\" }}\n"
+        );
+        let config = Config::from_toml(&text, Path::new("/etc/velt")).expect("parses");
+        let fides = config.fides.expect("the table");
+        assert_eq!(fides.base_url, "https://fides.example.com");
+        assert_eq!(fides.retry_400_secs, 60);
+        assert_eq!(
+            fides.secret,
+            SecretSource::File("/etc/velt/fides-secret".into())
+        );
+        let error = Config::from_toml(
+            &text.replace("https://fides.example.com/", "fides.example.com"),
+            Path::new("."),
+        )
+        .expect_err("not a URL");
+        assert!(error.to_string().contains("fides.base_url"), "{error}");
     }
 
     #[test]

@@ -8,9 +8,9 @@
 //!   files, never from the config itself.
 //! - [`Server`]: `GET /healthz`, `GET /metrics` (Prometheus's text format: requests, jobs
 //!   by stage, pending answers, answer attempts, failed steps; no case data),
-//!   `POST /transcend/webhook`, `POST /ketch/dsr`, over HTTP or HTTPS (`[tls]`); it takes up
-//!   every open job at start. Each request is a tracing span `request` with its platform and
-//!   a request id.
+//!   `POST /transcend/webhook`, `POST /ketch/dsr`, `POST /fides/access`, `/fides/erasure`
+//!   and `/fides/store`, over HTTP or HTTPS (`[tls]`); it takes up every open job at start.
+//!   Each request is a tracing span `request` with its platform and a request id.
 //! - [`job`]: the job's folder, its record (`job.json`: kind, subject, nonce, stage) and its
 //!   OS lock.
 //! - [`outbox`]: the answers, written before they are sent, retried with growing pauses.
@@ -19,6 +19,8 @@
 //!   were ours.
 //! - [`ketch`]: the Ketch adapter (the forwarder's header, its requests, the status events
 //!   to the callbacks); its docs say which choices were ours.
+//! - [`fides`]: the Fides adapter (the connector template's calls, the async callbacks); its
+//!   docs say which choices were ours.
 //!
 //! A job sent again is the same job: never a second search, export or deletion; its state
 //! is answered again (204 once Velt was found to hold nobody).
@@ -36,6 +38,7 @@
 
 pub mod config;
 mod error;
+pub mod fides;
 pub mod job;
 pub mod ketch;
 mod metrics;

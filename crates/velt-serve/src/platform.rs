@@ -1,7 +1,7 @@
 //! What a platform adapter does for the worker: turn where a job stands into the platform's
 //! answers, and send one answer. The worker and the outbox know nothing else of a platform;
 //! each adapter (Transcend, Ketch, Fides) also takes its own inbound route
-//! (the crate's `Intake`).
+//! (`Intake`, in the server module).
 
 use std::{future::Future, path::Path, pin::Pin};
 

@@ -15,6 +15,7 @@ use secrecy::ExposeSecret;
 use crate::{
     config::Config,
     error::{Error, Result},
+    fides::{self, Fides},
     job::{Job, JobDir, Stage},
     ketch::{self, Ketch},
     metrics::{self, Metrics},
@@ -139,12 +140,21 @@ impl Server {
             .map(|k| Ketch::new(k, &config.erasure))
             .transpose()?
             .map(Arc::new);
+        let fides = config
+            .fides
+            .as_ref()
+            .map(Fides::new)
+            .transpose()?
+            .map(Arc::new);
         let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
         if let Some(t) = &transcend {
             platforms.push(Arc::clone(t) as Arc<dyn Platform>);
         }
         if let Some(k) = &ketch {
             platforms.push(Arc::clone(k) as Arc<dyn Platform>);
+        }
+        if let Some(f) = &fides {
+            platforms.push(Arc::clone(f) as Arc<dyn Platform>);
         }
         std::fs::create_dir_all(&config.cases_dir)
             .map_err(|e| Error::io(&config.cases_dir, "cannot create the cases folder", e))?;
@@ -170,6 +180,9 @@ impl Server {
         }
         if let Some(k) = ketch {
             app = app.merge(ketch::routes(k, intake.clone()));
+        }
+        if let Some(f) = fides {
+            app = app.merge(fides::routes(f, intake.clone()));
         }
         let app = metrics::observe(app, &metrics, config.metrics);
         let (addr, serve) = listen(&config, app).await?;
