@@ -16,20 +16,14 @@ use std::{
     collections::{HashMap, HashSet},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-use axum::{
-    Json, Router,
-    extract::State,
-    http::{HeaderMap, Method, StatusCode, Uri},
-    response::{IntoResponse, Response},
-    routing::{get, post},
-};
 use futures::StreamExt;
-use serde_json::{Value, json};
-use velt_fake::{FakeConfig, sombra::Keys};
+use velt_fake::{
+    FakeConfig,
+    transcend::{Call, FakeTranscend},
+};
 
 use crate::{find::peak_rss_mib_of, raw::BenchResult, server::Background};
 
@@ -62,83 +56,6 @@ pub struct ServeArgs {
     /// Give up after this many seconds.
     #[arg(long, default_value_t = 1_800)]
     timeout_secs: u64,
-}
-
-/// What the fake Transcend recorded of one job (keyed by its nonce).
-#[derive(Default)]
-struct JobCalls {
-    datapoints: usize,
-    datapoint_pages: HashSet<String>,
-    completions: usize,
-    states: Vec<String>,
-    finals: usize,
-    conflicts: usize,
-}
-
-#[derive(Default)]
-struct Platform {
-    pem: String,
-    jobs: Mutex<HashMap<String, JobCalls>>,
-}
-
-impl Platform {
-    fn finished(&self) -> usize {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .filter(|j| j.finals > 0)
-            .count()
-    }
-}
-
-async fn public_key(State(platform): State<Arc<Platform>>) -> String {
-    platform.pem.clone()
-}
-
-async fn record(
-    State(platform): State<Arc<Platform>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    let Some(nonce) = headers
-        .get("x-transcend-nonce")
-        .and_then(|v| v.to_str().ok())
-    else {
-        return StatusCode::BAD_REQUEST.into_response();
-    };
-    let mut jobs = platform.jobs.lock().unwrap_or_else(|e| e.into_inner());
-    let job = jobs.entry(nonce.to_owned()).or_default();
-    match (method.as_str(), uri.path()) {
-        ("POST", "/v1/datapoint-chunked") => {
-            job.datapoints += 1;
-            job.datapoint_pages.insert(format!(
-                "{} {}",
-                body["dataPointName"].as_str().unwrap_or(""),
-                body["fileId"].as_str().unwrap_or("")
-            ));
-        }
-        ("POST", "/v1/data-silo") | ("PUT", "/v1/data-silo") => {
-            let status = body["status"].as_str().unwrap_or("").to_owned();
-            let last =
-                method == Method::POST || status == "RESOLVED" || status == "ACTION_REQUIRED";
-            if last && job.finals > 0 {
-                job.conflicts += 1;
-                return StatusCode::CONFLICT.into_response();
-            }
-            if method == Method::POST {
-                job.completions += 1;
-            }
-            job.states.push(status);
-            if last {
-                job.finals += 1;
-            }
-        }
-        _ => return StatusCode::NOT_FOUND.into_response(),
-    }
-    Json(json!({})).into_response()
 }
 
 /// One run of `velt serve`.
@@ -217,25 +134,10 @@ pub fn serve(args: &ServeArgs) -> BenchResult<()> {
         })
         .collect();
 
-    let keys = Keys::generate();
-    let platform = Arc::new(Platform {
-        pem: keys.public_pem.clone(),
-        ..Platform::default()
-    });
-    let app = Router::new()
-        .route("/public-keys/sombra-general-signing-key", get(public_key))
-        .route("/v1/datapoint-chunked", post(record))
-        .route("/v1/data-silo", post(record).put(record))
-        .with_state(Arc::clone(&platform));
-    let transcend_addr = background.handle().block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok::<_, std::io::Error>(addr)
-    })?;
-
+    let transcend = background.handle().block_on(FakeTranscend::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        AUDIENCE,
+    ))?;
     let dir = std::env::temp_dir().join(format!("velt-bench-serve-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
@@ -269,20 +171,16 @@ first_pause_ms = 200
 max_pause_ms = 5000
 
 [transcend]
-sombra_url = "http://{transcend_addr}"
+sombra_url = "{transcend_url}"
 audience = "{AUDIENCE}"
 api_key = {{ file = "transcend-api-key" }}
 "#,
             velt_url = fake.base_url(),
+            transcend_url = transcend.url(),
         ),
     )?;
     let log = dir.join("worker.log");
     let worker_url = format!("http://127.0.0.1:{port}");
-    let token = keys.token(&json!({
-        "aud": AUDIENCE,
-        "scope": "coreIdentifier",
-        "exp": chrono::Utc::now().timestamp() + 7200,
-    }));
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -296,18 +194,13 @@ api_key = {{ file = "transcend-api-key" }}
         runtime.block_on(async {
             let answers: Vec<Option<u16>> = futures::stream::iter(jobs.iter())
                 .map(|(id, kind, email)| {
-                    let request = http
+                    let webhook = transcend.webhook(kind, id, email);
+                    let mut request = http
                         .post(format!("{worker_url}/transcend/webhook"))
-                        .header("x-sombra-token", &token)
-                        .header("x-transcend-nonce", id)
-                        .json(&json!({
-                            "type": kind,
-                            "isTest": false,
-                            "extras": {
-                                "profile": { "identifier": email, "type": "email" },
-                                "request": { "id": id },
-                            },
-                        }));
+                        .json(&webhook.body);
+                    for (name, value) in &webhook.headers {
+                        request = request.header(*name, value);
+                    }
                     async move { request.send().await.ok().map(|a| a.status().as_u16()) }
                 })
                 .buffer_unordered(args.in_flight.max(1))
@@ -358,7 +251,7 @@ api_key = {{ file = "transcend-api-key" }}
     let mut worker = Some(worker);
     let mut killed_at = None;
     if args.kill_at <= 1.0 {
-        while platform.finished() < kill_when {
+        while transcend.finished() < kill_when {
             if Instant::now() > deadline {
                 return Err("timed out before the kill".into());
             }
@@ -368,7 +261,7 @@ api_key = {{ file = "transcend-api-key" }}
             peaks.push(w.peak_rss_mib());
             w.kill()?;
         }
-        let done = platform.finished();
+        let done = transcend.finished();
         killed_at = Some((started.elapsed(), done));
         println!(
             "killed (SIGKILL) at {:.1} s with {done} jobs answered",
@@ -378,7 +271,7 @@ api_key = {{ file = "transcend-api-key" }}
         wait_healthy()?;
         send_all("sent again (a platform re-sending the jobs still open)")?;
     }
-    while platform.finished() < jobs.len() {
+    while transcend.finished() < jobs.len() {
         if Instant::now() > deadline {
             break;
         }
@@ -390,10 +283,16 @@ api_key = {{ file = "transcend-api-key" }}
         w.kill()?;
     }
 
-    let calls = platform.jobs.lock().unwrap_or_else(|e| e.into_inner());
+    let calls = transcend.jobs();
+    let accepted_final = |calls: &[Call]| {
+        calls
+            .iter()
+            .filter(|c| c.is_final() && c.status == 200)
+            .count()
+    };
     let lost: Vec<&str> = jobs
         .iter()
-        .filter(|(id, ..)| calls.get(id).is_none_or(|c| c.finals == 0))
+        .filter(|(id, ..)| calls.get(id).is_none_or(|c| accepted_final(c) == 0))
         .map(|(id, ..)| id.as_str())
         .collect();
     let mut deletions_of: HashMap<String, usize> = HashMap::new();
@@ -403,28 +302,40 @@ api_key = {{ file = "transcend-api-key" }}
         }
     }
     let deleted_twice = deletions_of.values().filter(|n| **n > 1).count();
-    let finals_twice = calls.values().filter(|c| c.finals > 1).count();
-    let answered_again: usize = calls.values().map(|c| c.conflicts).sum();
+    let finals_twice = calls.values().filter(|c| accepted_final(c) > 1).count();
+    let answered_again: usize = calls
+        .values()
+        .map(|c| c.iter().filter(|c| c.status == 409).count())
+        .sum();
     let datapoints_again: usize = calls
         .values()
-        .map(|c| c.datapoints - c.datapoint_pages.len())
+        .map(|c| {
+            let pages: Vec<String> = c
+                .iter()
+                .filter(|c| c.path == "/v1/datapoint-chunked")
+                .map(|c| format!("{} {}", c.body["dataPointName"], c.body["fileId"]))
+                .collect();
+            let distinct: HashSet<&String> = pages.iter().collect();
+            pages.len() - distinct.len()
+        })
         .sum();
+    let status_of = |c: &Call| c.body["status"].as_str().unwrap_or("").to_owned();
     let waiting_first = jobs
         .iter()
         .filter(|(_, kind, _)| *kind == "ERASURE")
         .filter(|(id, ..)| {
             calls
                 .get(id)
-                .is_some_and(|c| c.states.first().map(String::as_str) == Some("WAITING"))
+                .and_then(|c| c.first())
+                .is_some_and(|c| status_of(c) == "WAITING")
         })
         .count();
-    let outcomes: HashMap<&str, usize> = calls
-        .values()
-        .filter_map(|c| c.states.iter().rev().find(|s| *s != "WAITING"))
-        .fold(HashMap::new(), |mut m, s| {
-            *m.entry(s.as_str()).or_default() += 1;
-            m
-        });
+    let mut outcomes: HashMap<String, usize> = HashMap::new();
+    for c in calls.values() {
+        if let Some(last) = c.iter().find(|c| c.is_final() && c.status == 200) {
+            *outcomes.entry(status_of(last)).or_default() += 1;
+        }
+    }
     println!(
         "all answered in {:.1} s{}; peak RSS of the worker {}",
         wall.as_secs_f64(),

@@ -658,6 +658,47 @@ pub struct DeleteStatusArgs {
 pub enum FakeCommand {
     /// Serve a fake Velt until Ctrl-C; prints its base URL and demo credentials.
     Serve(ServeArgs),
+    /// Play Transcend for `velt serve`: serve a fake Sombra (its signing key, and the
+    /// answers recorded), send one signed webhook to the worker, and print each answer until
+    /// the job's final one.
+    Transcend(FakeTranscendArgs),
+}
+
+/// `velt fake transcend`
+#[derive(Debug, Args)]
+pub struct FakeTranscendArgs {
+    /// The worker's base URL (`velt serve`'s `listen`).
+    #[arg(long, default_value = "http://127.0.0.1:8788")]
+    pub worker: String,
+    /// Address the fake Sombra listens on: the worker's `transcend.sombra_url` (loopback
+    /// only).
+    #[arg(long, default_value = "127.0.0.1:8790")]
+    pub listen: SocketAddr,
+    /// The audience the token names: the worker's `transcend.audience`.
+    #[arg(long, default_value = "velt-demo")]
+    pub audience: String,
+    /// The job: `access` or `erasure`.
+    #[arg(long, value_enum)]
+    pub kind: FakeJobKind,
+    /// The person's email.
+    #[arg(long, default_value = "Jane.Doe@Example.com")]
+    pub email: String,
+    /// Transcend's request id (default: one made of the time). The same id again is the same
+    /// job: the worker answers its state.
+    #[arg(long)]
+    pub request_id: Option<String>,
+    /// Give up after this many seconds without the final answer.
+    #[arg(long, default_value_t = 600)]
+    pub timeout_secs: u64,
+}
+
+/// `velt fake transcend --kind`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FakeJobKind {
+    /// An `ACCESS` job.
+    Access,
+    /// An `ERASURE` job.
+    Erasure,
 }
 
 /// `velt fake serve`

@@ -155,6 +155,8 @@ pub mod sombra;
 mod stores;
 mod stores_api;
 mod token;
+#[cfg(feature = "platforms")]
+pub mod transcend;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};

@@ -7,6 +7,7 @@ mod data_delete_status;
 mod data_export;
 mod data_verify_export;
 mod fake;
+mod fake_transcend;
 mod organizations_list;
 mod request_access;
 mod request_check;
@@ -32,8 +33,9 @@ use crate::{
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Fake(FakeCommand::Serve(args)) => return fake::exec(args).await,
+        Command::Fake(FakeCommand::Transcend(args)) => return fake_transcend::exec(args).await,
         // The worker reads its own config and credentials.
-        Command::Serve(args) => return serve::exec(args).await,
+        Command::Serve(args) => return serve::exec(args, &cli.base_url).await,
         // Local work: no client, no credentials.
         Command::Data(DataCommand::VerifyExport(args)) => return data_verify_export::exec(args),
         Command::Request(RequestCommand::Extend(args)) => return request_extend::exec(args),
@@ -62,7 +64,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Request(RequestCommand::Erase(args)) => {
             request_erase::exec(&client, args, fake).await
         }
-        Command::Fake(FakeCommand::Serve(_))
+        Command::Fake(FakeCommand::Serve(_) | FakeCommand::Transcend(_))
         | Command::Serve(_)
         | Command::Data(DataCommand::VerifyExport(_))
         | Command::Request(

@@ -136,3 +136,184 @@ async fn a_tls_certificate_that_cannot_be_read_is_named_and_nothing_listens() {
     .await;
     assert_eq!(output.status.code(), Some(2), "--tls-cert needs --tls-key");
 }
+
+/// `velt serve` as operators run it, with Transcend as the fake plays it: Jane's access
+/// answered with a datapoint for every store of her case; her erasure `WAITING`, the worker
+/// killed with SIGKILL during the wait, started again, then `RESOLVED` with one deletion
+/// request at Velt; no secret in any file of the cases.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_killed_during_the_deletion_wait_finishes_with_one_deletion() {
+    const TRANSCEND_KEY: &str = "transcend-process-test-key";
+    let fake = velt_fake::FakeVelt::start(velt_fake::FakeConfig {
+        deletion_task_duration: Duration::from_millis(700),
+        gdpr_deletes_activities: true,
+        ..common::config(3)
+    })
+    .await
+    .expect("fake Velt");
+    let transcend = velt_fake::transcend::FakeTranscend::start(
+        "127.0.0.1:0".parse().expect("an address"),
+        "velt-process-test",
+    )
+    .await
+    .expect("fake Transcend");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = scratch("serve-kill-9");
+    let path = dir.join("serve.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"listen = "127.0.0.1:{port}"
+cases_dir = "cases"
+[velt]
+api_key = {{ env = "VELT_API_KEY" }}
+auth_token = {{ env = "VELT_AUTH_TOKEN" }}
+[erasure]
+poll_first_ms = 100
+poll_max_ms = 300
+[outbox]
+first_pause_ms = 50
+max_pause_ms = 500
+[transcend]
+sombra_url = "{}"
+audience = "velt-process-test"
+api_key = {{ env = "TRANSCEND_API_KEY" }}
+"#,
+            transcend.url()
+        ),
+    )
+    .expect("config");
+    let start = || {
+        let mut command = common::velt(&fake, &["serve", "--config"]);
+        command
+            .arg(&path)
+            .env("TRANSCEND_API_KEY", TRANSCEND_KEY)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        let mut child = command.spawn().expect("velt serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        async move {
+            let mut line = String::new();
+            tokio::time::timeout(
+                Duration::from_secs(30),
+                BufReader::new(stdout).read_line(&mut line),
+            )
+            .await
+            .expect("it says where it listens")
+            .expect("a line");
+            assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
+            child
+        }
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let send = |kind: &str, id: &str| {
+        let webhook = transcend.webhook(kind, id, "Jane.Doe@Example.com");
+        let mut request = http
+            .post(format!("http://127.0.0.1:{port}/transcend/webhook"))
+            .json(&webhook.body);
+        for (name, value) in &webhook.headers {
+            request = request.header(*name, value);
+        }
+        async move { request.send().await.expect("answered").status().as_u16() }
+    };
+    let status_of = |id: &str| -> Vec<String> {
+        transcend
+            .calls_of(id)
+            .iter()
+            .filter(|c| c.path == "/v1/data-silo" && c.status == 200)
+            .map(|c| c.body["status"].as_str().unwrap_or("?").to_owned())
+            .collect()
+    };
+
+    let mut worker = start().await;
+    assert_eq!(send("ACCESS", "p-access").await, 200);
+    assert_eq!(send("ERASURE", "p-erase").await, 200);
+    wait_for("WAITING", || status_of("p-erase") == ["WAITING"]).await;
+    worker.start_kill().expect("SIGKILL");
+    worker.wait().await.expect("killed");
+    let job: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("cases/transcend-p-erase/job.json")).expect("job.json"),
+    )
+    .expect("JSON");
+    assert_eq!(job["stage"], "waiting", "killed during the wait");
+
+    let mut worker = start().await;
+    wait_for("RESOLVED", || {
+        status_of("p-erase").last().map(String::as_str) == Some("RESOLVED")
+    })
+    .await;
+    wait_for("the access", || {
+        status_of("p-access").contains(&"READY".into())
+    })
+    .await;
+    worker.start_kill().expect("stopped");
+    let _ = worker.wait().await;
+
+    assert_eq!(
+        fake.deletion_requests().len(),
+        1,
+        "one deletion request at Velt"
+    );
+    assert!(
+        status_of("p-erase")
+            .iter()
+            .all(|s| s == "WAITING" || s == "RESOLVED"),
+        "{:?}",
+        status_of("p-erase")
+    );
+    let case = velt_case::Case::load(&dir.join("cases/transcend-p-access/case")).expect("case");
+    let mut stores: Vec<String> = case
+        .coverage
+        .iter()
+        .filter(|r| r.store != "files" && !r.files.is_empty())
+        .map(|r| r.store.clone())
+        .collect();
+    stores.sort();
+    stores.dedup();
+    let mut sent: Vec<String> = transcend
+        .calls_of("p-access")
+        .iter()
+        .filter(|c| c.path == "/v1/datapoint-chunked")
+        .filter_map(|c| c.body["dataPointName"].as_str().map(str::to_owned))
+        .collect();
+    sent.sort();
+    sent.dedup();
+    assert!(stores.len() >= 5, "{stores:?}");
+    assert_eq!(sent, stores, "a datapoint for every store of the case");
+
+    for secret in [TRANSCEND_KEY, fake.api_key(), fake.auth_token()] {
+        for file in files_under(&dir.join("cases")) {
+            let bytes = std::fs::read(&file).unwrap_or_default();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(secret),
+                "a secret in {}",
+                file.display()
+            );
+        }
+    }
+}
+
+async fn wait_for(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -1,0 +1,120 @@
+//! `velt fake transcend`: plays Transcend for `velt serve`. It serves a fake Sombra (the
+//! signing key the worker fetches, and the answers it records), sends one signed webhook,
+//! and prints each answer the worker sends until the job's final one.
+
+use std::time::{Duration, Instant};
+
+use velt_fake::transcend::{Call, FakeTranscend};
+
+use crate::{
+    cli::{FakeJobKind, FakeTranscendArgs},
+    failure::Failure,
+};
+
+/// Sends the job and follows its answers; exit 0 once the final answer came.
+pub async fn exec(args: &FakeTranscendArgs) -> Result<(), Failure> {
+    if !args.listen.ip().is_loopback() {
+        return Err(Failure::Usage(format!(
+            "--listen {} is not a loopback address; the fake Transcend listens on 127.0.0.1 or [::1] only",
+            args.listen
+        )));
+    }
+    let transcend = FakeTranscend::start(args.listen, &args.audience)
+        .await
+        .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
+    let kind = match args.kind {
+        FakeJobKind::Access => "ACCESS",
+        FakeJobKind::Erasure => "ERASURE",
+    };
+    let request_id = args
+        .request_id
+        .clone()
+        .unwrap_or_else(|| format!("demo-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S")));
+    println!(
+        "fake Transcend (Sombra) on {}, audience {}: sending {kind} {request_id} for {} to {}",
+        transcend.url(),
+        args.audience,
+        args.email,
+        args.worker
+    );
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| Failure::Failed(format!("cannot build the HTTP client: {e}")))?;
+    let webhook = transcend.webhook(kind, &request_id, &args.email);
+    let url = format!("{}/transcend/webhook", args.worker.trim_end_matches('/'));
+    let mut request = http.post(&url).json(&webhook.body);
+    for (name, value) in &webhook.headers {
+        request = request.header(*name, value);
+    }
+    let answer = request
+        .send()
+        .await
+        .map_err(|e| Failure::Failed(format!("the worker at {url} did not answer: {e}")))?;
+    let status = answer.status().as_u16();
+    let text = answer.text().await.unwrap_or_default();
+    println!("webhook answered {status} {}", text.trim());
+    if status == 204 {
+        println!("204: Velt holds nobody with this identifier (answered before)");
+        return Ok(());
+    }
+    if !(200..300).contains(&status) {
+        return Err(Failure::Failed(format!(
+            "the worker refused the webhook ({status})"
+        )));
+    }
+    let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);
+    let mut shown = 0;
+    loop {
+        let calls = transcend.calls_of(&request_id);
+        for call in &calls[shown..] {
+            println!("{}", describe(call));
+        }
+        shown = calls.len();
+        if calls.iter().any(|c| c.is_final() && c.status == 200) {
+            println!("final answer received");
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(Failure::Failed(format!(
+                "no final answer for {request_id} within {} s; send the same --request-id again to ask once more",
+                args.timeout_secs
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One answer in a line: the call, and what it carries (no record is printed).
+fn describe(call: &Call) -> String {
+    let refused = if call.status == 409 {
+        " (answered 409: already done)"
+    } else {
+        ""
+    };
+    match (call.method.as_str(), call.path.as_str()) {
+        ("POST", "/v1/datapoint-chunked") => format!(
+            "datapoint {} ({}): {} record(s){}{refused}",
+            call.body["dataPointName"].as_str().unwrap_or("?"),
+            call.body["fileId"].as_str().unwrap_or("?"),
+            call.body["data"].as_array().map_or(0, Vec::len),
+            if call.body["isLastPage"] == true {
+                ", last page"
+            } else {
+                ""
+            }
+        ),
+        ("POST", "/v1/data-silo") => format!("access {}{refused}", status(call)),
+        ("PUT", "/v1/data-silo") => format!(
+            "erasure {}: {}{refused}",
+            status(call),
+            call.body["message"].as_str().unwrap_or("")
+        ),
+        (method, path) => format!("{method} {path}{refused}"),
+    }
+}
+
+fn status(call: &Call) -> &str {
+    call.body["status"].as_str().unwrap_or("?")
+}
