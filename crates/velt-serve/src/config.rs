@@ -164,6 +164,10 @@ pub struct VeltConfig {
     /// version does not send files to the platforms).
     #[serde(default)]
     pub fetch_files: bool,
+    /// Hosts the files may be fetched from beside the origin of Velt's base URL (as the
+    /// CLI's `--file-host`): `cdn.example.com` or `*.example.com`.
+    #[serde(default)]
+    pub file_hosts: Vec<String>,
 }
 
 /// How an erasure is done and waited for.

@@ -227,6 +227,7 @@ impl Fides {
     /// A callback of `job` with `body`.
     fn callback(job: &Job, body: Value, what: String) -> Answer {
         Answer {
+            file: None,
             method: "POST".into(),
             path: reply_to_of(job).unwrap_or_default(),
             body,

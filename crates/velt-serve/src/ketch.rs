@@ -593,6 +593,7 @@ impl Ketch {
             .into_iter()
             .enumerate()
             .map(|(n, c)| Answer {
+                file: None,
                 method: "POST".into(),
                 path: c.url,
                 body: body.clone(),

@@ -27,8 +27,14 @@ pub struct Answer {
     /// The path under the platform's base URL (`/v1/data-silo`), or the whole URL of a
     /// callback the request named (Ketch's, Fides's).
     pub path: String,
-    /// The JSON body.
+    /// The JSON body (for an answer with a `file`, what the adapter needs to send it, such
+    /// as the datapoint's name).
     pub body: Value,
+    /// A file of the case sent as the body instead (Transcend's `/v1/datapoint`): its path
+    /// relative to the case folder when in the outbox; [`deliver`] hands the adapter the
+    /// whole path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// What it is, in words (for the event log: never the data).
     pub what: String,
 }
@@ -132,7 +138,16 @@ pub async fn deliver(
     for (path, mut entry) in entries(job)? {
         let mut failures = 0;
         while entry.delivery == Delivery::Pending {
-            let attempt = platform.send(&entry.answer, record).await;
+            let attempt = match &entry.answer.file {
+                None => platform.send(&entry.answer, record).await,
+                Some(file) => {
+                    let answer = Answer {
+                        file: Some(job.case_dir().join(file).to_string_lossy().into_owned()),
+                        ..entry.answer.clone()
+                    };
+                    platform.send(&answer, record).await
+                }
+            };
             entry.attempts += 1;
             attempted(&attempt);
             let (status, outcome, why) = match &attempt {

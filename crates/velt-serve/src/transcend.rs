@@ -33,8 +33,10 @@
 //! - A store of the case is one datapoint named by its id in the coverage table
 //!   (`gdprExport`, `activities`, `permissions`, `notificationSettings`, `memoryProfile`,
 //!   `judgments`); each record is `{"organizationId", "record"}`, pages of `chunk_records`
-//!   records, the `fileId` naming the page. Downloaded files are not sent (the case keeps
-//!   them).
+//!   records, the `fileId` naming the page. Each file downloaded into the case (with
+//!   `velt.fetch_files`) goes to the datapoint `files` through `POST /v1/datapoint`, streamed
+//!   from the case, named by `x-transcend-remote-id`, with `x-transcend-skip-status-update`
+//!   on every file but the last.
 //! - A job sent again keeps the nonce it first came with (Transcend's pages call it
 //!   reusable); `isTest` is kept in `job.json`, and a test request is answered like any
 //!   other (against the Velt configured).
@@ -78,6 +80,9 @@ type DataFile = (Option<String>, String);
 
 /// The platform's name in job folders.
 pub const PLATFORM: &str = "transcend";
+
+/// The datapoint the downloaded files go to (`POST /v1/datapoint`, one file each).
+pub const FILES_DATAPOINT: &str = "files";
 
 /// The adapter, with its secrets (read once) and the cached signing key.
 pub struct Transcend {
@@ -346,6 +351,7 @@ impl Transcend {
             let count = pages.len();
             for (n, data) in pages.into_iter().enumerate() {
                 answers.push(Answer {
+                    file: None,
                     method: "POST".into(),
                     path: "/v1/datapoint-chunked".into(),
                     what: format!("datapoint {store}, page {} of {count}", n + 1),
@@ -359,14 +365,43 @@ impl Transcend {
                 });
             }
         }
+        answers.extend(Self::file_answers(&case));
         answers.push(Self::access_completed(profile_id));
         Ok(answers)
+    }
+
+    /// Each file downloaded into the case (the files behind the links in the person's data)
+    /// as a file of the datapoint `files` (`POST /v1/datapoint`), the status of the datapoint
+    /// left open until its last file.
+    fn file_answers(case: &velt_case::Case) -> Vec<Answer> {
+        let files: Vec<&velt_case::model::FileRecord> = case
+            .files
+            .iter()
+            .filter(|f| f.role == velt_case::model::FileRole::DownloadedFile)
+            .collect();
+        let count = files.len();
+        files
+            .into_iter()
+            .enumerate()
+            .map(|(n, f)| Answer {
+                method: "POST".into(),
+                path: "/v1/datapoint".into(),
+                file: Some(f.path.clone()),
+                what: format!("file {} of {count} ({} bytes)", n + 1, f.bytes),
+                body: json!({
+                    "dataPointName": FILES_DATAPOINT,
+                    "remoteId": f.path.rsplit('/').next().unwrap_or(&f.path),
+                    "skipStatusUpdate": n + 1 < count,
+                }),
+            })
+            .collect()
     }
 
     /// The completion of an access request (also the answer when nobody was found: a profile
     /// with no data).
     pub fn access_completed(profile_id: &str) -> Answer {
         Answer {
+            file: None,
             method: "POST".into(),
             path: "/v1/data-silo".into(),
             what: "access completed (READY)".into(),
@@ -377,6 +412,7 @@ impl Transcend {
     /// An erasure's state: `WAITING`, `RESOLVED` or `ACTION_REQUIRED`, with a message.
     pub fn erasure_status(status: &str, message: &str) -> Answer {
         Answer {
+            file: None,
             method: "PUT".into(),
             path: "/v1/data-silo".into(),
             what: format!("erasure {status}"),
@@ -431,8 +467,33 @@ impl Transcend {
             .http
             .request(method, &url)
             .bearer_auth(self.api_key.expose_secret())
-            .header("accept", "application/json")
-            .json(&answer.body);
+            .header("accept", "application/json");
+        request = match &answer.file {
+            None => request.json(&answer.body),
+            Some(path) => {
+                // The file streamed as it is in the case, never held whole in memory.
+                let file = match tokio::fs::File::open(path).await {
+                    Ok(file) => file,
+                    Err(e) => {
+                        return Attempt::Failed(None, format!("cannot read the case's file: {e}"));
+                    }
+                };
+                let text = |key: &str| answer.body[key].as_str().unwrap_or_default().to_owned();
+                request
+                    .header("content-type", "application/octet-stream")
+                    .header("x-transcend-datapoint-name", text("dataPointName"))
+                    .header("x-transcend-remote-id", text("remoteId"))
+                    .header(
+                        "x-transcend-skip-status-update",
+                        if answer.body["skipStatusUpdate"] == true {
+                            "true"
+                        } else {
+                            "false"
+                        },
+                    )
+                    .body(reqwest::Body::from(file))
+            }
+        };
         if let Some(key) = &self.sombra_api_key {
             request = request.header(
                 "x-sombra-authorization",

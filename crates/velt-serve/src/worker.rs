@@ -52,6 +52,7 @@ pub(crate) struct Worker {
     pub(crate) platforms: Vec<Arc<dyn Platform>>,
     pub(crate) concurrency: usize,
     pub(crate) fetch_files: bool,
+    pub(crate) file_hosts: Vec<String>,
     pub(crate) erasure: ErasureConfig,
     pub(crate) outbox: OutboxConfig,
     pub(crate) metrics: Arc<Metrics>,
@@ -133,6 +134,7 @@ impl Worker {
             platforms,
             concurrency: config.velt.concurrency,
             fetch_files: config.velt.fetch_files,
+            file_hosts: config.velt.file_hosts.clone(),
             erasure: config.erasure.clone(),
             outbox: config.outbox.clone(),
             metrics,
@@ -274,6 +276,7 @@ impl Worker {
                 zip: false,
                 files: FileOptions {
                     fetch: self.fetch_files,
+                    hosts: self.file_hosts.clone(),
                     ..FileOptions::default()
                 },
             },

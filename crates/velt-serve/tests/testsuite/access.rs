@@ -160,3 +160,59 @@ async fn someone_velt_does_not_hold_gets_an_empty_answer_and_204_when_sent_again
     );
     assert_eq!(post_webhook(&server, Some(&token), &body).await.0, 204);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn janes_downloaded_files_go_to_the_files_datapoint_byte_for_byte() {
+    let velt = Velt::start(velt_fake::FakeConfig {
+        files: 6,
+        ..common::fake_config(20, false)
+    })
+    .await;
+    let transcend = FakeTranscend::start().await;
+    let dir = common::scratch("access-files");
+    let mut config = common::config(&dir, &velt, &transcend);
+    // The files are served on the fake's own origin.
+    config.velt.base_url = Some(velt.fake.base_url());
+    config.velt.fetch_files = true;
+    let server = Server::start(config).await.expect("the server starts");
+    let token = transcend.keys.good_token();
+    let body = webhook("ACCESS", "req-access-files", JANE);
+    assert_eq!(post_webhook(&server, Some(&token), &body).await.0, 200);
+    let job = common::wait_done(&dir).await;
+    assert_eq!(job.outcome, Some(Outcome::Exported), "{:?}", job.message);
+
+    let case_dir = common::job_dirs(&dir).remove(0).join("case");
+    let case = velt_case::Case::load(&case_dir).expect("the case");
+    let downloaded: Vec<&velt_case::model::FileRecord> = case
+        .files
+        .iter()
+        .filter(|f| f.role == velt_case::model::FileRole::DownloadedFile)
+        .collect();
+    assert!(!downloaded.is_empty(), "Jane's files were downloaded");
+    let sent = transcend.calls_to("POST", "/v1/datapoint");
+    assert_eq!(sent.len(), downloaded.len(), "one upload per file");
+    for (n, (call, file)) in sent.iter().zip(&downloaded).enumerate() {
+        assert_eq!(call.nonce.as_deref(), Some(NONCE));
+        assert_eq!(call.body["dataPointName"], "files");
+        assert_eq!(call.body["contentType"], "application/octet-stream");
+        assert_eq!(call.body["bytes"], file.bytes, "{}", file.path);
+        assert_eq!(call.body["sha256"], file.sha256.as_str(), "{}", file.path);
+        let last = n + 1 == downloaded.len();
+        assert_eq!(
+            call.body["skipStatusUpdate"],
+            if last { "false" } else { "true" },
+            "the datapoint's status is left open until its last file"
+        );
+    }
+    // The files before the completion.
+    let calls = transcend.calls();
+    let completion = calls
+        .iter()
+        .position(|c| c.method == "POST" && c.path == "/v1/data-silo")
+        .expect("the completion");
+    let last_file = calls
+        .iter()
+        .rposition(|c| c.path == "/v1/datapoint")
+        .expect("a file");
+    assert!(last_file < completion);
+}

@@ -109,6 +109,7 @@ impl FakeTranscend {
         let app = Router::new()
             .route("/public-keys/sombra-general-signing-key", get(public_key))
             .route("/v1/datapoint-chunked", post(record))
+            .route("/v1/datapoint", post(record_file))
             .route("/v1/data-silo", post(record).put(record))
             .with_state(Arc::clone(&state));
         let (url, task) = serve(app).await;
@@ -188,6 +189,39 @@ async fn record(
             return StatusCode::BAD_GATEWAY.into_response();
         }
     }
+    Json(json!({})).into_response()
+}
+
+/// A file of `/v1/datapoint`: recorded with its headers, its size and its SHA-256.
+async fn record_file(
+    State(state): State<Arc<TranscendState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if state.down.load(Ordering::SeqCst) {
+        state.refused.fetch_add(1, Ordering::SeqCst);
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let digest = ring::digest::digest(&ring::digest::SHA256, &body);
+    let sha256: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    state
+        .calls
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Call {
+            method: "POST".into(),
+            path: "/v1/datapoint".into(),
+            nonce: header(&headers, "x-transcend-nonce"),
+            authorization: header(&headers, "authorization"),
+            body: json!({
+                "dataPointName": header(&headers, "x-transcend-datapoint-name"),
+                "remoteId": header(&headers, "x-transcend-remote-id"),
+                "skipStatusUpdate": header(&headers, "x-transcend-skip-status-update"),
+                "contentType": header(&headers, "content-type"),
+                "bytes": body.len(),
+                "sha256": sha256,
+            }),
+        });
     Json(json!({})).into_response()
 }
 
