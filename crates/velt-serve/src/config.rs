@@ -270,6 +270,11 @@ pub struct TranscendConfig {
     /// Records per datapoint page (`/v1/datapoint-chunked`; default 1000).
     #[serde(default = "default_chunk")]
     pub chunk_records: usize,
+    /// How long a new job's webhook waits for its search, in milliseconds (default 3000):
+    /// a search that found nobody within it is answered 204, as Transcend asks; 0 answers
+    /// every new job 200 at once.
+    #[serde(default = "default_answer_nobody_within")]
+    pub answer_nobody_within_ms: u64,
 }
 
 /// Ketch's forwarder: the header its requests carry, and where its callbacks may go.
@@ -442,6 +447,10 @@ fn default_concurrency() -> usize {
 
 fn default_retry_400() -> u64 {
     60
+}
+
+fn default_answer_nobody_within() -> u64 {
+    3_000
 }
 
 fn default_chunk() -> usize {

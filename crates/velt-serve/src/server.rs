@@ -89,12 +89,26 @@ impl Intake {
 
     /// Keeps a job authenticated and read by its adapter: new, or the same sent again.
     pub(crate) fn receive(&self, job: Job) -> Result<Received> {
+        self.receive_watching(job).map(|(received, _)| received)
+    }
+
+    /// [`Intake::receive`], and for a new job how its search ends (`Some(false)`: Velt holds
+    /// nobody), for an adapter that answers that at once.
+    pub(crate) fn receive_watching(
+        &self,
+        job: Job,
+    ) -> Result<(Received, Option<tokio::sync::watch::Receiver<Option<bool>>>)> {
         let dir = self.dir(&job.platform, &job.request_id);
         if dir.create(&job)? {
             tracing::info!(job = %dir.dir().display(), platform = job.platform, kind = ?job.kind, "job received");
+            let search = self.worker.watch_search(&dir);
             self.worker.spawn(dir);
-            return Ok(Received::New);
+            return Ok((Received::New, Some(search)));
         }
+        self.again(dir).map(|received| (received, None))
+    }
+
+    fn again(&self, dir: JobDir) -> Result<Received> {
         let Ok(job) = dir.load() else {
             return Ok(Received::Racing);
         };

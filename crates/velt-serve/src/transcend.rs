@@ -25,11 +25,14 @@
 //!   `jsonwebtoken.verify` does the same); the audience is required.
 //! - `extras.profile.type` `email` (any case) searches by email; any other type is taken as
 //!   a Velt user id.
-//! - The webhook is answered at once (200) for a new job; the search runs in the background.
-//!   A person Velt does not hold is reported through the outbox (access: `POST
-//!   /v1/data-silo` with the profile and no data, `status: "READY"`, Transcend's "could not
-//!   find user"; erasure: `PUT /v1/data-silo` `RESOLVED` with a message saying so), and the
-//!   same job sent again is then answered 204.
+//! - A new job's webhook waits for its search at most `answer_nobody_within_ms` (default 3
+//!   seconds): a whole search that found nobody is answered 204, as Transcend asks; anything
+//!   else is answered 200 and the work goes on in the background. A person Velt does not
+//!   hold is also reported through the outbox (access: `POST /v1/data-silo` with the profile
+//!   and no data, `status: "READY"`; erasure: `PUT /v1/data-silo` `RESOLVED` with a message
+//!   saying so), which a Transcend that took the 204 answers 409 (no longer wanted); a
+//!   search slower than the wait is answered 200 and reported through the outbox only, and
+//!   the same job sent again is then answered 204.
 //! - A store of the case is one datapoint named by its id in the coverage table
 //!   (`gdprExport`, `activities`, `permissions`, `notificationSettings`, `memoryProfile`,
 //!   `judgments`); each record is `{"organizationId", "record"}`, pages of `chunk_records`
@@ -92,6 +95,7 @@ pub struct Transcend {
     api_key: SecretString,
     sombra_api_key: Option<SecretString>,
     chunk_records: usize,
+    answer_nobody_within: Duration,
     key: tokio::sync::Mutex<Option<DecodingKey>>,
     refetched: Mutex<Option<Instant>>,
 }
@@ -212,6 +216,7 @@ impl Transcend {
                 .map(|s| s.read())
                 .transpose()?,
             chunk_records: config.chunk_records,
+            answer_nobody_within: Duration::from_millis(config.answer_nobody_within_ms),
             key: tokio::sync::Mutex::new(None),
             refetched: Mutex::new(None),
         })
@@ -616,14 +621,30 @@ async fn webhook(
         deletions_begun: Vec::new(),
         message: None,
     };
-    match intake.receive(job) {
-        Ok(Received::New | Received::Racing) => {
+    match intake.receive_watching(job) {
+        Ok((Received::New, Some(mut search))) => {
+            // Transcend wants 204 for a person the system does not hold: wait a little for
+            // the search, then answer 200 and go on in the background.
+            let nobody = tokio::time::timeout(adapter.answer_nobody_within, async {
+                search
+                    .wait_for(Option::is_some)
+                    .await
+                    .is_ok_and(|found| *found == Some(false))
+            })
+            .await
+            .unwrap_or(false);
+            if nobody {
+                return StatusCode::NO_CONTENT.into_response();
+            }
             (StatusCode::OK, Json(json!({ "stage": Stage::Received }))).into_response()
         }
-        Ok(Received::Again(job)) if job.outcome == Some(Outcome::NotFound) => {
+        Ok((Received::New | Received::Racing, _)) => {
+            (StatusCode::OK, Json(json!({ "stage": Stage::Received }))).into_response()
+        }
+        Ok((Received::Again(job), _)) if job.outcome == Some(Outcome::NotFound) => {
             StatusCode::NO_CONTENT.into_response()
         }
-        Ok(Received::Again(job)) => (
+        Ok((Received::Again(job), _)) => (
             StatusCode::OK,
             Json(json!({ "stage": job.stage, "outcome": job.outcome, "message": job.message })),
         )

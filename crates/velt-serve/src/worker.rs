@@ -15,7 +15,7 @@
 //!   with the outbox's growing pauses.
 
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
     path::PathBuf,
     sync::{Arc, Mutex},
     time::Duration,
@@ -57,6 +57,9 @@ pub(crate) struct Worker {
     pub(crate) outbox: OutboxConfig,
     pub(crate) metrics: Arc<Metrics>,
     active: Mutex<HashSet<PathBuf>>,
+    /// The search of each new job, for an adapter that answers "nobody" at once: `Some(true)`
+    /// once someone was found, `Some(false)` once the whole search found nobody.
+    searches: Mutex<HashMap<PathBuf, tokio::sync::watch::Sender<Option<bool>>>>,
     stop: tokio::sync::watch::Sender<bool>,
     pool: Pool,
 }
@@ -139,6 +142,7 @@ impl Worker {
             outbox: config.outbox.clone(),
             metrics,
             active: Mutex::new(HashSet::new()),
+            searches: Mutex::new(HashMap::new()),
             stop,
             pool,
         })
@@ -152,6 +156,38 @@ impl Worker {
             self.spawn(job);
         }
         count
+    }
+
+    /// How the search of `job` ends, watched from now on (before the job is spawned).
+    pub(crate) fn watch_search(&self, job: &JobDir) -> tokio::sync::watch::Receiver<Option<bool>> {
+        self.searches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(job.dir().to_path_buf())
+            .or_insert_with(|| tokio::sync::watch::Sender::new(None))
+            .subscribe()
+    }
+
+    /// The events of a job's operation: the end of its search told to whoever watches it.
+    fn search_events(&self, job: &JobDir) -> impl Fn(velt_dsr::event::Event) + Send + Sync {
+        let sender = self
+            .searches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(job.dir())
+            .cloned();
+        move |event| {
+            if let (
+                Some(sender),
+                velt_dsr::event::Event::Searched {
+                    matches, complete, ..
+                },
+            ) = (&sender, event)
+                && (complete || matches > 0)
+            {
+                sender.send_replace(Some(matches > 0));
+            }
+        }
     }
 
     /// Works on `job` in the background, unless this process already does.
@@ -169,6 +205,10 @@ impl Worker {
         let spawned = self.pool.spawn(Box::new(move || {
             Box::pin(async move {
                 me.run(&job).await;
+                me.searches
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(job.dir());
                 me.active
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -280,7 +320,7 @@ impl Worker {
                     ..FileOptions::default()
                 },
             },
-            EVENTS,
+            &self.search_events(job),
         )
         .await?;
         match outcome.found() {
@@ -340,7 +380,7 @@ impl Worker {
                     ..self.erasure.poll()
                 },
             ),
-            EVENTS,
+            &self.search_events(job),
         )
         .await;
         let prepared = match prepared {

@@ -135,7 +135,7 @@ async fn janes_access_ends_with_a_datapoint_for_each_store_of_her_case() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn someone_velt_does_not_hold_gets_an_empty_answer_and_204_when_sent_again() {
+async fn someone_velt_does_not_hold_gets_204_and_an_empty_answer() {
     let velt = Velt::start(common::fake_config(20, false)).await;
     let transcend = FakeTranscend::start().await;
     let dir = common::scratch("access-nobody");
@@ -144,7 +144,8 @@ async fn someone_velt_does_not_hold_gets_an_empty_answer_and_204_when_sent_again
         .expect("the server starts");
     let token = transcend.keys.good_token();
     let body = webhook("ACCESS", "req-nobody", "nobody@nowhere.example");
-    assert_eq!(post_webhook(&server, Some(&token), &body).await.0, 200);
+    // The webhook waits for the search, which finds nobody: 204 at once.
+    assert_eq!(post_webhook(&server, Some(&token), &body).await.0, 204);
     let job = common::wait_done(&dir).await;
     assert_eq!(job.outcome, Some(Outcome::NotFound));
     assert!(
@@ -158,6 +159,26 @@ async fn someone_velt_does_not_hold_gets_an_empty_answer_and_204_when_sent_again
         completions[0].body["profiles"][0]["profileId"],
         "nobody@nowhere.example"
     );
+    assert_eq!(post_webhook(&server, Some(&token), &body).await.0, 204);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_wait_someone_velt_does_not_hold_gets_200_then_204_when_sent_again() {
+    let velt = Velt::start(common::fake_config(20, false)).await;
+    let transcend = FakeTranscend::start().await;
+    let dir = common::scratch("access-nobody-no-wait");
+    let mut config = common::config(&dir, &velt, &transcend);
+    if let Some(t) = config.transcend.as_mut() {
+        t.answer_nobody_within_ms = 0;
+    }
+    let server = Server::start(config).await.expect("the server starts");
+    let token = transcend.keys.good_token();
+    let body = webhook("ERASURE", "req-nobody-erase", "nobody@nowhere.example");
+    assert_eq!(post_webhook(&server, Some(&token), &body).await.0, 200);
+    let job = common::wait_done(&dir).await;
+    assert_eq!(job.outcome, Some(Outcome::NotFound));
+    assert_eq!(transcend.erasure_states(), ["RESOLVED"]);
+    assert_eq!(velt.deletions(), 0);
     assert_eq!(post_webhook(&server, Some(&token), &body).await.0, 204);
 }
 

@@ -116,7 +116,9 @@ async fn secrets_stay_out_of_debug_output() {
 fn the_example_config_is_valid() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/serve.toml");
     let config = velt_serve::Config::load(&path).expect("examples/serve.toml parses");
-    assert_eq!(config.listen.to_string(), "127.0.0.1:8787");
+    // Set for the README's demo: `velt fake serve` takes 8787, and `velt fake transcend`
+    // defaults to the worker on 8788, its Sombra on 8790 and the audience velt-demo.
+    assert_eq!(config.listen.to_string(), "127.0.0.1:8788");
     assert!(
         config.cases_dir.ends_with("examples/cases"),
         "{}",
@@ -126,6 +128,8 @@ fn the_example_config_is_valid() {
     assert!(config.tls.is_none(), "the [tls] table is commented out");
     let transcend = config.transcend.expect("a [transcend] table");
     assert_eq!(transcend.chunk_records, 1000);
+    assert_eq!(transcend.sombra_url, "http://127.0.0.1:8790");
+    assert_eq!(transcend.audience, "velt-demo");
     assert_eq!(
         transcend.api_key,
         velt_serve::config::SecretSource::Env("TRANSCEND_API_KEY".into())
