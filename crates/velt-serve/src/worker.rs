@@ -365,8 +365,20 @@ impl Worker {
             return self.action_required(job, record, platform, &message);
         }
         if !sent.is_empty() {
-            // A worker stopped after sending: never send again, wait for what was sent.
+            // A worker stopped after sending: never send again, wait for what was sent (and
+            // say so, if the platform was not told yet).
             record.erasures_planned.get_or_insert(sent.len());
+            if outbox::entries(job)?.is_empty() {
+                let message = format!(
+                    "Velt is deleting the data ({} erasure(s) sent); the result follows once verified",
+                    sent.len()
+                );
+                outbox::push(
+                    job,
+                    platform.erasure_answers(record, ErasureState::Waiting, &message),
+                )?;
+                record.message = Some(message);
+            }
             record.stage = Stage::Waiting;
             return job.save(record);
         }
