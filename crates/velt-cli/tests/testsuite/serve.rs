@@ -317,3 +317,85 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// The README's demo: `velt fake transcend` sends a signed webhook to `velt serve` and prints
+/// each answer until the final one; a second job for someone Velt does not hold is 204.
+#[tokio::test(flavor = "multi_thread")]
+async fn velt_fake_transcend_drives_velt_serve_to_the_final_answer() {
+    let fake = velt_fake::FakeVelt::start(common::config(2))
+        .await
+        .expect("fake Velt");
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port()
+    };
+    let (worker_port, sombra_port) = (free_port(), free_port());
+    let dir = scratch("serve-fake-transcend");
+    let path = dir.join("serve.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"listen = "127.0.0.1:{worker_port}"
+cases_dir = "cases"
+[velt]
+api_key = {{ env = "VELT_API_KEY" }}
+auth_token = {{ env = "VELT_AUTH_TOKEN" }}
+[transcend]
+sombra_url = "http://127.0.0.1:{sombra_port}"
+audience = "demo-audience"
+api_key = {{ env = "TRANSCEND_API_KEY" }}
+"#
+        ),
+    )
+    .expect("config");
+    let mut worker = common::velt(&fake, &["serve", "--config"])
+        .arg(&path)
+        .env("TRANSCEND_API_KEY", "demo")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("velt serve starts");
+    let stdout = worker.stdout.take().expect("stdout");
+    let mut line = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        BufReader::new(stdout).read_line(&mut line),
+    )
+    .await
+    .expect("it says where it listens")
+    .expect("a line");
+    let transcend = |email: &str, id: &str| {
+        let mut command = Command::new(BIN);
+        command
+            .args([
+                "fake",
+                "transcend",
+                "--kind",
+                "access",
+                "--timeout-secs",
+                "60",
+            ])
+            .args(["--worker", &format!("http://127.0.0.1:{worker_port}")])
+            .args(["--listen", &format!("127.0.0.1:{sombra_port}")])
+            .args(["--audience", "demo-audience", "--email", email])
+            .args(["--request-id", id]);
+        run(command)
+    };
+    let output = transcend("Jane.Doe@Example.com", "demo-1").await;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(text.contains("webhook answered 200"), "{text}");
+    assert!(text.contains("datapoint gdprExport"), "{text}");
+    assert!(text.contains("datapoint activities"), "{text}");
+    assert!(text.contains("access READY"), "{text}");
+    assert!(text.contains("final answer received"), "{text}");
+
+    let output = transcend("nobody@nowhere.example", "demo-2").await;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(text.contains("webhook answered 204"), "{text}");
+    worker.start_kill().expect("stopped");
+    let _ = worker.wait().await;
+}
