@@ -83,13 +83,12 @@ use serde_json::{Map, Value, json};
 use velt_api::search::Subject;
 
 use crate::{
+    case_data::{is_data_file, read_records},
     config::{ErasureConfig, KetchConfig},
     error::{Error, Result},
+    intake::{Intake, Received, cannot_keep},
     job::{Job, JobDir, JobKind, Outcome, Stage},
-    outbox::{Answer, Attempt},
-    platform::{BoxFuture, ErasureState, Platform},
-    server::{Intake, Received, cannot_keep},
-    transcend::{is_data_file, read_records},
+    platform::{Answer, Attempt, BoxFuture, ErasureState, Platform},
 };
 
 /// The platform's name in job folders.

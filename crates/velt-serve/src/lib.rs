@@ -36,9 +36,11 @@
 //! ```
 #![warn(missing_docs)]
 
+mod case_data;
 pub mod config;
 mod error;
 pub mod fides;
+mod intake;
 pub mod job;
 pub mod ketch;
 mod metrics;

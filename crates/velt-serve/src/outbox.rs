@@ -18,26 +18,7 @@ use crate::{
     platform::Platform,
 };
 
-/// One answer to the platform: a call to make, with its body.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Answer {
-    /// `POST` or `PUT`.
-    pub method: String,
-    /// The path under the platform's base URL (`/v1/data-silo`), or the whole URL of a
-    /// callback the request named (Ketch's, Fides's).
-    pub path: String,
-    /// The JSON body (for an answer with a `file`, what the adapter needs to send it, such
-    /// as the datapoint's name).
-    pub body: Value,
-    /// A file of the case sent as the body instead (Transcend's `/v1/datapoint`): its path
-    /// relative to the case folder when in the outbox; [`deliver`] hands the adapter the
-    /// whole path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    /// What it is, in words (for the event log: never the data).
-    pub what: String,
-}
+pub use crate::platform::{Answer, Attempt};
 
 /// Where an answer stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,17 +46,6 @@ pub struct Entry {
     pub attempts: u32,
     /// The platform's last HTTP status.
     pub last_status: Option<u16>,
-}
-
-/// How one attempt went.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Attempt {
-    /// Acknowledged, with the status.
-    Acknowledged(u16),
-    /// The platform no longer wants it, with the status.
-    NoLongerWanted(u16),
-    /// Not delivered: the status when there was one, and why in words (no secret).
-    Failed(Option<u16>, String),
 }
 
 /// Writes `answers` into the outbox after the entries there, as pending.

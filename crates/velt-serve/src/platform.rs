@@ -5,11 +5,10 @@
 
 use std::{future::Future, path::Path, pin::Pin};
 
-use crate::{
-    error::Result,
-    job::Job,
-    outbox::{Answer, Attempt},
-};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{error::Result, job::Job};
 
 /// A boxed future that can move between threads.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -47,4 +46,36 @@ pub trait Platform: Send + Sync {
 
     /// Sends one answer of `job` (with the job's token or callbacks for answers).
     fn send<'a>(&'a self, answer: &'a Answer, job: &'a Job) -> BoxFuture<'a, Attempt>;
+}
+
+/// One answer to the platform: a call to make, with its body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answer {
+    /// `POST` or `PUT`.
+    pub method: String,
+    /// The path under the platform's base URL (`/v1/data-silo`), or the whole URL of a
+    /// callback the request named (Ketch's, Fides's).
+    pub path: String,
+    /// The JSON body (for an answer with a `file`, what the adapter needs to send it, such
+    /// as the datapoint's name).
+    pub body: Value,
+    /// A file of the case sent as the body instead (Transcend's `/v1/datapoint`): its path
+    /// relative to the case folder when in the outbox; [`crate::outbox::deliver`] hands the adapter the
+    /// whole path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// What it is, in words (for the event log: never the data).
+    pub what: String,
+}
+
+/// How one attempt went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Acknowledged, with the status.
+    Acknowledged(u16),
+    /// The platform no longer wants it, with the status.
+    NoLongerWanted(u16),
+    /// Not delivered: the status when there was one, and why in words (no secret).
+    Failed(Option<u16>, String),
 }

@@ -69,12 +69,12 @@ use serde_json::{Value, json};
 use velt_api::search::Subject;
 
 use crate::{
+    case_data::{is_data_file, read_records},
     config::TranscendConfig,
     error::{Error, Result},
+    intake::{Intake, Received, cannot_keep},
     job::{Job, JobKind, Outcome, Stage},
-    outbox::{Answer, Attempt},
-    platform::{BoxFuture, ErasureState, Platform},
-    server::{Intake, Received, cannot_keep},
+    platform::{Answer, Attempt, BoxFuture, ErasureState, Platform},
 };
 
 /// A data file of a store: its organization (for stores kept per organization) and its path
@@ -533,35 +533,6 @@ fn why_refused(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
         ErrorKind::InvalidAlgorithm => "wrong algorithm",
         ErrorKind::MissingRequiredClaim(_) => "a required claim is missing",
         _ => "malformed",
-    }
-}
-
-/// The files of a store that hold records (not manifests).
-pub(crate) fn is_data_file(path: &str) -> bool {
-    !path.ends_with(".manifest.json") && (path.ends_with(".ndjson") || path.ends_with(".json"))
-}
-
-/// The records of a data file: each line of NDJSON, the elements of a JSON array, or one
-/// JSON document.
-pub(crate) fn read_records(path: &Path) -> Result<Vec<Value>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read", e))?;
-    let invalid = |e: serde_json::Error| {
-        Error::io(
-            path,
-            "not JSON",
-            std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
-        )
-    };
-    if path.extension().is_some_and(|x| x == "ndjson") {
-        return text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).map_err(invalid))
-            .collect();
-    }
-    match serde_json::from_str(&text).map_err(invalid)? {
-        Value::Array(items) => Ok(items),
-        other => Ok(vec![other]),
     }
 }
 
