@@ -662,6 +662,69 @@ pub enum FakeCommand {
     /// answers recorded), send one signed webhook to the worker, and print each answer until
     /// the job's final one.
     Transcend(FakeTranscendArgs),
+    /// Play Ketch for `velt serve`: serve a callback endpoint, send one `dsr/v1` request to
+    /// the worker's /ketch/dsr, and print each status event until `completed`.
+    Ketch(FakeKetchArgs),
+    /// Play Fides for `velt serve`: serve the request-task callback, call the connector's
+    /// route (/fides/access or /fides/erasure), print the callback, and for an access read
+    /// the other stores (/fides/store) as Fides's later collections do.
+    Fides(FakeFidesArgs),
+}
+
+/// `velt fake ketch`
+#[derive(Debug, Args)]
+pub struct FakeKetchArgs {
+    /// The worker's base URL (`velt serve`'s `listen`).
+    #[arg(long, default_value = "http://127.0.0.1:8788")]
+    pub worker: String,
+    /// Address the fake callback endpoint listens on (loopback only): allow it in the
+    /// worker's `ketch.callback_hosts`.
+    #[arg(long, default_value = "127.0.0.1:8791")]
+    pub listen: SocketAddr,
+    /// The header Ketch sends (the worker's `ketch.header`).
+    #[arg(long, default_value = "Authorization")]
+    pub header: String,
+    /// Its value (the worker's `ketch.secret`).
+    #[arg(long, env = "KETCH_SECRET", hide_env_values = true)]
+    pub secret: String,
+    /// The request: `access` (AccessRequest) or `erasure` (DeleteRequest).
+    #[arg(long, value_enum)]
+    pub kind: FakeJobKind,
+    /// The person's email.
+    #[arg(long, default_value = "Jane.Doe@Example.com")]
+    pub email: String,
+    /// The request's `metadata.uid` (default: one made of the time).
+    #[arg(long)]
+    pub request_id: Option<String>,
+    /// Give up after this many seconds without `completed`.
+    #[arg(long, default_value_t = 600)]
+    pub timeout_secs: u64,
+}
+
+/// `velt fake fides`
+#[derive(Debug, Args)]
+pub struct FakeFidesArgs {
+    /// The worker's base URL (`velt serve`'s `listen`).
+    #[arg(long, default_value = "http://127.0.0.1:8788")]
+    pub worker: String,
+    /// Address the fake Fides listens on (loopback only): the worker's `fides.base_url`.
+    #[arg(long, default_value = "127.0.0.1:8792")]
+    pub listen: SocketAddr,
+    /// The connector's worker secret (the worker's `fides.secret`).
+    #[arg(long, env = "FIDES_WORKER_SECRET", hide_env_values = true)]
+    pub secret: String,
+    /// The task: `access` (read) or `erasure` (update).
+    #[arg(long, value_enum)]
+    pub kind: FakeJobKind,
+    /// The person's email.
+    #[arg(long, default_value = "Jane.Doe@Example.com")]
+    pub email: String,
+    /// The privacy request's id (default: one made of the time).
+    #[arg(long)]
+    pub request_id: Option<String>,
+    /// Give up after this many seconds without the callback.
+    #[arg(long, default_value_t = 600)]
+    pub timeout_secs: u64,
 }
 
 /// `velt fake transcend`

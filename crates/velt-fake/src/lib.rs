@@ -147,8 +147,12 @@
 
 mod config;
 mod dataset;
+#[cfg(feature = "platforms")]
+pub mod fides;
 mod files;
 mod http;
+#[cfg(feature = "platforms")]
+pub mod ketch;
 mod server;
 #[cfg(feature = "platforms")]
 pub mod sombra;

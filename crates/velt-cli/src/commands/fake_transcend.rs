@@ -2,10 +2,9 @@
 //! signing key the worker fetches, and the answers it records), sends one signed webhook,
 //! and prints each answer the worker sends until the job's final one.
 
-use std::time::{Duration, Instant};
-
 use velt_fake::transcend::{Call, FakeTranscend};
 
+use super::fake_platforms::{follow, http_client, loopback_only, request_id};
 use crate::{
     cli::{FakeJobKind, FakeTranscendArgs},
     failure::Failure,
@@ -13,12 +12,7 @@ use crate::{
 
 /// Sends the job and follows its answers; exit 0 once the final answer came.
 pub async fn exec(args: &FakeTranscendArgs) -> Result<(), Failure> {
-    if !args.listen.ip().is_loopback() {
-        return Err(Failure::Usage(format!(
-            "--listen {} is not a loopback address; the fake Transcend listens on 127.0.0.1 or [::1] only",
-            args.listen
-        )));
-    }
+    loopback_only(args.listen, "Transcend")?;
     let transcend = FakeTranscend::start(args.listen, &args.audience)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -26,10 +20,7 @@ pub async fn exec(args: &FakeTranscendArgs) -> Result<(), Failure> {
         FakeJobKind::Access => "ACCESS",
         FakeJobKind::Erasure => "ERASURE",
     };
-    let request_id = args
-        .request_id
-        .clone()
-        .unwrap_or_else(|| format!("demo-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S")));
+    let request_id = request_id(args.request_id.as_ref());
     println!(
         "fake Transcend (Sombra) on {}, audience {}: sending {kind} {request_id} for {} to {}",
         transcend.url(),
@@ -37,11 +28,7 @@ pub async fn exec(args: &FakeTranscendArgs) -> Result<(), Failure> {
         args.email,
         args.worker
     );
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| Failure::Failed(format!("cannot build the HTTP client: {e}")))?;
+    let http = http_client()?;
     let webhook = transcend.webhook(kind, &request_id, &args.email);
     let url = format!("{}/transcend/webhook", args.worker.trim_end_matches('/'));
     let mut request = http.post(&url).json(&webhook.body);
@@ -64,26 +51,18 @@ pub async fn exec(args: &FakeTranscendArgs) -> Result<(), Failure> {
             "the worker refused the webhook ({status})"
         )));
     }
-    let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);
     let mut shown = 0;
-    loop {
+    follow("the final answer", args.timeout_secs, || {
         let calls = transcend.calls_of(&request_id);
         for call in &calls[shown..] {
             println!("{}", describe(call));
         }
         shown = calls.len();
-        if calls.iter().any(|c| c.is_final() && c.status == 200) {
-            println!("final answer received");
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(Failure::Failed(format!(
-                "no final answer for {request_id} within {} s; send the same --request-id again to ask once more",
-                args.timeout_secs
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        calls.iter().any(|c| c.is_final() && c.status == 200)
+    })
+    .await?;
+    println!("final answer received");
+    Ok(())
 }
 
 /// One answer in a line: the call, and what it carries (no record is printed).

@@ -7,6 +7,7 @@ mod data_delete_status;
 mod data_export;
 mod data_verify_export;
 mod fake;
+mod fake_platforms;
 mod fake_transcend;
 mod organizations_list;
 mod request_access;
@@ -34,6 +35,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Fake(FakeCommand::Serve(args)) => return fake::exec(args).await,
         Command::Fake(FakeCommand::Transcend(args)) => return fake_transcend::exec(args).await,
+        Command::Fake(FakeCommand::Ketch(args)) => return fake_platforms::ketch(args).await,
+        Command::Fake(FakeCommand::Fides(args)) => return fake_platforms::fides(args).await,
         // The worker reads its own config and credentials.
         Command::Serve(args) => return serve::exec(args, &cli.base_url).await,
         // Local work: no client, no credentials.
@@ -64,7 +67,12 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Request(RequestCommand::Erase(args)) => {
             request_erase::exec(&client, args, fake).await
         }
-        Command::Fake(FakeCommand::Serve(_) | FakeCommand::Transcend(_))
+        Command::Fake(
+            FakeCommand::Serve(_)
+            | FakeCommand::Transcend(_)
+            | FakeCommand::Ketch(_)
+            | FakeCommand::Fides(_),
+        )
         | Command::Serve(_)
         | Command::Data(DataCommand::VerifyExport(_))
         | Command::Request(

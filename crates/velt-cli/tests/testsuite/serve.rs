@@ -399,3 +399,150 @@ api_key = {{ env = "TRANSCEND_API_KEY" }}
     worker.start_kill().expect("stopped");
     let _ = worker.wait().await;
 }
+
+/// The README's demo for Ketch and Fides: `velt fake ketch` and `velt fake fides` drive
+/// `velt serve` through Jane's access (every store) and, for Fides, her erasure.
+#[tokio::test(flavor = "multi_thread")]
+async fn velt_fake_ketch_and_fides_drive_velt_serve() {
+    let fake = velt_fake::FakeVelt::start(velt_fake::FakeConfig {
+        deletion_task_duration: Duration::from_millis(200),
+        gdpr_deletes_activities: true,
+        ..common::config(2)
+    })
+    .await
+    .expect("fake Velt");
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port()
+    };
+    let (worker_port, ketch_port, fides_port) = (free_port(), free_port(), free_port());
+    let dir = scratch("serve-fake-ketch-fides");
+    let path = dir.join("serve.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"listen = "127.0.0.1:{worker_port}"
+cases_dir = "cases"
+[velt]
+api_key = {{ env = "VELT_API_KEY" }}
+auth_token = {{ env = "VELT_AUTH_TOKEN" }}
+[erasure]
+poll_first_ms = 100
+poll_max_ms = 300
+[ketch]
+secret = {{ env = "KETCH_SECRET" }}
+callback_hosts = ["127.0.0.1:{ketch_port}"]
+allow_http_callbacks = true
+[fides]
+base_url = "http://127.0.0.1:{fides_port}"
+secret = {{ env = "FIDES_WORKER_SECRET" }}
+"#
+        ),
+    )
+    .expect("config");
+    let secrets = [
+        ("KETCH_SECRET", "ketch-test-secret"),
+        ("FIDES_WORKER_SECRET", "fides-test-secret"),
+    ];
+    let mut worker = common::velt(&fake, &["serve", "--config"]);
+    worker
+        .arg(&path)
+        .envs(secrets)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut worker = worker.spawn().expect("velt serve starts");
+    let stdout = worker.stdout.take().expect("stdout");
+    let mut line = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        BufReader::new(stdout).read_line(&mut line),
+    )
+    .await
+    .expect("it says where it listens")
+    .expect("a line");
+    let platform = |name: &str, kind: &str, port: u16| {
+        let mut command = Command::new(BIN);
+        command
+            .args(["fake", name, "--kind", kind, "--timeout-secs", "60"])
+            .args(["--worker", &format!("http://127.0.0.1:{worker_port}")])
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--request-id", &format!("{name}-1")])
+            .envs(secrets);
+        run(command)
+    };
+    let text = |output: &std::process::Output| String::from_utf8_lossy(&output.stdout).into_owned();
+
+    let output = platform("ketch", "access", ketch_port).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        text(&output),
+        stderr(&output)
+    );
+    for needle in [
+        "in_progress",
+        "gdprExport",
+        "activities",
+        "judgments",
+        "AccessStatusEvent completed",
+    ] {
+        assert!(
+            text(&output).contains(needle),
+            "{needle}: {}",
+            text(&output)
+        );
+    }
+
+    let output = platform("fides", "access", fides_port).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        text(&output),
+        stderr(&output)
+    );
+    assert!(
+        text(&output).contains("callback: access_results"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        text(&output).contains("activities: 200"),
+        "{}",
+        text(&output)
+    );
+
+    let output = platform("fides", "erasure", fides_port).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        text(&output),
+        stderr(&output)
+    );
+    assert!(
+        text(&output).contains("\"rows_masked\":"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(fake.deletion_requests().len(), 1, "one deletion at Velt");
+
+    // A wrong secret: refused, and the command says so.
+    let mut command = Command::new(BIN);
+    command
+        .args(["fake", "ketch", "--kind", "access", "--secret", "wrong"])
+        .args(["--worker", &format!("http://127.0.0.1:{worker_port}")])
+        .args(["--listen", &format!("127.0.0.1:{ketch_port}")]);
+    let output = run(command).await;
+    assert_ne!(output.status.code(), Some(0));
+    assert!(
+        text(&output).contains("worker answered 401"),
+        "{}",
+        text(&output)
+    );
+    worker.start_kill().expect("stopped");
+    let _ = worker.wait().await;
+}

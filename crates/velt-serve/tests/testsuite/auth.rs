@@ -130,6 +130,11 @@ fn the_example_config_is_valid() {
     assert_eq!(transcend.chunk_records, 1000);
     assert_eq!(transcend.sombra_url, "http://127.0.0.1:8790");
     assert_eq!(transcend.audience, "velt-demo");
+    // ... `velt fake ketch` calls back from 8791, `velt fake fides` listens on 8792.
+    let ketch = config.ketch.expect("a [ketch] table");
+    assert_eq!(ketch.callback_hosts, ["127.0.0.1:8791"]);
+    let fides = config.fides.expect("a [fides] table");
+    assert_eq!(fides.base_url, "http://127.0.0.1:8792");
     assert_eq!(
         transcend.api_key,
         velt_serve::config::SecretSource::Env("TRANSCEND_API_KEY".into())
