@@ -88,7 +88,7 @@ use serde_json::{Value, json};
 use velt_api::search::Subject;
 
 use crate::{
-    case_data::{is_data_file, read_records},
+    case_data,
     config::FidesConfig,
     error::{Error, Result},
     intake::{Intake, Received, cannot_keep},
@@ -202,19 +202,16 @@ impl Fides {
     /// files, in the table's order.
     pub fn store_rows(case_dir: &Path, store: &str) -> Result<Vec<Value>> {
         let case = velt_case::Case::load(case_dir)?;
-        let mut rows = Vec::new();
-        for row in case.coverage.iter().filter(|r| r.store == store) {
-            let files: Vec<&String> = row.files.iter().filter(|f| is_data_file(f)).collect();
-            if files.is_empty() {
-                continue;
-            }
-            let mut records = Vec::new();
-            for file in files {
-                records.extend(read_records(&case_dir.join(file))?);
-            }
-            rows.push(json!({ "organizationId": row.organization_id, "records": records }));
-        }
-        Ok(rows)
+        let Some(store) = case_data::stores(&case).into_iter().find(|s| s.id == store) else {
+            return Ok(Vec::new());
+        };
+        Ok(store
+            .by_organization(case_dir)?
+            .into_iter()
+            .map(|(organization, records)| {
+                json!({ "organizationId": organization, "records": records })
+            })
+            .collect())
     }
 
     /// The row of a callback that would have none: no organization, no records (Fides must
@@ -460,19 +457,14 @@ async fn task(
         Err(why) => return bad_request(&why),
     };
     let job = Job {
-        platform: PLATFORM.to_owned(),
-        request_id: job_id(request.privacy_request_id.trim(), kind),
-        kind,
-        subject: Subject::email(request.email.trim()),
         nonce: Some(token),
         reply: Some(json!({ "replyTo": reply_to })),
-        is_test: false,
-        received_at: Utc::now(),
-        stage: Stage::Received,
-        outcome: None,
-        erasures_planned: None,
-        deletions_begun: Vec::new(),
-        message: None,
+        ..Job::new(
+            PLATFORM,
+            job_id(request.privacy_request_id.trim(), kind),
+            kind,
+            Subject::email(request.email.trim()),
+        )
     };
     match intake.receive(job) {
         Ok(Received::New | Received::Racing) => {

@@ -112,6 +112,28 @@ pub struct Job {
     pub message: Option<String>,
 }
 
+impl Job {
+    /// A job just received from `platform`: nothing done yet, no token or callbacks for the
+    /// answers (the adapter sets `nonce`, `reply` and `is_test` as its platform sends them).
+    pub fn new(platform: &str, request_id: String, kind: JobKind, subject: Subject) -> Job {
+        Job {
+            platform: platform.to_owned(),
+            request_id,
+            kind,
+            subject,
+            nonce: None,
+            reply: None,
+            is_test: false,
+            received_at: Utc::now(),
+            stage: Stage::Received,
+            outcome: None,
+            erasures_planned: None,
+            deletions_begun: Vec::new(),
+            message: None,
+        }
+    }
+}
+
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job")
@@ -328,19 +350,13 @@ mod tests {
         let _ = std::fs::remove_dir_all(&base);
         let dir = JobDir::of(&base, "transcend", "r1");
         let job = Job {
-            platform: "transcend".into(),
-            request_id: "r1".into(),
-            kind: JobKind::Access,
-            subject: Subject::email("a@b.c"),
             nonce: Some("n".into()),
-            reply: None,
-            is_test: false,
-            received_at: Utc::now(),
-            stage: Stage::Received,
-            outcome: None,
-            erasures_planned: None,
-            deletions_begun: Vec::new(),
-            message: None,
+            ..Job::new(
+                "transcend",
+                "r1".into(),
+                JobKind::Access,
+                Subject::email("a@b.c"),
+            )
         };
         assert!(
             !format!("{job:?}").contains("\"n\""),

@@ -76,14 +76,13 @@ use axum::{
     routing::post,
 };
 use base64::Engine;
-use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use velt_api::search::Subject;
 
 use crate::{
-    case_data::{is_data_file, read_records},
+    case_data,
     config::{ErasureConfig, KetchConfig},
     error::{Error, Result},
     intake::{Intake, Received, cannot_keep},
@@ -96,10 +95,6 @@ pub const PLATFORM: &str = "ketch";
 
 /// The API version of every message.
 pub const API_VERSION: &str = "dsr/v1";
-
-/// A data file of a store: its organization (for stores kept per organization) and its path
-/// in the case.
-type DataFile = (Option<String>, String);
 
 /// How long an access is expected to take, for `expectedCompletionTimestamp`.
 const ACCESS_EXPECTED: Duration = Duration::from_secs(3600);
@@ -604,26 +599,7 @@ impl Ketch {
     /// The events of a finished access: the stores of the case in parts, then `completed`.
     pub fn result_events(&self, job: &Job, case_dir: &Path) -> Result<Vec<Answer>> {
         let case = velt_case::Case::load(case_dir)?;
-        // store id -> [(organization, file)], in the coverage table's order.
-        let mut stores: Vec<(String, Vec<DataFile>)> = Vec::new();
-        for row in &case.coverage {
-            if row.store == "files" {
-                continue;
-            }
-            let files: Vec<_> = row
-                .files
-                .iter()
-                .filter(|f| is_data_file(f))
-                .map(|f| (row.organization_id.clone(), f.clone()))
-                .collect();
-            if files.is_empty() {
-                continue;
-            }
-            match stores.iter_mut().find(|(s, _)| *s == row.store) {
-                Some((_, list)) => list.extend(files),
-                None => stores.push((row.store.clone(), files)),
-            }
-        }
+        let stores = case_data::stores(&case);
         // The room for one document's JSON in an event: the event with an empty document
         // and the longest message, then base64's 4 bytes for 3.
         let longest = self.part_event(job, &"s".repeat(64), 999_999, 999_999, "");
@@ -632,23 +608,17 @@ impl Ketch {
         let mut answers = Vec::new();
         let mut total_bytes = 0usize;
         let mut parts_sent = 0usize;
-        for (store, files) in &stores {
-            let mut records = Vec::new();
-            for (organization, file) in files {
-                for record in read_records(&case_dir.join(file))? {
-                    records.push(json!({ "organizationId": organization, "record": record }));
-                }
-            }
-            let parts = pack(store, records, room);
+        for store in &stores {
+            let parts = pack(&store.id, store.records(case_dir)?, room);
             let count = parts.len();
             for (n, document) in parts.into_iter().enumerate() {
                 total_bytes += document.len();
                 let data = base64::engine::general_purpose::STANDARD.encode(document.as_bytes());
-                let event = self.part_event(job, store, n + 1, count, &data);
+                let event = self.part_event(job, &store.id, n + 1, count, &data);
                 answers.extend(Self::to_callbacks(
                     job,
                     event["event"].clone(),
-                    &format!("in_progress, {store} part {} of {count}", n + 1),
+                    &format!("in_progress, {} part {} of {count}", store.id, n + 1),
                 ));
                 parts_sent += 1;
             }
@@ -878,19 +848,8 @@ async fn dsr(
         Err(r) => return error_response(r.code, r.status, &r.message, r.metadata.as_ref()),
     };
     let job = Job {
-        platform: PLATFORM.to_owned(),
-        request_id: request.uid.clone(),
-        kind: request.kind,
-        subject: request.subject,
-        nonce: None,
         reply: Some(json!({ "tenant": request.tenant, "callbacks": request.callbacks })),
-        is_test: false,
-        received_at: Utc::now(),
-        stage: Stage::Received,
-        outcome: None,
-        erasures_planned: None,
-        deletions_begun: Vec::new(),
-        message: None,
+        ..Job::new(PLATFORM, request.uid.clone(), request.kind, request.subject)
     };
     match intake.receive(job.clone()) {
         Ok(Received::New | Received::Racing) => {

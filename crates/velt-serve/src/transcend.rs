@@ -61,7 +61,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -69,17 +68,13 @@ use serde_json::{Value, json};
 use velt_api::search::Subject;
 
 use crate::{
-    case_data::{is_data_file, read_records},
+    case_data,
     config::TranscendConfig,
     error::{Error, Result},
     intake::{Intake, Received, cannot_keep},
     job::{Job, JobKind, Outcome, Stage},
     platform::{Answer, Attempt, BoxFuture, ErasureState, Platform},
 };
-
-/// A data file of a store: its organization (for stores kept per organization) and its path
-/// in the case.
-type DataFile = (Option<String>, String);
 
 /// The platform's name in job folders.
 pub const PLATFORM: &str = "transcend";
@@ -317,34 +312,10 @@ impl Transcend {
     /// pages, then the completion.
     pub fn store_answers(&self, case_dir: &Path, profile_id: &str) -> Result<Vec<Answer>> {
         let case = velt_case::Case::load(case_dir)?;
-        // store id -> [(organization, file)], in the coverage table's order.
-        let mut stores: Vec<(String, Vec<DataFile>)> = Vec::new();
-        for row in &case.coverage {
-            if row.store == "files" {
-                continue;
-            }
-            let files: Vec<DataFile> = row
-                .files
-                .iter()
-                .filter(|f| is_data_file(f))
-                .map(|f| (row.organization_id.clone(), f.clone()))
-                .collect();
-            if files.is_empty() {
-                continue;
-            }
-            match stores.iter_mut().find(|(s, _)| *s == row.store) {
-                Some((_, list)) => list.extend(files),
-                None => stores.push((row.store.clone(), files)),
-            }
-        }
         let mut answers = Vec::new();
-        for (store, files) in stores {
-            let mut records = Vec::new();
-            for (organization, file) in files {
-                for record in read_records(&case_dir.join(&file))? {
-                    records.push(json!({ "organizationId": organization, "record": record }));
-                }
-            }
+        for store in case_data::stores(&case) {
+            let records = store.records(case_dir)?;
+            let store = store.id;
             let pages: Vec<Vec<Value>> = if records.is_empty() {
                 vec![Vec::new()]
             } else {
@@ -578,19 +549,9 @@ async fn webhook(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let job = Job {
-        platform: PLATFORM.to_owned(),
-        request_id: hook.request_id,
-        kind: hook.kind,
-        subject: hook.subject,
         nonce,
-        reply: None,
         is_test: hook.is_test,
-        received_at: Utc::now(),
-        stage: Stage::Received,
-        outcome: None,
-        erasures_planned: None,
-        deletions_begun: Vec::new(),
-        message: None,
+        ..Job::new(PLATFORM, hook.request_id, hook.kind, hook.subject)
     };
     match intake.receive_watching(job) {
         Ok((Received::New, Some(mut search))) => {

@@ -339,19 +339,16 @@ async fn list_shows_the_cases_of_velt_serve_jobs_with_platform_and_request_id() 
     // A Transcend job as `velt serve` leaves it: job.json, and the case inside.
     let job = velt_serve::job::JobDir::of(&root, "transcend", "3f1c-req-42");
     let record = velt_serve::job::Job {
-        platform: "transcend".into(),
-        request_id: "3f1c-req-42".into(),
-        kind: velt_serve::job::JobKind::Access,
-        subject: Subject::email("jane@example.com"),
         nonce: Some("nonce-never-listed".into()),
-        reply: None,
-        is_test: false,
         received_at: Utc::now() - Duration::days(20),
         stage: velt_serve::job::Stage::Done,
         outcome: Some(velt_serve::job::Outcome::Exported),
-        erasures_planned: None,
-        deletions_begun: Vec::new(),
-        message: None,
+        ..velt_serve::job::Job::new(
+            "transcend",
+            "3f1c-req-42".into(),
+            velt_serve::job::JobKind::Access,
+            Subject::email("jane@example.com"),
+        )
     };
     assert!(job.create(&record).expect("the job's folder"));
     new_case(

@@ -54,21 +54,12 @@ async fn metrics_count_requests_jobs_answers_and_failed_steps_and_show_no_case_d
     let config = common::config(&dir, &velt, &transcend);
     // A job of a platform the config has no table for: its step fails, again and again.
     let stray = JobDir::of(&config.cases_dir, "nowhere", "stray-1");
-    let record = Job {
-        platform: "nowhere".into(),
-        request_id: "stray-1".into(),
-        kind: JobKind::Access,
-        subject: velt_api::search::Subject::email("stray@example.com"),
-        nonce: None,
-        reply: None,
-        is_test: false,
-        received_at: chrono::Utc::now(),
-        stage: Stage::Received,
-        outcome: None,
-        erasures_planned: None,
-        deletions_begun: Vec::new(),
-        message: None,
-    };
+    let record = Job::new(
+        "nowhere",
+        "stray-1".into(),
+        JobKind::Access,
+        velt_api::search::Subject::email("stray@example.com"),
+    );
     assert!(stray.create(&record).expect("a stray job"));
     let server = Server::start(config).await.expect("the server starts");
     let base = server.url();
