@@ -29,9 +29,8 @@
 //! Choices that were ours (the material leaves them open):
 //!
 //! - Every call carries `Authorization: Bearer <secret>` (the connector's `worker_secret`),
-//!   compared in constant time with `fides.secret` (as HMACs under a key of the process:
-//!   ring's `verify_slices_are_equal` is deprecated, and would show the length) before
-//!   anything else is read; missing or wrong is 401, with no folder and nothing of the body
+//!   compared in constant time with `fides.secret` (their SHA-256 digests, so that neither
+//!   the bytes nor the length show in the time taken) before anything else is read; missing or wrong is 401, with no folder and nothing of the body
 //!   read or logged.
 //! - **One request task, one case.** Fides gives every collection its own request task with
 //!   its own token, while Velt's stores come from one search, one export and one erasure.
@@ -81,7 +80,6 @@ use axum::{
     routing::post,
 };
 use chrono::Utc;
-use ring::hmac;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -90,10 +88,10 @@ use velt_api::search::Subject;
 use crate::{
     case_data,
     config::FidesConfig,
-    error::{Error, Result},
+    error::Result,
     intake::{Intake, Received, cannot_keep},
     job::{Job, JobKind, Outcome, Stage},
-    platform::{Answer, Attempt, BoxFuture, ErasureState, Platform},
+    platform::{self, Answer, Attempt, BoxFuture, ErasureState, Platform},
 };
 
 /// The platform's name in job folders.
@@ -116,14 +114,12 @@ pub const STORES: [&str; 6] = [
     "judgments",
 ];
 
-/// The adapter, with its secret (read once, kept only as its HMAC under a key of this
-/// process).
+/// The adapter, with its secret (read once).
 pub struct Fides {
     http: reqwest::Client,
     base_url: String,
     retry_400: Duration,
-    key: hmac::Key,
-    secret_tag: hmac::Tag,
+    secret: SecretString,
 }
 
 impl std::fmt::Debug for Fides {
@@ -152,37 +148,27 @@ struct StoreBody {
 impl Fides {
     /// The adapter for `config`, reading its secret.
     pub fn new(config: &FidesConfig) -> Result<Fides> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let http = platform::http_client()?;
         let mut fides = Fides::with_secret(
             http,
             config.base_url.trim_end_matches('/'),
-            &config.secret.read()?,
-        )?;
+            config.secret.read()?,
+        );
         fides.retry_400 = Duration::from_secs(config.retry_400_secs);
         Ok(fides)
     }
 
-    fn with_secret(http: reqwest::Client, base_url: &str, secret: &SecretString) -> Result<Fides> {
-        let key = hmac::Key::generate(hmac::HMAC_SHA256, &ring::rand::SystemRandom::new())
-            .map_err(|_| Error::Config("cannot make a key for the Fides secret".into()))?;
-        let secret_tag = hmac::sign(&key, secret.expose_secret().as_bytes());
-        Ok(Fides {
+    fn with_secret(http: reqwest::Client, base_url: &str, secret: SecretString) -> Fides {
+        Fides {
             http,
             base_url: base_url.to_owned(),
             retry_400: Duration::from_secs(60),
-            key,
-            secret_tag,
-        })
+            secret,
+        }
     }
 
-    /// Whether the request carries `Authorization: Bearer <secret>`: compared in constant
-    /// time, as HMACs under a key of this process (`ring::hmac::verify`), so that neither
-    /// the bytes nor the length of the secret show in the time taken.
+    /// Whether the request carries `Authorization: Bearer <secret>`, compared in constant
+    /// time ([`platform::same_secret`]).
     pub fn authorized(&self, headers: &HeaderMap) -> bool {
         let Some(value) = headers
             .get(axum::http::header::AUTHORIZATION)
@@ -194,7 +180,10 @@ impl Fides {
             return false;
         };
         scheme.eq_ignore_ascii_case("bearer")
-            && hmac::verify(&self.key, token.trim().as_bytes(), self.secret_tag.as_ref()).is_ok()
+            && platform::same_secret(
+                token.trim().as_bytes(),
+                self.secret.expose_secret().as_bytes(),
+            )
     }
 
     /// The rows of `store` in the case at `case_dir`: `{"organizationId", "records"}` for
@@ -574,9 +563,8 @@ mod tests {
         let fides = Fides::with_secret(
             reqwest::Client::new(),
             "https://fides.example.com",
-            &SecretString::from("s3cret-of-the-worker".to_owned()),
-        )
-        .expect("the adapter");
+            SecretString::from("s3cret-of-the-worker".to_owned()),
+        );
         let with = |value: &str| {
             let mut headers = HeaderMap::new();
             headers.insert(

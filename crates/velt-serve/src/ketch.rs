@@ -87,7 +87,7 @@ use crate::{
     error::{Error, Result},
     intake::{Intake, Received, cannot_keep},
     job::{Job, JobDir, JobKind, Outcome, Stage},
-    platform::{Answer, Attempt, BoxFuture, ErasureState, Platform},
+    platform::{self, Answer, Attempt, BoxFuture, ErasureState, Platform},
 };
 
 /// The platform's name in job folders.
@@ -245,27 +245,11 @@ fn required_array<'a>(
     }
 }
 
-/// Two secrets compared in constant time (their SHA-256 digests, so lengths leak nothing).
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    let a = ring::digest::digest(&ring::digest::SHA256, given);
-    let b = ring::digest::digest(&ring::digest::SHA256, expected);
-    a.as_ref()
-        .iter()
-        .zip(b.as_ref())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
-}
-
 impl Ketch {
     /// The adapter for `config`, reading its secret; `erasure` gives the expected time of a
     /// deletion.
     pub fn new(config: &KetchConfig, erasure: &ErasureConfig) -> Result<Ketch> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let http = platform::http_client()?;
         let header = HeaderName::from_bytes(config.header.as_bytes())
             .map_err(|_| Error::Config("ketch.header is not an HTTP header name".into()))?;
         Ok(Ketch {
@@ -285,10 +269,9 @@ impl Ketch {
         let expected = self.secret.expose_secret().as_bytes();
         // Every value of the header is compared, so that one good value suffices and no
         // early exit tells which one failed.
-        headers
-            .get_all(&self.header)
-            .iter()
-            .fold(false, |ok, v| same_secret(v.as_bytes(), expected) | ok)
+        headers.get_all(&self.header).iter().fold(false, |ok, v| {
+            platform::same_secret(v.as_bytes(), expected) | ok
+        })
     }
 
     /// Whether events may be posted to `url`; why not, in words (no value).
@@ -902,13 +885,5 @@ mod tests {
             pack("s", Vec::new(), 1_000),
             vec![r#"{"s":{"part 1":[]}}"#.to_owned()]
         );
-    }
-
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(same_secret(b"abc", b"abc"));
-        assert!(!same_secret(b"abc", b"abd"));
-        assert!(!same_secret(b"ab", b"abc"));
-        assert!(!same_secret(b"", b"abc"));
     }
 }

@@ -8,7 +8,10 @@ use std::{future::Future, path::Path, pin::Pin};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{error::Result, job::Job};
+use crate::{
+    error::{Error, Result},
+    job::Job,
+};
 
 /// A boxed future that can move between threads.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -27,6 +30,30 @@ pub enum ErasureState {
     NotFound,
     /// Something remains for a person to do; the message says what.
     ActionRequired,
+}
+
+/// The HTTP client an adapter answers with: 60 s a call, no redirect followed (an answer
+/// goes only where the config or the request named).
+pub(crate) fn http_client() -> Result<reqwest::Client> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// Whether a secret a request carries is the configured one, in constant time: their
+/// SHA-256 digests are compared whole, so that neither the bytes nor the length show in the
+/// time taken.
+pub(crate) fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    let a = ring::digest::digest(&ring::digest::SHA256, given);
+    let b = ring::digest::digest(&ring::digest::SHA256, expected);
+    a.as_ref()
+        .iter()
+        .zip(b.as_ref())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// A platform the worker answers.
@@ -78,4 +105,17 @@ pub enum Attempt {
     NoLongerWanted(u16),
     /// Not delivered: the status when there was one, and why in words (no secret).
     Failed(Option<u16>, String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"ab", b"abc"));
+        assert!(!same_secret(b"", b"abc"));
+    }
 }

@@ -70,10 +70,10 @@ use velt_api::search::Subject;
 use crate::{
     case_data,
     config::TranscendConfig,
-    error::{Error, Result},
+    error::Result,
     intake::{Intake, Received, cannot_keep},
     job::{Job, JobKind, Outcome, Stage},
-    platform::{Answer, Attempt, BoxFuture, ErasureState, Platform},
+    platform::{self, Answer, Attempt, BoxFuture, ErasureState, Platform},
 };
 
 /// The platform's name in job folders.
@@ -194,12 +194,7 @@ pub fn parse_webhook(body: &[u8]) -> std::result::Result<Webhook, String> {
 impl Transcend {
     /// The adapter for `config`, reading its secrets.
     pub fn new(config: &TranscendConfig) -> Result<Transcend> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let http = platform::http_client()?;
         Ok(Transcend {
             http,
             sombra_url: config.sombra_url.clone(),
