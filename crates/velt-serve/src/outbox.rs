@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use velt_case::CaseFolder;
 
 use crate::{
@@ -105,6 +105,8 @@ pub async fn deliver(
     retry: &OutboxConfig,
     attempted: &(dyn Fn(&Attempt) + Sync),
 ) -> Result<()> {
+    // The case is opened once, for every attempt's line in its event log.
+    let mut case: Option<CaseFolder> = None;
     for (path, mut entry) in entries(job)? {
         let mut failures = 0;
         while entry.delivery == Delivery::Pending {
@@ -132,8 +134,12 @@ pub async fn deliver(
                 Attempt::Failed(..) => failures += 1,
             }
             save(&path, &entry)?;
-            log(
-                job,
+            let case = match &mut case {
+                Some(case) => case,
+                None => case.insert(CaseFolder::open(&job.case_dir())?),
+            };
+            case.log(
+                "answer",
                 json!({
                     "seq": entry.seq,
                     "what": entry.answer.what,
@@ -152,13 +158,6 @@ pub async fn deliver(
             }
         }
     }
-    Ok(())
-}
-
-/// An `answer` step in the case's event log (the case exists once answers are sent).
-fn log(job: &JobDir, details: Value) -> Result<()> {
-    let mut case = CaseFolder::open(&job.case_dir())?;
-    case.log("answer", details)?;
     Ok(())
 }
 

@@ -368,19 +368,11 @@ impl Worker {
             // A worker stopped after sending: never send again, wait for what was sent (and
             // say so, if the platform was not told yet).
             record.erasures_planned.get_or_insert(sent.len());
-            if outbox::entries(job)?.is_empty() {
-                let message = format!(
-                    "Velt is deleting the data ({} erasure(s) sent); the result follows once verified",
-                    sent.len()
-                );
-                outbox::push(
-                    job,
-                    platform.erasure_answers(record, ErasureState::Waiting, &message),
-                )?;
-                record.message = Some(message);
-            }
-            record.stage = Stage::Waiting;
-            return job.save(record);
+            let message = format!(
+                "Velt is deleting the data ({} erasure(s) sent); the result follows once verified",
+                sent.len()
+            );
+            return waiting(job, record, platform, message);
         }
         let prepared = request::prepare_erasure(
             &self.client,
@@ -444,13 +436,7 @@ impl Worker {
         let message = format!(
             "Velt is deleting the data ({jobs} deletion job(s)); the result follows once verified"
         );
-        outbox::push(
-            job,
-            platform.erasure_answers(record, ErasureState::Waiting, &message),
-        )?;
-        record.stage = Stage::Waiting;
-        record.message = Some(message);
-        job.save(record)
+        waiting(job, record, platform, message)
     }
 
     /// The erasure's second step: follow every receipt until verified, then the other stores.
@@ -593,6 +579,20 @@ impl Worker {
             },
         }
     }
+}
+
+/// The erasure sent: `WAITING` into the outbox (unless the platform was told already, by a
+/// worker that stopped after), and the job to waiting.
+fn waiting(job: &JobDir, record: &mut Job, platform: &dyn Platform, message: String) -> Result<()> {
+    if outbox::entries(job)?.is_empty() {
+        outbox::push(
+            job,
+            platform.erasure_answers(record, ErasureState::Waiting, &message),
+        )?;
+        record.message = Some(message);
+    }
+    record.stage = Stage::Waiting;
+    job.save(record)
 }
 
 /// The last answers into the outbox, and the job to reporting.
