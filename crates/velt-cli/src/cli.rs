@@ -671,12 +671,48 @@ pub enum FakeCommand {
     Fides(FakeFidesArgs),
 }
 
-/// `velt fake ketch`
+/// What the three fake platforms send: which job, about whom, to which worker.
 #[derive(Debug, Args)]
-pub struct FakeKetchArgs {
+pub struct FakeJobArgs {
     /// The worker's base URL (`velt serve`'s `listen`).
     #[arg(long, default_value = "http://127.0.0.1:8788")]
     pub worker: String,
+    /// The job: `access` or `erasure`.
+    #[arg(long, value_enum)]
+    pub kind: FakeJobKind,
+    /// The person's email.
+    #[arg(long, default_value = "Jane.Doe@Example.com")]
+    pub email: String,
+    /// The platform's request id (default: one made of the time). The same id again is the
+    /// same job: the worker answers its state.
+    #[arg(long)]
+    pub request_id: Option<String>,
+    /// Give up after this many seconds without the final answer.
+    #[arg(long, default_value_t = 600)]
+    pub timeout_secs: u64,
+}
+
+/// `velt fake transcend`
+#[derive(Debug, Args)]
+pub struct FakeTranscendArgs {
+    /// The job.
+    #[command(flatten)]
+    pub job: FakeJobArgs,
+    /// Address the fake Sombra listens on: the worker's `transcend.sombra_url` (loopback
+    /// only).
+    #[arg(long, default_value = "127.0.0.1:8790")]
+    pub listen: SocketAddr,
+    /// The audience the token names: the worker's `transcend.audience`.
+    #[arg(long, default_value = "velt-demo")]
+    pub audience: String,
+}
+
+/// `velt fake ketch`
+#[derive(Debug, Args)]
+pub struct FakeKetchArgs {
+    /// The request (`access`: AccessRequest, `erasure`: DeleteRequest).
+    #[command(flatten)]
+    pub job: FakeJobArgs,
     /// Address the fake callback endpoint listens on (loopback only): allow it in the
     /// worker's `ketch.callback_hosts`.
     #[arg(long, default_value = "127.0.0.1:8791")]
@@ -687,72 +723,20 @@ pub struct FakeKetchArgs {
     /// Its value (the worker's `ketch.secret`).
     #[arg(long, env = "KETCH_SECRET", hide_env_values = true)]
     pub secret: String,
-    /// The request: `access` (AccessRequest) or `erasure` (DeleteRequest).
-    #[arg(long, value_enum)]
-    pub kind: FakeJobKind,
-    /// The person's email.
-    #[arg(long, default_value = "Jane.Doe@Example.com")]
-    pub email: String,
-    /// The request's `metadata.uid` (default: one made of the time).
-    #[arg(long)]
-    pub request_id: Option<String>,
-    /// Give up after this many seconds without `completed`.
-    #[arg(long, default_value_t = 600)]
-    pub timeout_secs: u64,
 }
 
 /// `velt fake fides`
 #[derive(Debug, Args)]
 pub struct FakeFidesArgs {
-    /// The worker's base URL (`velt serve`'s `listen`).
-    #[arg(long, default_value = "http://127.0.0.1:8788")]
-    pub worker: String,
+    /// The task (`access`: the read, `erasure`: the update).
+    #[command(flatten)]
+    pub job: FakeJobArgs,
     /// Address the fake Fides listens on (loopback only): the worker's `fides.base_url`.
     #[arg(long, default_value = "127.0.0.1:8792")]
     pub listen: SocketAddr,
     /// The connector's worker secret (the worker's `fides.secret`).
     #[arg(long, env = "FIDES_WORKER_SECRET", hide_env_values = true)]
     pub secret: String,
-    /// The task: `access` (read) or `erasure` (update).
-    #[arg(long, value_enum)]
-    pub kind: FakeJobKind,
-    /// The person's email.
-    #[arg(long, default_value = "Jane.Doe@Example.com")]
-    pub email: String,
-    /// The privacy request's id (default: one made of the time).
-    #[arg(long)]
-    pub request_id: Option<String>,
-    /// Give up after this many seconds without the callback.
-    #[arg(long, default_value_t = 600)]
-    pub timeout_secs: u64,
-}
-
-/// `velt fake transcend`
-#[derive(Debug, Args)]
-pub struct FakeTranscendArgs {
-    /// The worker's base URL (`velt serve`'s `listen`).
-    #[arg(long, default_value = "http://127.0.0.1:8788")]
-    pub worker: String,
-    /// Address the fake Sombra listens on: the worker's `transcend.sombra_url` (loopback
-    /// only).
-    #[arg(long, default_value = "127.0.0.1:8790")]
-    pub listen: SocketAddr,
-    /// The audience the token names: the worker's `transcend.audience`.
-    #[arg(long, default_value = "velt-demo")]
-    pub audience: String,
-    /// The job: `access` or `erasure`.
-    #[arg(long, value_enum)]
-    pub kind: FakeJobKind,
-    /// The person's email.
-    #[arg(long, default_value = "Jane.Doe@Example.com")]
-    pub email: String,
-    /// Transcend's request id (default: one made of the time). The same id again is the same
-    /// job: the worker answers its state.
-    #[arg(long)]
-    pub request_id: Option<String>,
-    /// Give up after this many seconds without the final answer.
-    #[arg(long, default_value_t = 600)]
-    pub timeout_secs: u64,
 }
 
 /// `velt fake transcend --kind`

@@ -94,24 +94,24 @@ pub async fn ketch(args: &FakeKetchArgs) -> Result<(), Failure> {
     let ketch = FakeKetch::start(args.listen)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
-    let kind = match args.kind {
+    let kind = match args.job.kind {
         FakeJobKind::Access => "AccessRequest",
         FakeJobKind::Erasure => "DeleteRequest",
     };
-    let uid = request_id(args.request_id.as_ref());
-    let url = format!("{}/ketch/dsr", args.worker.trim_end_matches('/'));
+    let uid = request_id(args.job.request_id.as_ref());
+    let url = format!("{}/ketch/dsr", args.job.worker.trim_end_matches('/'));
     println!(
         "fake Ketch, callbacks on {}: sending {kind} {uid} for {} to {url}",
         ketch.url(),
-        args.email
+        args.job.email
     );
     let request = http_client()?
         .post(&url)
         .header(args.header.as_str(), args.secret.as_str())
-        .json(&ketch.request(kind, &uid, &args.email));
+        .json(&ketch.request(kind, &uid, &args.job.email));
     send(request, &url).await?;
     let mut shown = 0;
-    follow("completed", args.timeout_secs, || {
+    follow("completed", args.job.timeout_secs, || {
         let events = ketch.events_of(&uid);
         for event in &events[shown..] {
             let inner = &event["event"];
@@ -145,21 +145,21 @@ pub async fn fides(args: &FakeFidesArgs) -> Result<(), Failure> {
     let fides = FakeFides::start(args.listen)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
-    let (route, what) = match args.kind {
+    let (route, what) = match args.job.kind {
         FakeJobKind::Access => ("access", "access"),
         FakeJobKind::Erasure => ("erasure", "erasure"),
     };
-    let id = request_id(args.request_id.as_ref());
-    let worker = args.worker.trim_end_matches('/');
+    let id = request_id(args.job.request_id.as_ref());
+    let worker = args.job.worker.trim_end_matches('/');
     let url = format!("{worker}/fides/{route}");
     let token = FakeFides::token(&id, what);
     println!(
         "fake Fides on {}: the {what} task of privacy request {id} for {} to {url}",
         fides.url(),
-        args.email
+        args.job.email
     );
     let http = http_client()?;
-    let body = json!({ "privacy_request_id": id, "email": args.email });
+    let body = json!({ "privacy_request_id": id, "email": args.job.email });
     let request = http
         .post(&url)
         .bearer_auth(&args.secret)
@@ -168,7 +168,7 @@ pub async fn fides(args: &FakeFidesArgs) -> Result<(), Failure> {
         .json(&body);
     send(request, &url).await?;
     let mut callback = None;
-    follow("the callback", args.timeout_secs, || {
+    follow("the callback", args.job.timeout_secs, || {
         callback = fides.callback_of(&token);
         callback.is_some()
     })
@@ -181,10 +181,9 @@ pub async fn fides(args: &FakeFidesArgs) -> Result<(), Failure> {
         );
         let url = format!("{worker}/fides/store");
         for store in FIDES_LATER_STORES {
-            let request = http
-                .post(&url)
-                .bearer_auth(&args.secret)
-                .json(&json!({ "privacy_request_id": id, "email": args.email, "store": store }));
+            let request = http.post(&url).bearer_auth(&args.secret).json(
+                &json!({ "privacy_request_id": id, "email": args.job.email, "store": store }),
+            );
             let answer = request
                 .send()
                 .await

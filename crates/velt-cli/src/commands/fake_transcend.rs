@@ -4,7 +4,7 @@
 
 use velt_fake::transcend::{Call, FakeTranscend};
 
-use super::fake_platforms::{follow, http_client, loopback_only, request_id};
+use super::fake_platforms::{follow, http_client, loopback_only, request_id, send};
 use crate::{
     cli::{FakeJobKind, FakeTranscendArgs},
     failure::Failure,
@@ -16,43 +16,35 @@ pub async fn exec(args: &FakeTranscendArgs) -> Result<(), Failure> {
     let transcend = FakeTranscend::start(args.listen, &args.audience)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on {}: {e}", args.listen)))?;
-    let kind = match args.kind {
+    let kind = match args.job.kind {
         FakeJobKind::Access => "ACCESS",
         FakeJobKind::Erasure => "ERASURE",
     };
-    let request_id = request_id(args.request_id.as_ref());
+    let request_id = request_id(args.job.request_id.as_ref());
     println!(
         "fake Transcend (Sombra) on {}, audience {}: sending {kind} {request_id} for {} to {}",
         transcend.url(),
         args.audience,
-        args.email,
-        args.worker
+        args.job.email,
+        args.job.worker
     );
     let http = http_client()?;
-    let webhook = transcend.webhook(kind, &request_id, &args.email);
-    let url = format!("{}/transcend/webhook", args.worker.trim_end_matches('/'));
+    let webhook = transcend.webhook(kind, &request_id, &args.job.email);
+    let url = format!(
+        "{}/transcend/webhook",
+        args.job.worker.trim_end_matches('/')
+    );
     let mut request = http.post(&url).json(&webhook.body);
     for (name, value) in &webhook.headers {
         request = request.header(*name, value);
     }
-    let answer = request
-        .send()
-        .await
-        .map_err(|e| Failure::Failed(format!("the worker at {url} did not answer: {e}")))?;
-    let status = answer.status().as_u16();
-    let text = answer.text().await.unwrap_or_default();
-    println!("webhook answered {status} {}", text.trim());
+    let (status, _) = send(request, &url).await?;
     if status == 204 {
-        println!("204: Velt holds nobody with this identifier (answered before)");
+        println!("204: Velt holds nobody with this identifier");
         return Ok(());
     }
-    if !(200..300).contains(&status) {
-        return Err(Failure::Failed(format!(
-            "the worker refused the webhook ({status})"
-        )));
-    }
     let mut shown = 0;
-    follow("the final answer", args.timeout_secs, || {
+    follow("the final answer", args.job.timeout_secs, || {
         let calls = transcend.calls_of(&request_id);
         for call in &calls[shown..] {
             println!("{}", describe(call));

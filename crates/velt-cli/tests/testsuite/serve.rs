@@ -157,21 +157,13 @@ async fn a_worker_killed_during_the_deletion_wait_finishes_with_one_deletion() {
     )
     .await
     .expect("fake Transcend");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = free_port();
     let dir = scratch("serve-kill-9");
-    let path = dir.join("serve.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"listen = "127.0.0.1:{port}"
-cases_dir = "cases"
-[velt]
-api_key = {{ env = "VELT_API_KEY" }}
-auth_token = {{ env = "VELT_AUTH_TOKEN" }}
-[erasure]
+    let path = worker_config(
+        &dir,
+        port,
+        &format!(
+            r#"[erasure]
 poll_first_ms = 100
 poll_max_ms = 300
 [outbox]
@@ -184,30 +176,8 @@ api_key = {{ env = "TRANSCEND_API_KEY" }}
 "#,
             transcend.url()
         ),
-    )
-    .expect("config");
-    let start = || {
-        let mut command = common::velt(&fake, &["serve", "--config"]);
-        command
-            .arg(&path)
-            .env("TRANSCEND_API_KEY", TRANSCEND_KEY)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null());
-        let mut child = command.spawn().expect("velt serve starts");
-        let stdout = child.stdout.take().expect("stdout");
-        async move {
-            let mut line = String::new();
-            tokio::time::timeout(
-                Duration::from_secs(30),
-                BufReader::new(stdout).read_line(&mut line),
-            )
-            .await
-            .expect("it says where it listens")
-            .expect("a line");
-            assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
-            child
-        }
-    };
+    );
+    let secrets = [("TRANSCEND_API_KEY", TRANSCEND_KEY)];
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let send = |kind: &str, id: &str| {
@@ -229,7 +199,7 @@ api_key = {{ env = "TRANSCEND_API_KEY" }}
             .collect()
     };
 
-    let mut worker = start().await;
+    let mut worker = start_worker(&fake, &path, port, &secrets).await;
     assert_eq!(send("ACCESS", "p-access").await, 200);
     assert_eq!(send("ERASURE", "p-erase").await, 200);
     wait_for("WAITING", || status_of("p-erase") == ["WAITING"]).await;
@@ -241,7 +211,7 @@ api_key = {{ env = "TRANSCEND_API_KEY" }}
     .expect("JSON");
     assert_eq!(job["stage"], "waiting", "killed during the wait");
 
-    let mut worker = start().await;
+    let mut worker = start_worker(&fake, &path, port, &secrets).await;
     wait_for("RESOLVED", || {
         status_of("p-erase").last().map(String::as_str) == Some("RESOLVED")
     })
@@ -325,47 +295,21 @@ async fn velt_fake_transcend_drives_velt_serve_to_the_final_answer() {
     let fake = velt_fake::FakeVelt::start(common::config(2))
         .await
         .expect("fake Velt");
-    let free_port = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port()
-    };
     let (worker_port, sombra_port) = (free_port(), free_port());
     let dir = scratch("serve-fake-transcend");
-    let path = dir.join("serve.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"listen = "127.0.0.1:{worker_port}"
-cases_dir = "cases"
-[velt]
-api_key = {{ env = "VELT_API_KEY" }}
-auth_token = {{ env = "VELT_AUTH_TOKEN" }}
-[transcend]
+    let path = worker_config(
+        &dir,
+        worker_port,
+        &format!(
+            r#"[transcend]
 sombra_url = "http://127.0.0.1:{sombra_port}"
 audience = "demo-audience"
 api_key = {{ env = "TRANSCEND_API_KEY" }}
 "#
         ),
-    )
-    .expect("config");
-    let mut worker = common::velt(&fake, &["serve", "--config"])
-        .arg(&path)
-        .env("TRANSCEND_API_KEY", "demo")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("velt serve starts");
-    let stdout = worker.stdout.take().expect("stdout");
-    let mut line = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        BufReader::new(stdout).read_line(&mut line),
-    )
-    .await
-    .expect("it says where it listens")
-    .expect("a line");
+    );
+    let mut worker =
+        start_worker(&fake, &path, worker_port, &[("TRANSCEND_API_KEY", "demo")]).await;
     let transcend = |email: &str, id: &str| {
         let mut command = Command::new(BIN);
         command
@@ -386,7 +330,7 @@ api_key = {{ env = "TRANSCEND_API_KEY" }}
     let output = transcend("Jane.Doe@Example.com", "demo-1").await;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
-    assert!(text.contains("webhook answered 200"), "{text}");
+    assert!(text.contains("worker answered 200"), "{text}");
     assert!(text.contains("datapoint gdprExport"), "{text}");
     assert!(text.contains("datapoint activities"), "{text}");
     assert!(text.contains("access READY"), "{text}");
@@ -395,7 +339,7 @@ api_key = {{ env = "TRANSCEND_API_KEY" }}
     let output = transcend("nobody@nowhere.example", "demo-2").await;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
-    assert!(text.contains("webhook answered 204"), "{text}");
+    assert!(text.contains("worker answered 204"), "{text}");
     worker.start_kill().expect("stopped");
     let _ = worker.wait().await;
 }
@@ -411,24 +355,13 @@ async fn velt_fake_ketch_and_fides_drive_velt_serve() {
     })
     .await
     .expect("fake Velt");
-    let free_port = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port()
-    };
     let (worker_port, ketch_port, fides_port) = (free_port(), free_port(), free_port());
     let dir = scratch("serve-fake-ketch-fides");
-    let path = dir.join("serve.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"listen = "127.0.0.1:{worker_port}"
-cases_dir = "cases"
-[velt]
-api_key = {{ env = "VELT_API_KEY" }}
-auth_token = {{ env = "VELT_AUTH_TOKEN" }}
-[erasure]
+    let path = worker_config(
+        &dir,
+        worker_port,
+        &format!(
+            r#"[erasure]
 poll_first_ms = 100
 poll_max_ms = 300
 [ketch]
@@ -440,28 +373,12 @@ base_url = "http://127.0.0.1:{fides_port}"
 secret = {{ env = "FIDES_WORKER_SECRET" }}
 "#
         ),
-    )
-    .expect("config");
+    );
     let secrets = [
         ("KETCH_SECRET", "ketch-test-secret"),
         ("FIDES_WORKER_SECRET", "fides-test-secret"),
     ];
-    let mut worker = common::velt(&fake, &["serve", "--config"]);
-    worker
-        .arg(&path)
-        .envs(secrets)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
-    let mut worker = worker.spawn().expect("velt serve starts");
-    let stdout = worker.stdout.take().expect("stdout");
-    let mut line = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        BufReader::new(stdout).read_line(&mut line),
-    )
-    .await
-    .expect("it says where it listens")
-    .expect("a line");
+    let mut worker = start_worker(&fake, &path, worker_port, &secrets).await;
     let platform = |name: &str, kind: &str, port: u16| {
         let mut command = Command::new(BIN);
         command
@@ -545,4 +462,53 @@ secret = {{ env = "FIDES_WORKER_SECRET" }}
     );
     worker.start_kill().expect("stopped");
     let _ = worker.wait().await;
+}
+
+/// A port free on loopback now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// `serve.toml` in `dir`: a worker on `port`, its cases in `cases/`, Velt's credentials from
+/// the environment, then `tables`.
+fn worker_config(dir: &std::path::Path, port: u16, tables: &str) -> std::path::PathBuf {
+    let path = dir.join("serve.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "listen = \"127.0.0.1:{port}\"\ncases_dir = \"cases\"\n[velt]\napi_key = {{ env = \"VELT_API_KEY\" }}\nauth_token = {{ env = \"VELT_AUTH_TOKEN\" }}\n{tables}"
+        ),
+    )
+    .expect("config");
+    path
+}
+
+/// `velt serve --config path` against `fake`, with `envs`, once it says it listens on `port`.
+async fn start_worker(
+    fake: &velt_fake::FakeVelt,
+    path: &std::path::Path,
+    port: u16,
+    envs: &[(&str, &str)],
+) -> tokio::process::Child {
+    let mut command = common::velt(fake, &["serve", "--config"]);
+    command
+        .arg(path)
+        .envs(envs.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut child = command.spawn().expect("velt serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        BufReader::new(stdout).read_line(&mut line),
+    )
+    .await
+    .expect("it says where it listens")
+    .expect("a line");
+    assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
+    child
 }
