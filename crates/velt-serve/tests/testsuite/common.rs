@@ -363,13 +363,32 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// The worker's config for these fakes, secrets in files under `dir`.
 pub fn config(dir: &Path, velt: &Velt, transcend: &FakeTranscend) -> Config {
+    std::fs::write(dir.join("transcend-api-key"), API_KEY).expect("key");
+    config_with(
+        dir,
+        velt,
+        &format!(
+            r#"
+[transcend]
+sombra_url = "{transcend}"
+audience = "{AUDIENCE}"
+api_key = {{ file = "transcend-api-key" }}
+chunk_records = 40
+"#,
+            transcend = transcend.url,
+        ),
+    )
+}
+
+/// The tests' config for `velt` with these platform `tables`: Velt's credentials in files,
+/// short pauses; relative paths under `dir`.
+pub fn config_with(dir: &Path, velt: &Velt, tables: &str) -> Config {
     std::fs::write(
         dir.join("velt-api-key"),
         format!("{}\n", velt.fake.api_key()),
     )
     .expect("key");
     std::fs::write(dir.join("velt-auth-token"), velt.fake.auth_token()).expect("token");
-    std::fs::write(dir.join("transcend-api-key"), API_KEY).expect("key");
     let text = format!(
         r#"
 listen = "127.0.0.1:0"
@@ -390,15 +409,8 @@ poll_max_ms = 50
 [outbox]
 first_pause_ms = 20
 max_pause_ms = 100
-
-[transcend]
-sombra_url = "{transcend}"
-audience = "{AUDIENCE}"
-api_key = {{ file = "transcend-api-key" }}
-chunk_records = 40
-"#,
+{tables}"#,
         velt = velt.url,
-        transcend = transcend.url,
     );
     Config::from_toml(&text, dir).expect("the tests' config")
 }

@@ -164,37 +164,19 @@ fn config(dir: &Path, velt: &Velt, fides: &FakeFides) -> Config {
 
 /// The same, with the default `retry_400_secs`.
 fn config_retrying_400(dir: &Path, velt: &Velt, fides: &FakeFides) -> Config {
-    std::fs::write(dir.join("velt-api-key"), velt.fake.api_key()).expect("key");
-    std::fs::write(dir.join("velt-auth-token"), velt.fake.auth_token()).expect("token");
     std::fs::write(dir.join("fides-secret"), format!("{SECRET}\n")).expect("secret");
-    let text = format!(
-        r#"
-listen = "127.0.0.1:0"
-cases_dir = "cases"
-
-[velt]
-base_url = "{velt}"
-api_key = {{ file = "velt-api-key" }}
-auth_token = {{ file = "velt-auth-token" }}
-concurrency = 4
-
-[erasure]
-wait_secs = 60
-poll_first_ms = 20
-poll_max_ms = 50
-
-[outbox]
-first_pause_ms = 20
-max_pause_ms = 100
-
+    common::config_with(
+        dir,
+        velt,
+        &format!(
+            r#"
 [fides]
 base_url = "{fides}/"
 secret = {{ file = "fides-secret" }}
 "#,
-        velt = velt.url,
-        fides = fides.url,
-    );
-    Config::from_toml(&text, dir).expect("the tests' config")
+            fides = fides.url,
+        ),
+    )
 }
 
 /// Posts one of the template's calls as Fides sends it; the status and the body.

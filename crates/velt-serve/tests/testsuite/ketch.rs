@@ -312,40 +312,21 @@ fn merged_results(events: &[Value]) -> Value {
 
 /// The worker's config for the fake Velt and this fake Ketch.
 fn config(dir: &Path, velt: &Velt, ketch: &FakeKetch, max_event_bytes: usize) -> Config {
-    std::fs::write(dir.join("velt-api-key"), velt.fake.api_key()).expect("key");
-    std::fs::write(dir.join("velt-auth-token"), velt.fake.auth_token()).expect("token");
     std::fs::write(dir.join("ketch-secret"), format!("{SECRET}\n")).expect("secret");
-    let text = format!(
-        r#"
-listen = "127.0.0.1:0"
-cases_dir = "cases"
-max_body_bytes = 65536
-
-[velt]
-base_url = "{velt}"
-api_key = {{ file = "velt-api-key" }}
-auth_token = {{ file = "velt-auth-token" }}
-concurrency = 4
-
-[erasure]
-wait_secs = 60
-poll_first_ms = 20
-poll_max_ms = 50
-
-[outbox]
-first_pause_ms = 20
-max_pause_ms = 100
-
+    common::config_with(
+        dir,
+        velt,
+        &format!(
+            r#"
 [ketch]
 secret = {{ file = "ketch-secret" }}
 allow_http_callbacks = true
 callback_hosts = ["{host}"]
 max_event_bytes = {max_event_bytes}
 "#,
-        velt = velt.url,
-        host = ketch.host,
-    );
-    Config::from_toml(&text, dir).expect("the tests' config")
+            host = ketch.host,
+        ),
+    )
 }
 
 /// A request of `kind` for `email`, with these callbacks.
