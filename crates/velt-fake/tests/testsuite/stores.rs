@@ -376,18 +376,8 @@ async fn judgments_stop_at_the_limit_and_say_nothing_of_the_rest() {
     // Every other decision is under the limit, in both organizations.
     for org in ["org-0001", "org-0002"] {
         let mut sum = 0;
-        for decision in [
-            "comment",
-            "resolve",
-            "approved",
-            "rejected",
-            "in_progress",
-            "agree",
-            "disagree",
-            "endorse",
-            "document_approved",
-            "document_rejected",
-        ] {
+        // The decisions the client splits by, as Velt's page lists them.
+        for decision in velt_api::stores::JudgmentsQuery::DECISIONS {
             let page = query(json!({ "organizationId": org, "reviewerId": jane, "decision": decision, "limit": 100 })).await;
             let n = page["total"].as_u64().unwrap();
             assert_eq!(n as usize, page["results"].as_array().unwrap().len());
