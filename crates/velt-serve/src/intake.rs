@@ -68,7 +68,7 @@ impl Intake {
 
     /// Keeps a job authenticated and read by its adapter: new, or the same sent again.
     pub(crate) fn receive(&self, job: Job) -> Result<Received> {
-        self.receive_watching(job).map(|(received, _)| received)
+        self.keep(job, false).map(|(received, _)| received)
     }
 
     /// [`Intake::receive`], and for a new job how its search ends (`Some(false)`: Velt holds
@@ -77,12 +77,21 @@ impl Intake {
         &self,
         job: Job,
     ) -> Result<(Received, Option<tokio::sync::watch::Receiver<Option<bool>>>)> {
+        self.keep(job, true)
+    }
+
+    fn keep(
+        &self,
+        job: Job,
+        watch: bool,
+    ) -> Result<(Received, Option<tokio::sync::watch::Receiver<Option<bool>>>)> {
         let dir = self.dir(&job.platform, &job.request_id);
         if dir.create(&job)? {
             tracing::info!(job = %dir.dir().display(), platform = job.platform, kind = ?job.kind, "job received");
-            let search = self.worker.watch_search(&dir);
+            // Watched before the job starts, so that the end of its search is never missed.
+            let search = watch.then(|| self.worker.watch_search(&dir));
             self.worker.spawn(dir);
-            return Ok((Received::New, Some(search)));
+            return Ok((Received::New, search));
         }
         self.again(dir).map(|received| (received, None))
     }
