@@ -290,21 +290,7 @@ impl PreparedErasure {
             }
         }
         // Every receipt written is kept in the case, whatever the outcome.
-        let mut receipts = Vec::new();
-        for (n, path) in erase::existing_receipts(&case.receipt_path())
-            .into_iter()
-            .enumerate()
-        {
-            if n + 1 < first_receipt {
-                continue;
-            }
-            if n == 0 {
-                case.record_receipt()?;
-            } else {
-                case.record_file(&relative_to(&dir, &path)?, FileRole::Receipt)?;
-            }
-            receipts.push(path);
-        }
+        let mut receipts = record_receipts(&mut case, first_receipt)?;
         if let Some(error) = failure {
             case.log("erasure failed", json!({ "error": error.to_string() }))?;
             return Err(error);
@@ -615,6 +601,29 @@ fn check_received(day: NaiveDate) -> Result<NaiveDate> {
 }
 
 /// `data/ORG/USER.ndjson` for a file under the case folder.
+/// Records in the case every erasure receipt of its folder from the `first`-th on (1 for
+/// all), as they are now (their hashes), and returns their paths: a receipt rewritten since
+/// (its jobs followed) is recorded again.
+pub fn record_receipts(case: &mut CaseFolder, first: usize) -> Result<Vec<PathBuf>> {
+    let dir = case.dir().to_path_buf();
+    let mut receipts = Vec::new();
+    for (n, path) in erase::existing_receipts(&case.receipt_path())
+        .into_iter()
+        .enumerate()
+    {
+        if n + 1 < first {
+            continue;
+        }
+        if n == 0 {
+            case.record_receipt()?;
+        } else {
+            case.record_file(&relative_to(&dir, &path)?, FileRole::Receipt)?;
+        }
+        receipts.push(path);
+    }
+    Ok(receipts)
+}
+
 fn relative_to(case: &Path, file: &Path) -> Result<String> {
     let relative = file.strip_prefix(case).map_err(|_| {
         Error::refused(

@@ -614,20 +614,13 @@ fn finish(
 /// being erased; nothing without a receipt.
 fn record_receipts(case_dir: &std::path::Path, step: &str) -> Result<()> {
     let mut case = CaseFolder::open(case_dir)?;
-    let receipts = erase::existing_receipts(&case.receipt_path());
-    if receipts.is_empty() {
+    if erase::existing_receipts(&case.receipt_path()).is_empty() {
         return Ok(());
     }
     if case.case().status != velt_case::Status::Erasing {
         case.set_status(velt_case::Status::Erasing)?;
     }
-    for (n, path) in receipts.iter().enumerate() {
-        if n == 0 {
-            case.record_receipt()?;
-        } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
-            case.record_file(name, model::FileRole::Receipt)?;
-        }
-    }
+    let receipts = request::record_receipts(&mut case, 1)?;
     case.log(step, serde_json::json!({ "receipts": receipts.len() }))?;
     Ok(())
 }
