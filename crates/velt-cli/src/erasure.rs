@@ -10,7 +10,7 @@ use std::{
 };
 
 use velt_api::deletion::{DeleteRequest, DeletionScope};
-use velt_dsr::erase::{ErasureOutcome, ErasureResult, StoreCheck, StoreVerdict, WaitStop};
+use velt_dsr::erase::{ErasureOutcome, ErasureResult, StoreCheck, WaitStop};
 
 use crate::{
     failure::Failure,
@@ -377,22 +377,6 @@ fn verified(
     Ok(())
 }
 
-/// One store check that found data, in words: where, and what.
-pub fn describe_store(check: &StoreCheck) -> String {
-    let place = match &check.organization_id {
-        Some(organization) => format!("{} in {organization} (user {})", check.store, check.user_id),
-        None => format!("{} (user {})", check.store, check.user_id),
-    };
-    match &check.verdict {
-        StoreVerdict::Gone => format!("{place}: gone"),
-        StoreVerdict::Remaining { count, why } => format!("{place}: {count} remaining: {why}"),
-        StoreVerdict::Retained { count, answer } => {
-            format!("{place}: {count} retained: Velt refused to delete them ({answer})")
-        }
-        StoreVerdict::NotCheckable { why } => format!("{place}: not checkable: {why}"),
-    }
-}
-
 /// After `velt data delete --verify` proved the GDPR export's lists empty: the checks of the
 /// other stores, an error naming what remains where (the activity records are deleted by
 /// `velt request erase --erase-activities`).
@@ -400,7 +384,7 @@ pub fn judge_stores(checks: &[StoreCheck], fake: bool) -> Result<(), Failure> {
     let left: Vec<String> = checks
         .iter()
         .filter(|c| !c.is_gone())
-        .map(describe_store)
+        .map(StoreCheck::to_string)
         .collect();
     if left.is_empty() {
         eprintln!(

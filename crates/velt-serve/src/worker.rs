@@ -24,10 +24,7 @@ use std::{
 use velt_api::{Client, deletion::PollOptions};
 use velt_case::{CaseFolder, model};
 use velt_dsr::{
-    erase::{
-        self, ErasureOutcome, ErasureResult, FollowOptions, StoreErasure, StoreVerdict, Verify,
-        WaitStop,
-    },
+    erase::{self, ErasureOutcome, ErasureResult, FollowOptions, StoreErasure, Verify, WaitStop},
     files::FileOptions,
     find::Found,
     request::{self, AccessOptions, ErasureRequestOptions},
@@ -518,24 +515,7 @@ impl Worker {
             .store_checks
             .iter()
             .filter(|c| !c.is_gone())
-            .map(|c| {
-                let place = match &c.organization_id {
-                    Some(org) => format!("{} of user {} in organization {org}", c.store, c.user_id),
-                    None => format!("{} of user {}", c.store, c.user_id),
-                };
-                match &c.verdict {
-                    StoreVerdict::Remaining { count, why } => {
-                        format!("{place}: {count} record(s) remain ({why})")
-                    }
-                    StoreVerdict::Retained { count, answer } => {
-                        format!("{place}: {count} record(s) kept by Velt ({answer})")
-                    }
-                    StoreVerdict::NotCheckable { why } => {
-                        format!("{place}: could not be checked ({why})")
-                    }
-                    StoreVerdict::Gone => place,
-                }
-            })
+            .map(ToString::to_string)
             .collect();
         let message = format!(
             "the GDPR deletion is verified, but Velt still holds: {}. Delete them (erasure.erase_activities) or record why they are kept (erasure.retain_reason).",

@@ -92,7 +92,7 @@ pub async fn exec(client: &Client, args: RequestEraseArgs, fake: bool) -> Result
                 dir.display()
             )));
         }
-        let lines: Vec<String> = kept.iter().map(|c| words::describe_store(c)).collect();
+        let lines: Vec<String> = kept.iter().map(|c| c.to_string()).collect();
         let erase_hint = if kept
             .iter()
             .any(|c| c.store == "activities" && matches!(c.verdict, StoreVerdict::Remaining { .. }))
@@ -119,10 +119,7 @@ pub async fn exec(client: &Client, args: RequestEraseArgs, fake: bool) -> Result
         );
     } else {
         for check in &kept {
-            eprintln!(
-                "kept, with the recorded reason: {}",
-                words::describe_store(check)
-            );
+            eprintln!("kept, with the recorded reason: {check}");
         }
         eprintln!(
             "erased, with {} store(s) kept for the recorded reason; receipt(s) kept in {}",

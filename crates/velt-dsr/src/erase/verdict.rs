@@ -58,3 +58,29 @@ impl StoreCheck {
         self.verdict == StoreVerdict::Gone
     }
 }
+
+/// The check in words, where and what: `activities in org-1 (user u-1): 25 remaining
+/// record(s): why`.
+impl std::fmt::Display for StoreCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.organization_id {
+            Some(organization) => write!(
+                f,
+                "{} in {organization} (user {}): ",
+                self.store, self.user_id
+            )?,
+            None => write!(f, "{} (user {}): ", self.store, self.user_id)?,
+        }
+        match &self.verdict {
+            StoreVerdict::Gone => write!(f, "gone"),
+            StoreVerdict::Remaining { count, why } => {
+                write!(f, "{count} remaining record(s): {why}")
+            }
+            StoreVerdict::Retained { count, answer } => write!(
+                f,
+                "{count} retained record(s): Velt refused to delete them ({answer})"
+            ),
+            StoreVerdict::NotCheckable { why } => write!(f, "not checkable: {why}"),
+        }
+    }
+}
