@@ -38,9 +38,10 @@ use crate::sombra::Keys;
 pub struct Call {
     /// `POST` or `PUT`.
     pub method: String,
-    /// `/v1/datapoint-chunked` or `/v1/data-silo`.
+    /// `/v1/datapoint-chunked`, `/v1/datapoint` or `/v1/data-silo`.
     pub path: String,
-    /// The body.
+    /// The body (for a file of `/v1/datapoint`: its headers `dataPointName`, `remoteId`, and
+    /// its size in `bytes`).
     pub body: Value,
     /// The fake's status: 200, or 409 for a second final answer.
     pub status: u16,
@@ -109,6 +110,7 @@ impl FakeTranscend {
         let app = Router::new()
             .route("/public-keys/sombra-general-signing-key", get(public_key))
             .route("/v1/datapoint-chunked", post(record))
+            .route("/v1/datapoint", post(record_file))
             .route("/v1/data-silo", post(record).put(record))
             .with_state(state);
         let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -195,6 +197,44 @@ async fn record(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
+    keep(
+        &recorded,
+        &headers,
+        Call {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            body,
+            status: 200,
+        },
+    )
+}
+
+/// A file of `POST /v1/datapoint` (its bytes counted, not kept).
+async fn record_file(
+    State((_, recorded)): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let body = json!({
+        "dataPointName": header("x-transcend-datapoint-name"),
+        "remoteId": header("x-transcend-remote-id"),
+        "bytes": body.len(),
+    });
+    keep(
+        &recorded,
+        &headers,
+        Call {
+            method: "POST".into(),
+            path: "/v1/datapoint".into(),
+            body,
+            status: 200,
+        },
+    )
+}
+
+/// Records `call` under the job's nonce; 409 to a second final answer.
+fn keep(recorded: &Mutex<Recorded>, headers: &HeaderMap, mut call: Call) -> Response {
     let Some(nonce) = headers
         .get("x-transcend-nonce")
         .and_then(|v| v.to_str().ok())
@@ -203,12 +243,6 @@ async fn record(
     };
     let mut recorded = recorded.lock().unwrap_or_else(|e| e.into_inner());
     let calls = recorded.jobs.entry(nonce.to_owned()).or_default();
-    let mut call = Call {
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-        body,
-        status: 200,
-    };
     let done = calls.iter().any(|c| c.is_final() && c.status == 200);
     if call.is_final() && done {
         call.status = 409;

@@ -76,6 +76,12 @@ fn describe(call: &Call) -> String {
                 ""
             }
         ),
+        ("POST", "/v1/datapoint") => format!(
+            "file {} of datapoint {}: {} bytes{refused}",
+            call.body["remoteId"].as_str().unwrap_or("?"),
+            call.body["dataPointName"].as_str().unwrap_or("?"),
+            call.body["bytes"]
+        ),
         ("POST", "/v1/data-silo") => format!("access {}{refused}", status(call)),
         ("PUT", "/v1/data-silo") => format!(
             "erasure {}: {}{refused}",

@@ -292,16 +292,20 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// each answer until the final one; a second job for someone Velt does not hold is 204.
 #[tokio::test(flavor = "multi_thread")]
 async fn velt_fake_transcend_drives_velt_serve_to_the_final_answer() {
-    let fake = velt_fake::FakeVelt::start(common::config(2))
-        .await
-        .expect("fake Velt");
+    let fake = velt_fake::FakeVelt::start(velt_fake::FakeConfig {
+        files: 3,
+        ..common::config(2)
+    })
+    .await
+    .expect("fake Velt");
     let (worker_port, sombra_port) = (free_port(), free_port());
     let dir = scratch("serve-fake-transcend");
     let path = worker_config(
         &dir,
         worker_port,
         &format!(
-            r#"[transcend]
+            r#"fetch_files = true
+[transcend]
 sombra_url = "http://127.0.0.1:{sombra_port}"
 audience = "demo-audience"
 api_key = {{ env = "TRANSCEND_API_KEY" }}
@@ -334,6 +338,7 @@ api_key = {{ env = "TRANSCEND_API_KEY" }}
     assert!(text.contains("datapoint gdprExport"), "{text}");
     assert!(text.contains("datapoint activities"), "{text}");
     assert!(text.contains("access READY"), "{text}");
+    assert!(text.contains("of datapoint files: "), "the files: {text}");
     assert!(text.contains("final answer received"), "{text}");
 
     let output = transcend("nobody@nowhere.example", "demo-2").await;
