@@ -396,59 +396,31 @@ secret = {{ env = "FIDES_WORKER_SECRET" }}
     };
     let text = |output: &std::process::Output| String::from_utf8_lossy(&output.stdout).into_owned();
 
-    let output = platform("ketch", "access", ketch_port).await;
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        text(&output),
-        stderr(&output)
+    // Each command exits 0 and prints each of `needles`.
+    let succeeded = |output: &std::process::Output, needles: &[&str]| {
+        let printed = text(output);
+        assert_eq!(output.status.code(), Some(0), "{printed}{}", stderr(output));
+        for needle in needles {
+            assert!(printed.contains(needle), "{needle}: {printed}");
+        }
+    };
+    succeeded(
+        &platform("ketch", "access", ketch_port).await,
+        &[
+            "in_progress",
+            "gdprExport",
+            "activities",
+            "judgments",
+            "AccessStatusEvent completed",
+        ],
     );
-    for needle in [
-        "in_progress",
-        "gdprExport",
-        "activities",
-        "judgments",
-        "AccessStatusEvent completed",
-    ] {
-        assert!(
-            text(&output).contains(needle),
-            "{needle}: {}",
-            text(&output)
-        );
-    }
-
-    let output = platform("fides", "access", fides_port).await;
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        text(&output),
-        stderr(&output)
+    succeeded(
+        &platform("fides", "access", fides_port).await,
+        &["callback: access_results", "activities: 200"],
     );
-    assert!(
-        text(&output).contains("callback: access_results"),
-        "{}",
-        text(&output)
-    );
-    assert!(
-        text(&output).contains("activities: 200"),
-        "{}",
-        text(&output)
-    );
-
-    let output = platform("fides", "erasure", fides_port).await;
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        text(&output),
-        stderr(&output)
-    );
-    assert!(
-        text(&output).contains("\"rows_masked\":"),
-        "{}",
-        text(&output)
+    succeeded(
+        &platform("fides", "erasure", fides_port).await,
+        &["\"rows_masked\":"],
     );
     assert_eq!(fake.deletion_requests().len(), 1, "one deletion at Velt");
 
