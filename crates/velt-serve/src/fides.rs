@@ -168,7 +168,7 @@ impl Fides {
     }
 
     /// Whether the request carries `Authorization: Bearer <secret>`, compared in constant
-    /// time ([`platform::same_secret`]).
+    /// time (their SHA-256 digests, so neither the bytes nor the length show).
     pub fn authorized(&self, headers: &HeaderMap) -> bool {
         let Some(value) = headers
             .get(axum::http::header::AUTHORIZATION)
